@@ -1,0 +1,15 @@
+//! Shared vocabulary of every mql crate: byte spans, diagnostics as plain data,
+//! the language's types, runtime values, the lead schema and typed lead records.
+//!
+//! This crate does no IO and knows nothing of parsing, salsa or LSP.
+
+pub mod diag;
+pub mod span;
+pub mod time;
+pub mod types;
+pub mod value;
+
+pub use diag::{Diagnostic, Label, Severity, Suggestion};
+pub use span::{LineIndex, Span};
+pub use types::{EnumTy, EventDef, FieldDef, Schema, Sym, Symbols, Ty};
+pub use value::{EventRec, LeadId, LeadRecord, Value};

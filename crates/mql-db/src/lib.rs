@@ -1,0 +1,1 @@
+//! The salsa database shared by the CLI and the language server.

@@ -1,0 +1,1 @@
+//! Compiles the checked model to bytecode and runs it over typed lead records.

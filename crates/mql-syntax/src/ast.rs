@@ -45,10 +45,7 @@ pub enum DeclKind {
     Model(Ident),
     Use(StrLit),
     Lead(Vec<FieldDecl>),
-    Event {
-        name: Ident,
-        fields: Vec<FieldDecl>,
-    },
+    Event { name: Ident, fields: Vec<FieldDecl> },
     Const(NamedExpr),
     Let(NamedExpr),
     Criterion(NamedExpr),
@@ -136,7 +133,10 @@ pub struct ScoreOption {
 pub enum ScoreOptionKind {
     Decay(Decay),
     /// `range LO to HI` (each a signed literal or const).
-    Range { lo: Expr, hi: Expr },
+    Range {
+        lo: Expr,
+        hi: Expr,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -291,7 +291,10 @@ pub enum ExprKind {
     },
     /// `f(args…)`; an aggregate's first argument is a `Query` when written
     /// with `where`/`within`, or a bare `Name` of an event otherwise.
-    Call { func: Ident, args: Vec<Expr> },
+    Call {
+        func: Ident,
+        args: Vec<Expr>,
+    },
     /// `EVENT where … within …` as a call argument.
     Query(Box<Query>),
     /// `( e )`, kept so that spans and the formatter see the parentheses.

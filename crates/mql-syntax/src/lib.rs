@@ -1,18 +1,20 @@
 //! The syntax of mql: a logos lexer that finds declaration boundaries, the pest
 //! grammar (`grammar/mql.pest`) that parses each declaration, lowering to the
-//! owned AST in [`ast`], and the formatter.
+//! owned AST in [`ast`], and the diagnostic renderer.
 //!
 //! Parsing never fails: [`parse`] returns the declarations that parsed and a
 //! diagnostic for each one that did not. This crate knows nothing of types,
 //! salsa or LSP.
 
 pub mod ast;
+pub mod codes;
+mod grammar;
+pub mod lexer;
+mod lower;
+mod parser;
+pub mod render;
+pub mod tree;
 
 pub use ast::*;
-
-/// Parse a whole file. Never panics; a syntax error in one declaration does not
-/// hide the others.
-pub fn parse(_text: &str) -> SourceFile {
-    // Implemented by the parser module.
-    SourceFile::default()
-}
+pub use parser::{did_you_mean, parse, MAX_DEPTH, MAX_OPERATORS};
+pub use render::{plain_line, render_all, render_diagnostic};

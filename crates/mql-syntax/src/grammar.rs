@@ -1,0 +1,7 @@
+//! The pest parser generated from `grammar/mql.pest`.
+
+use pest_derive::Parser;
+
+#[derive(Parser)]
+#[grammar = "../../../grammar/mql.pest"]
+pub struct MqlParser;

@@ -93,7 +93,10 @@ pub enum Decay {
     HalfLife(f64),
     Linear(f64),
     /// `P% every D`: `percent` is P (0 < P <= 100), `every` is D.
-    Step { percent: f64, every: f64 },
+    Step {
+        percent: f64,
+        every: f64,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]

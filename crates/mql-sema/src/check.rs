@@ -1,0 +1,2060 @@
+//! The checking pipeline: follow `use`s, collect the schema and the scope of
+//! signatures, fold consts, order the lead-level declarations (reporting
+//! cycles), check each declaration on its own against the scope, run the
+//! model-wide lints and assemble the HIR and the name index.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use mql_core::time::MS_PER_DAY;
+use mql_core::{
+    Diagnostic, EnumTy, EventDef, EventRec, FieldDef, LeadId, LeadRecord, LineIndex, Schema, Span,
+    Sym, Symbols, Ty, Value,
+};
+use mql_syntax::ast::{self, DeclKind};
+
+use crate::expr::{collapse, trim_span, Ctx, Cx};
+use crate::hir::{self, DeclRef, ValueKind};
+use crate::index::{Def, DefKind, NameIndex, Ref};
+use crate::load::load_all;
+use crate::ranges::{score_range, truth, Truth};
+use crate::scope::{ConstSig, NameDef, NameEntry, Scope, Target, TierSig, ValueSig};
+use crate::suggest::did_you_mean;
+use crate::{Checked, FileSource, Loader};
+
+const RESERVED: &[&str] = &["now", "id", "stage", "stage_since", "time_in_stage"];
+const RESERVED_EVENT_FIELDS: &[&str] = &["at", "type", "lead_id"];
+/// `2026-01-01T00:00:00Z`, the default `as_of` of a test.
+const DEFAULT_AS_OF: i64 = 20454 * MS_PER_DAY;
+
+/// What checking one declaration produced besides its HIR.
+#[derive(Default)]
+struct Out {
+    diags: Vec<Diagnostic>,
+    uses: Vec<(Span, Target)>,
+}
+
+impl Out {
+    fn take(&mut self, cx: Cx) {
+        self.diags.extend(cx.diags);
+        self.uses.extend(cx.uses);
+    }
+}
+
+struct Checker<'a> {
+    files: &'a [FileSource],
+    lines: Vec<LineIndex>,
+    items: Vec<(u32, &'a ast::Decl)>,
+    diags: Vec<(u32, Diagnostic)>,
+    uses: Vec<(u32, Span, Target)>,
+    sc: Scope,
+    /// Where each named declaration is: (file, name span, decl span, doc).
+    decl_at: HashMap<NameDef, (u32, Span, Span, Option<String>)>,
+    /// Event field declarations: (event, field) → (file, name span, field span).
+    event_field_at: HashMap<(u32, u32), (u32, Span, Span)>,
+    /// Enum variants of fields: (file, name span, field name).
+    variant_at: Vec<(String, u32, Span, String)>,
+    /// Stage names: (name, file, span).
+    stage_at: Vec<(String, u32, Span)>,
+    tier_labels_at: Vec<(String, u32, Span, String)>,
+}
+
+pub fn run(root: FileSource, loader: &dyn Loader) -> Checked {
+    let loaded = load_all(root, loader);
+    let files = &loaded.files;
+    let mut diags: Vec<(u32, Diagnostic)> = Vec::new();
+    for (i, f) in files.iter().enumerate() {
+        for d in &f.ast.diagnostics {
+            diags.push((i as u32, d.clone()));
+        }
+    }
+    diags.extend(loaded.diags.iter().cloned());
+    let items: Vec<(u32, &ast::Decl)> = loaded
+        .items
+        .iter()
+        .filter_map(|&(f, i)| files[f as usize].ast.decls.get(i).map(|d| (f, d)))
+        .collect();
+    let mut ck = Checker {
+        files,
+        lines: files.iter().map(|f| LineIndex::new(&f.text)).collect(),
+        items,
+        diags,
+        uses: Vec::new(),
+        sc: Scope {
+            schema: Schema {
+                lead: Vec::new(),
+                events: Vec::new(),
+                stages: None,
+                symbols: Symbols::default(),
+            },
+            names: HashMap::new(),
+            consts: Vec::new(),
+            values: Vec::new(),
+            scores: Vec::new(),
+            tiers: Vec::new(),
+            enums: Vec::new(),
+            broken: broken_names(files),
+        },
+        decl_at: HashMap::new(),
+        event_field_at: HashMap::new(),
+        variant_at: Vec::new(),
+        stage_at: Vec::new(),
+        tier_labels_at: Vec::new(),
+    };
+    let n_pre = ck.diags.len();
+    let model = ck.check_all();
+    ck.diags[n_pre..].sort_by_key(|(f, d)| (*f, d.span.start, d.span.end));
+    let index = ck.build_index(model.as_ref());
+    let has_error = ck.diags.iter().any(|(_, d)| d.is_error());
+    let diagnostics = ck
+        .diags
+        .into_iter()
+        .map(|(f, d)| {
+            let path = (f != 0).then(|| files[f as usize].path.clone());
+            let mut d = d;
+            if d.file.is_none() {
+                d.file = path;
+            }
+            d
+        })
+        .collect();
+    Checked {
+        model: if has_error { None } else { model.map(Arc::new) },
+        diagnostics,
+        index,
+    }
+}
+
+/// The names an expression mentions that resolve to declarations (event
+/// fields inside queries excluded).
+fn walk_names(e: &ast::Expr, event: Option<u32>, sc: &Scope, out: &mut Vec<NameDef>) {
+    use ast::ExprKind as K;
+    match &e.kind {
+        K::Name(id) => {
+            if let Some(ev) = event {
+                if id.name == "at" || sc.schema.events[ev as usize].field(&id.name).is_some() {
+                    return;
+                }
+            }
+            if let Some(n) = sc.names.get(&id.name) {
+                out.push(n.def);
+            }
+        }
+        K::List(items) => items.iter().for_each(|i| walk_names(i, event, sc, out)),
+        K::Unary(_, a) | K::Paren(a) => walk_names(a, event, sc, out),
+        K::Binary(_, a, b) => {
+            walk_names(a, event, sc, out);
+            walk_names(b, event, sc, out);
+        }
+        K::Between { value, lo, hi } => {
+            for x in [value, lo, hi] {
+                walk_names(x, event, sc, out);
+            }
+        }
+        K::Query(q) => walk_query(q, sc, out),
+        K::Call { args, .. } => {
+            let mut ev = event;
+            for (i, a) in args.iter().enumerate() {
+                if i == 0 {
+                    let mut inner = a;
+                    while let K::Paren(x) = &inner.kind {
+                        inner = x;
+                    }
+                    match &inner.kind {
+                        K::Query(q) => {
+                            walk_query(q, sc, out);
+                            if let Some(NameDef::Event(i)) =
+                                sc.names.get(&q.event.name).map(|n| n.def)
+                            {
+                                ev = Some(i);
+                            }
+                            continue;
+                        }
+                        K::Name(id) => {
+                            if let Some(NameDef::Event(i)) = sc.names.get(&id.name).map(|n| n.def) {
+                                ev = Some(i);
+                                continue;
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                walk_names(a, ev, sc, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn walk_query(q: &ast::Query, sc: &Scope, out: &mut Vec<NameDef>) {
+    let ev = match sc.names.get(&q.event.name).map(|n| n.def) {
+        Some(NameDef::Event(i)) => Some(i),
+        _ => None,
+    };
+    if let Some(f) = &q.filter {
+        walk_names(f, ev, sc, out);
+    }
+    if let Some(w) = &q.within {
+        walk_names(w, None, sc, out);
+    }
+}
+
+/// Depth-first order (dependencies first) and the cycles found.
+fn order_nodes(edges: &[Vec<usize>]) -> (Vec<usize>, Vec<Vec<usize>>) {
+    fn dfs(
+        n: usize,
+        edges: &[Vec<usize>],
+        state: &mut [u8],
+        stack: &mut Vec<usize>,
+        order: &mut Vec<usize>,
+        cycles: &mut Vec<Vec<usize>>,
+    ) {
+        state[n] = 1;
+        stack.push(n);
+        for &m in &edges[n] {
+            match state[m] {
+                0 => dfs(m, edges, state, stack, order, cycles),
+                1 => {
+                    if let Some(pos) = stack.iter().position(|&x| x == m) {
+                        let mut c = stack[pos..].to_vec();
+                        c.push(m);
+                        cycles.push(c);
+                    }
+                }
+                _ => {}
+            }
+        }
+        stack.pop();
+        state[n] = 2;
+        order.push(n);
+    }
+    let mut state = vec![0u8; edges.len()];
+    let mut order = Vec::new();
+    let mut cycles = Vec::new();
+    for n in 0..edges.len() {
+        if state[n] == 0 {
+            dfs(
+                n,
+                edges,
+                &mut state,
+                &mut Vec::new(),
+                &mut order,
+                &mut cycles,
+            );
+        }
+    }
+    (order, cycles)
+}
+
+impl<'a> Checker<'a> {
+    fn text(&self, file: u32) -> &'a str {
+        &self.files[file as usize].text
+    }
+
+    fn line(&self, file: u32, span: Span) -> u32 {
+        self.lines[file as usize].line(span.start) as u32
+    }
+
+    fn origin(&self, file: u32, decl: &ast::Decl) -> hir::Origin {
+        hir::Origin {
+            file,
+            span: decl.span,
+            line: self.line(file, decl.keyword),
+        }
+    }
+
+    fn push(&mut self, file: u32, d: Diagnostic) {
+        self.diags.push((file, d));
+    }
+
+    /// A secondary label at `span` of `other`, seen from a diagnostic in `file`.
+    fn secondary(&self, d: Diagnostic, file: u32, other: u32, span: Span, msg: &str) -> Diagnostic {
+        let mut d = d.with_secondary(span, msg);
+        if other != file {
+            if let Some(l) = d.secondary.last_mut() {
+                l.file = Some(self.files[other as usize].path.clone());
+            }
+        }
+        d
+    }
+
+    fn merge(&mut self, file: u32, out: Out) {
+        for d in out.diags {
+            self.diags.push((file, d));
+        }
+        for (s, t) in out.uses {
+            self.uses.push((file, s, t));
+        }
+    }
+
+    /// Turn a written type into a type, interning enum variants.
+    fn lower_ty(&mut self, file: u32, t: &ast::TypeExpr, owner: &str) -> Option<Ty> {
+        Some(match &t.kind {
+            ast::TypeKind::Int => Ty::Int,
+            ast::TypeKind::Number => Ty::Number,
+            ast::TypeKind::Bool => Ty::Bool,
+            ast::TypeKind::String => Ty::String,
+            ast::TypeKind::Time => Ty::Time,
+            ast::TypeKind::Duration => Ty::Duration,
+            ast::TypeKind::Enum(vs) => {
+                if vs.is_empty() {
+                    let d = Diagnostic::error(
+                        "E0116",
+                        format!("`{owner}` has an empty list of values"),
+                        t.span,
+                    )
+                    .with_label("no values")
+                    .with_help("list the values it can take, like `enum { basic, pro }`");
+                    self.push(file, d);
+                    return None;
+                }
+                let mut seen: HashMap<&str, Span> = HashMap::new();
+                let mut e = EnumTy {
+                    variants: Vec::new(),
+                    syms: Vec::new(),
+                };
+                for v in vs {
+                    if let Some(first) = seen.get(v.name.as_str()) {
+                        let d = Diagnostic::error(
+                            "E0112",
+                            format!("`{}` is listed twice in the values of `{owner}`", v.name),
+                            v.span,
+                        )
+                        .with_label("listed again")
+                        .with_secondary(*first, "first listed here")
+                        .with_help("remove one of them");
+                        self.push(file, d);
+                        continue;
+                    }
+                    seen.insert(&v.name, v.span);
+                    let sym = self.sc.schema.symbols.intern(&v.name);
+                    e.variants.push(v.name.clone());
+                    e.syms.push(sym);
+                    self.variant_at
+                        .push((v.name.clone(), file, v.span, owner.to_string()));
+                }
+                let e = Arc::new(e);
+                if !self.sc.enums.contains(&e) {
+                    self.sc.enums.push(e.clone());
+                }
+                Ty::Enum(e)
+            }
+            ast::TypeKind::List(inner) => {
+                let it = self.lower_ty(file, inner, owner)?;
+                if !matches!(it, Ty::Int | Ty::Number | Ty::String | Ty::Enum(_)) {
+                    let d = Diagnostic::error(
+                        "E0123",
+                        format!("a list can't hold {}", plural_desc(&it)),
+                        inner.span,
+                    )
+                    .with_label("not allowed in a list")
+                    .with_help(
+                        "lists hold whole numbers, numbers, text or values from an `enum { … }`",
+                    );
+                    self.push(file, d);
+                    return None;
+                }
+                Ty::List(Box::new(it))
+            }
+        })
+    }
+
+    fn fields(
+        &mut self,
+        file: u32,
+        fs: &[ast::FieldDecl],
+        owner: &str,
+        event: bool,
+    ) -> Vec<(FieldDef, Span, Span)> {
+        let mut out: Vec<(FieldDef, Span, Span)> = Vec::new();
+        for f in fs {
+            let n = f.name.name.as_str();
+            let reserved: &[&str] = if event {
+                RESERVED_EVENT_FIELDS
+            } else {
+                RESERVED
+            };
+            if reserved.contains(&n) {
+                let help = if event {
+                    format!("`{n}` is used by the data format; pick another name, like `{n}_value`")
+                } else {
+                    format!("every lead already has `{n}`; pick another name for this field")
+                };
+                let d = Diagnostic::error(
+                    "E0115",
+                    format!("`{n}` is reserved and can't name a field"),
+                    f.name.span,
+                )
+                .with_label("reserved name")
+                .with_help(help);
+                self.push(file, d);
+                continue;
+            }
+            if let Some((_, first, _)) = out.iter().find(|(d, _, _)| d.name == n) {
+                let d = Diagnostic::error(
+                    "E0111",
+                    format!("`{owner}` has two fields named `{n}`"),
+                    f.name.span,
+                )
+                .with_label("declared again")
+                .with_secondary(*first, "first declared here")
+                .with_help("rename or remove one of them");
+                self.push(file, d);
+                continue;
+            }
+            let owner_field = n.to_string();
+            if let Some(ty) = self.lower_ty(file, &f.ty, &owner_field) {
+                out.push((
+                    FieldDef {
+                        name: n.to_string(),
+                        ty,
+                    },
+                    f.name.span,
+                    f.span,
+                ));
+            }
+        }
+        out
+    }
+
+    fn declare(&mut self, file: u32, id: &ast::Ident, def: NameDef, decl: &ast::Decl) -> bool {
+        let n = id.name.as_str();
+        if RESERVED.contains(&n) {
+            let d = Diagnostic::error(
+                "E0115",
+                format!("`{n}` is a reserved name and can't be declared"),
+                id.span,
+            )
+            .with_label("reserved name")
+            .with_help(format!(
+                "`{n}` already means something in every model; pick another name"
+            ));
+            self.push(file, d);
+            return false;
+        }
+        if let Some(first) = self.sc.names.get(n) {
+            let (ff, fs) = (first.file, first.span);
+            let d = Diagnostic::error("E0110", format!("`{n}` is declared twice"), id.span)
+                .with_label("declared again")
+                .with_help("lead fields, events, consts, lets, criteria, segments, scores and tiers share one set of names: rename one of them");
+            let d = self.secondary(d, file, ff, fs, "first declared here");
+            self.push(file, d);
+            return false;
+        }
+        self.sc.names.insert(
+            n.to_string(),
+            NameEntry {
+                def,
+                file,
+                span: id.span,
+            },
+        );
+        self.decl_at.insert(
+            def,
+            (
+                file,
+                id.span,
+                decl.span,
+                decl.doc.as_ref().map(|d| d.text.clone()),
+            ),
+        );
+        true
+    }
+
+    fn check_all(&mut self) -> Option<hir::Model> {
+        let items = self.items.clone();
+        // ---- model lines: first in their file, at most once
+        let mut model_name = None;
+        for (fi, f) in self.files.iter().enumerate() {
+            let mut seen: Option<Span> = None;
+            for (i, d) in f.ast.decls.iter().enumerate() {
+                if let DeclKind::Model(id) = &d.kind {
+                    if let Some(first) = seen {
+                        let dg = Diagnostic::error(
+                            "E0120",
+                            "a file can have only one `model` line",
+                            d.keyword,
+                        )
+                        .with_label("second `model`")
+                        .with_secondary(first, "first `model` here")
+                        .with_help("remove one of them");
+                        self.diags.push((fi as u32, dg));
+                    } else if i != 0 {
+                        let dg = Diagnostic::error(
+                            "E0120",
+                            "`model` must be the first declaration of the file",
+                            d.keyword,
+                        )
+                        .with_label("not first")
+                        .with_help("move this line to the top of the file, after any comments");
+                        self.diags.push((fi as u32, dg));
+                    }
+                    if seen.is_none() {
+                        seen = Some(d.keyword);
+                        if fi == 0 {
+                            model_name = Some(id.name.clone());
+                        }
+                    }
+                }
+            }
+        }
+        // ---- lead
+        let leads: Vec<(u32, &ast::Decl)> = items
+            .iter()
+            .filter(|(_, d)| matches!(d.kind, DeclKind::Lead(_)))
+            .copied()
+            .collect();
+        if leads.is_empty() && !self.sc.broken.contains("#broken lead") {
+            let d = Diagnostic::error("E0121", "this model has no `lead { … }` declaration", Span::new(0, 0))
+                .with_label("no lead")
+                .with_help("describe the lead's fields, like `lead { email: string, company_size: int }`, or `use` a file that does");
+            self.push(0, d);
+        }
+        for (k, (file, decl)) in leads.iter().enumerate() {
+            if k > 0 {
+                let (ff, fd) = leads[0];
+                let d = Diagnostic::error(
+                    "E0121",
+                    "a model has exactly one `lead { … }`, and this is a second one",
+                    decl.keyword,
+                )
+                .with_label("second lead")
+                .with_help("put all lead fields into one `lead { … }`");
+                let d = self.secondary(d, *file, ff, fd.keyword, "first lead here");
+                self.push(*file, d);
+                continue;
+            }
+            if let DeclKind::Lead(fs) = &decl.kind {
+                let out = self.fields(*file, fs, "lead", false);
+                for (f, name_span, span) in out {
+                    let slot = self.sc.schema.lead.len() as u32;
+                    self.sc.schema.lead.push(f.clone());
+                    let id = ast::Ident {
+                        name: f.name.clone(),
+                        span: name_span,
+                    };
+                    let fake = ast::Decl {
+                        kind: DeclKind::Lead(Vec::new()),
+                        span,
+                        keyword: span,
+                        doc: None,
+                    };
+                    self.declare(*file, &id, NameDef::LeadField(slot), &fake);
+                }
+            }
+        }
+        // ---- events and the other names
+        let (mut nc, mut nv, mut ns, mut nt) = (0u32, 0u32, 0u32, 0u32);
+        let mut const_decls = Vec::new();
+        let mut value_decls = Vec::new();
+        let mut score_decls = Vec::new();
+        let mut tier_decls = Vec::new();
+        let mut stages_decls = Vec::new();
+        let mut transitions = Vec::new();
+        let mut tests = Vec::new();
+        for &(file, decl) in &items {
+            match &decl.kind {
+                DeclKind::Event { name, fields } => {
+                    let out = self.fields(file, fields, &name.name, true);
+                    let ev = self.sc.schema.events.len() as u32;
+                    if self.declare(file, name, NameDef::Event(ev), decl) {
+                        for (k, (_, ns_, fs)) in out.iter().enumerate() {
+                            self.event_field_at
+                                .insert((ev, k as u32), (file, *ns_, *fs));
+                        }
+                        self.sc.schema.events.push(EventDef {
+                            name: name.name.clone(),
+                            fields: out.into_iter().map(|(f, _, _)| f).collect(),
+                        });
+                    }
+                }
+                DeclKind::Const(ne) => {
+                    if self.declare(file, &ne.name, NameDef::Const(nc), decl) {
+                        self.sc.consts.push(ConstSig {
+                            value: None,
+                            ty: None,
+                            flexible: false,
+                        });
+                        const_decls.push((file, decl, ne));
+                        nc += 1;
+                    }
+                }
+                DeclKind::Let(ne) | DeclKind::Criterion(ne) | DeclKind::Segment(ne) => {
+                    let kind = match &decl.kind {
+                        DeclKind::Let(_) => ValueKind::Let,
+                        DeclKind::Criterion(_) => ValueKind::Criterion,
+                        _ => ValueKind::Segment,
+                    };
+                    if self.declare(file, &ne.name, NameDef::Value(nv), decl) {
+                        let ty = (kind != ValueKind::Let).then_some(Ty::Bool);
+                        self.sc.values.push(ValueSig {
+                            name: ne.name.name.clone(),
+                            kind,
+                            ty,
+                        });
+                        value_decls.push((file, decl, ne, kind));
+                        nv += 1;
+                    }
+                }
+                DeclKind::Score(s) => {
+                    if self.declare(file, &s.name, NameDef::Score(ns), decl) {
+                        self.sc.scores.push(s.name.name.clone());
+                        score_decls.push((file, decl, s));
+                        ns += 1;
+                    }
+                }
+                DeclKind::Tier(t) => {
+                    // the labels form the tier's enum
+                    let mut e = EnumTy {
+                        variants: Vec::new(),
+                        syms: Vec::new(),
+                    };
+                    let mut seen: HashMap<&str, Span> = HashMap::new();
+                    let last = t.arms.len().saturating_sub(1);
+                    for (k, arm) in t.arms.iter().enumerate() {
+                        if arm.cond.is_none() && k != last {
+                            let d = Diagnostic::error("E0118", "`otherwise` must be the last label of a tier", arm.span)
+                                .with_label("not last")
+                                .with_help("labels after `otherwise` could never be chosen: move this label to the end");
+                            self.push(file, d);
+                        }
+                        if let Some(first) = seen.get(arm.label.name.as_str()) {
+                            let d = Diagnostic::error(
+                                "E0117",
+                                format!(
+                                    "tier `{}` has the label `{}` twice",
+                                    t.name.name, arm.label.name
+                                ),
+                                arm.label.span,
+                            )
+                            .with_label("used again")
+                            .with_secondary(*first, "first used here")
+                            .with_help("each label of a tier must be different");
+                            self.push(file, d);
+                            continue;
+                        }
+                        seen.insert(&arm.label.name, arm.label.span);
+                        e.syms.push(self.sc.schema.symbols.intern(&arm.label.name));
+                        e.variants.push(arm.label.name.clone());
+                        self.tier_labels_at.push((
+                            arm.label.name.clone(),
+                            file,
+                            arm.label.span,
+                            t.name.name.clone(),
+                        ));
+                    }
+                    if self.declare(file, &t.name, NameDef::Tier(nt), decl) {
+                        let e = Arc::new(e);
+                        if !self.sc.enums.contains(&e) {
+                            self.sc.enums.push(e.clone());
+                        }
+                        self.sc.tiers.push(TierSig {
+                            name: t.name.name.clone(),
+                            ty: Ty::Enum(e),
+                        });
+                        tier_decls.push((file, decl, t));
+                        nt += 1;
+                    }
+                }
+                DeclKind::Stages(names) => stages_decls.push((file, decl, names)),
+                DeclKind::Transition(t) => transitions.push((file, decl, t)),
+                DeclKind::Test(t) => {
+                    if file == 0 {
+                        tests.push((file, decl, t));
+                    }
+                }
+                DeclKind::Model(_) | DeclKind::Use(_) | DeclKind::Lead(_) => {}
+            }
+        }
+        // ---- stages
+        for (k, (file, decl, names)) in stages_decls.iter().enumerate() {
+            if k > 0 {
+                let (ff, fd, _) = stages_decls[0];
+                let d = Diagnostic::error(
+                    "E0119",
+                    "a model has at most one `stages` line",
+                    decl.keyword,
+                )
+                .with_label("second `stages`")
+                .with_help("list every stage in one `stages` line, in funnel order");
+                let d = self.secondary(d, *file, ff, fd.keyword, "first `stages` here");
+                self.push(*file, d);
+                continue;
+            }
+            let mut e = EnumTy {
+                variants: Vec::new(),
+                syms: Vec::new(),
+            };
+            let mut seen: HashMap<&str, Span> = HashMap::new();
+            for n in names.iter() {
+                if let Some(first) = seen.get(n.name.as_str()) {
+                    let d = Diagnostic::error(
+                        "E0113",
+                        format!("the stage `{}` is listed twice", n.name),
+                        n.span,
+                    )
+                    .with_label("listed again")
+                    .with_secondary(*first, "first listed here")
+                    .with_help("each stage appears once, in funnel order");
+                    self.push(*file, d);
+                    continue;
+                }
+                seen.insert(&n.name, n.span);
+                e.syms.push(self.sc.schema.symbols.intern(&n.name));
+                e.variants.push(n.name.clone());
+                self.stage_at.push((n.name.clone(), *file, n.span));
+            }
+            let e = Arc::new(e);
+            if !self.sc.enums.contains(&e) {
+                self.sc.enums.push(e.clone());
+            }
+            self.sc.schema.stages = Some(e);
+        }
+        // ---- consts, in dependency order
+        let const_hir = self.fold_consts(&const_decls);
+        // ---- order of lead-level declarations
+        let nvals = self.sc.values.len();
+        let nscores = self.sc.scores.len();
+        let node_of = |r: DeclRef| match r {
+            DeclRef::Value(i) => i as usize,
+            DeclRef::Score(i) => nvals + i as usize,
+            DeclRef::Tier(i) => nvals + nscores + i as usize,
+        };
+        let total = nvals + nscores + self.sc.tiers.len();
+        let mut refs_of: Vec<DeclRef> = Vec::with_capacity(total);
+        refs_of.extend((0..nvals as u32).map(DeclRef::Value));
+        refs_of.extend((0..nscores as u32).map(DeclRef::Score));
+        refs_of.extend((0..self.sc.tiers.len() as u32).map(DeclRef::Tier));
+        let mut edges: Vec<Vec<usize>> = vec![Vec::new(); total];
+        let to_ref = |d: NameDef| match d {
+            NameDef::Value(i) => Some(DeclRef::Value(i)),
+            NameDef::Score(i) => Some(DeclRef::Score(i)),
+            NameDef::Tier(i) => Some(DeclRef::Tier(i)),
+            _ => None,
+        };
+        for (k, (_, _, ne, _)) in value_decls.iter().enumerate() {
+            let mut names = Vec::new();
+            walk_names(&ne.value, None, &self.sc, &mut names);
+            edges[k] = names.into_iter().filter_map(to_ref).map(node_of).collect();
+        }
+        for (k, (_, _, s)) in score_decls.iter().enumerate() {
+            let mut names = Vec::new();
+            for r in &s.rules {
+                match &r.kind {
+                    ast::RuleKind::Cond(e) => walk_names(e, None, &self.sc, &mut names),
+                    ast::RuleKind::Each(q) | ast::RuleKind::Latest(q) => {
+                        walk_query(q, &self.sc, &mut names)
+                    }
+                }
+            }
+            edges[nvals + k] = names.into_iter().filter_map(to_ref).map(node_of).collect();
+        }
+        for (k, (_, _, t)) in tier_decls.iter().enumerate() {
+            let mut names = Vec::new();
+            for a in &t.arms {
+                if let Some(c) = &a.cond {
+                    walk_names(c, None, &self.sc, &mut names);
+                }
+            }
+            edges[nvals + nscores + k] =
+                names.into_iter().filter_map(to_ref).map(node_of).collect();
+        }
+        let (order, cycles) = order_nodes(&edges);
+        let name_of = |sc: &Scope, r: DeclRef| match r {
+            DeclRef::Value(i) => sc.values[i as usize].name.clone(),
+            DeclRef::Score(i) => sc.scores[i as usize].clone(),
+            DeclRef::Tier(i) => sc.tiers[i as usize].name.clone(),
+        };
+        let mut reported: HashSet<Vec<usize>> = HashSet::new();
+        for c in cycles {
+            let mut key = c.clone();
+            key.sort_unstable();
+            key.dedup();
+            if !reported.insert(key) {
+                continue;
+            }
+            let chain: Vec<String> = c.iter().map(|&n| name_of(&self.sc, refs_of[n])).collect();
+            let first = refs_of[c[0]];
+            let def = match first {
+                DeclRef::Value(i) => NameDef::Value(i),
+                DeclRef::Score(i) => NameDef::Score(i),
+                DeclRef::Tier(i) => NameDef::Tier(i),
+            };
+            if let Some(&(file, span, _, _)) = self.decl_at.get(&def) {
+                let mut d = Diagnostic::error("E0150", format!("`{}` depends on itself: {}", chain[0], chain.join(" -> ")), span)
+                    .with_label("part of a cycle")
+                    .with_help("a value can't be computed from itself; break the cycle by removing one of these references");
+                for &n in &c[1..c.len() - 1] {
+                    let other = match refs_of[n] {
+                        DeclRef::Value(i) => NameDef::Value(i),
+                        DeclRef::Score(i) => NameDef::Score(i),
+                        DeclRef::Tier(i) => NameDef::Tier(i),
+                    };
+                    if let Some(&(of, os, _, _)) = self.decl_at.get(&other) {
+                        let name = name_of(&self.sc, refs_of[n]);
+                        d = self.secondary(
+                            d,
+                            file,
+                            of,
+                            os,
+                            &format!("`{name}` is part of the cycle"),
+                        );
+                    }
+                }
+                self.push(file, d);
+            }
+        }
+        // ---- lets, criteria, segments in dependency order
+        let mut values: Vec<Option<hir::ValueDecl>> = vec![None; nvals];
+        for &n in &order {
+            if n < nvals {
+                let (file, decl, ne, kind) = value_decls[n];
+                let (expr, out) = check_value(&self.sc, self.text(file), ne, kind);
+                self.merge(file, out);
+                if let Some(e) = &expr {
+                    if kind == ValueKind::Let {
+                        self.sc.values[n].ty = Some(e.ty.clone());
+                    }
+                }
+                values[n] = expr.map(|expr| hir::ValueDecl {
+                    name: ne.name.name.clone(),
+                    kind,
+                    ty: expr.ty.clone(),
+                    expr,
+                    origin: self.origin(file, decl),
+                    doc: decl.doc.as_ref().map(|d| d.text.clone()),
+                });
+            }
+        }
+        // ---- scores
+        let mut scores = Vec::new();
+        for &(file, decl, s) in &score_decls {
+            let (sd, out) = check_score(&self.sc, self.text(file), &self.lines[file as usize], s);
+            self.merge(file, out);
+            scores.push(sd.map(|(decay, range, rules)| hir::ScoreDecl {
+                name: s.name.name.clone(),
+                decay,
+                range,
+                rules,
+                origin: self.origin(file, decl),
+                doc: decl.doc.as_ref().map(|d| d.text.clone()),
+            }));
+        }
+        // ---- tiers
+        let mut tiers = Vec::new();
+        for (k, &(file, decl, t)) in tier_decls.iter().enumerate() {
+            let ty = self.sc.tiers[k].ty.clone();
+            let (arms, out) = check_tier(&self.sc, self.text(file), t, &ty);
+            self.merge(file, out);
+            tiers.push(arms.map(|arms| hir::TierDecl {
+                name: t.name.name.clone(),
+                ty,
+                arms,
+                origin: self.origin(file, decl),
+                doc: decl.doc.as_ref().map(|d| d.text.clone()),
+            }));
+        }
+        // ---- transitions
+        let mut trans = Vec::new();
+        for &(file, decl, t) in &transitions {
+            let (r, out) = check_transition(&self.sc, self.text(file), t, decl.keyword);
+            self.merge(file, out);
+            trans.push(r.map(|(from, to, cond)| hir::TransitionDecl {
+                from,
+                to,
+                cond,
+                origin: self.origin(file, decl),
+                doc: decl.doc.as_ref().map(|d| d.text.clone()),
+            }));
+        }
+        // ---- tests
+        let mut hir_tests = Vec::new();
+        for &(file, decl, t) in &tests {
+            let (r, out) = check_test(&self.sc, self.text(file), t);
+            self.merge(file, out);
+            hir_tests.push(r.map(|(as_of, lead, expects)| hir::TestDecl {
+                name: t.name.value.clone(),
+                as_of,
+                lead,
+                expects,
+                origin: self.origin(file, decl),
+            }));
+        }
+        // ---- lints over the whole model
+        let ranges: Vec<(f64, f64)> = scores
+            .iter()
+            .map(|s| {
+                s.as_ref()
+                    .map(score_range)
+                    .unwrap_or((f64::NEG_INFINITY, f64::INFINITY))
+            })
+            .collect();
+        self.lint_conditions(
+            &score_decls,
+            &scores,
+            &tier_decls,
+            &tiers,
+            &transitions,
+            &trans,
+            &ranges,
+        );
+        self.lint_unused();
+        self.lint_stages(&trans, &transitions);
+
+        // ---- assemble
+        let consts: Option<Vec<hir::ConstDecl>> = const_hir.into_iter().collect();
+        let values: Option<Vec<_>> = values.into_iter().collect();
+        let scores: Option<Vec<_>> = scores.into_iter().collect();
+        let tiers: Option<Vec<_>> = tiers.into_iter().collect();
+        let transitions: Option<Vec<_>> = trans.into_iter().collect();
+        let tests: Option<Vec<_>> = hir_tests.into_iter().collect();
+        Some(hir::Model {
+            name: model_name,
+            files: self.files.iter().map(|f| f.path.clone()).collect(),
+            schema: self.sc.schema.clone(),
+            consts: consts?,
+            values: values?,
+            scores: scores?,
+            tiers: tiers?,
+            transitions: transitions?,
+            tests: tests?,
+            order: order.into_iter().map(|n| refs_of[n]).collect(),
+        })
+    }
+
+    fn fold_consts(
+        &mut self,
+        decls: &[(u32, &'a ast::Decl, &'a ast::NamedExpr)],
+    ) -> Vec<Option<hir::ConstDecl>> {
+        let n = decls.len();
+        let mut edges = vec![Vec::new(); n];
+        for (k, (_, _, ne)) in decls.iter().enumerate() {
+            let mut names = Vec::new();
+            walk_names(&ne.value, None, &self.sc, &mut names);
+            edges[k] = names
+                .into_iter()
+                .filter_map(|d| match d {
+                    NameDef::Const(i) => Some(i as usize),
+                    _ => None,
+                })
+                .collect();
+        }
+        let (order, cycles) = order_nodes(&edges);
+        let mut in_cycle = vec![false; n];
+        let mut reported: HashSet<Vec<usize>> = HashSet::new();
+        for c in cycles {
+            for &x in &c {
+                in_cycle[x] = true;
+            }
+            let mut key = c.clone();
+            key.sort_unstable();
+            key.dedup();
+            if !reported.insert(key) {
+                continue;
+            }
+            let chain: Vec<&str> = c.iter().map(|&x| decls[x].2.name.name.as_str()).collect();
+            let (file, _, ne) = decls[c[0]];
+            let d = Diagnostic::error(
+                "E0150",
+                format!("`{}` depends on itself: {}", chain[0], chain.join(" -> ")),
+                ne.name.span,
+            )
+            .with_label("part of a cycle")
+            .with_help("a const can't be computed from itself; write its value out");
+            self.push(file, d);
+        }
+        let mut out: Vec<Option<hir::ConstDecl>> = vec![None; n];
+        for k in order {
+            if in_cycle[k] {
+                continue;
+            }
+            let (file, decl, ne) = decls[k];
+            let text = self.text(file);
+            let mut cx = Cx::new(&self.sc, text, Ctx::Const);
+            cx.const_what = "a const";
+            cx.const_code = "E0140";
+            let r = cx.elab(&ne.value, None).and_then(|e| {
+                let v = cx.fold(&e)?;
+                Some((v, e.ty))
+            });
+            let flexible = cx.flexible;
+            let mut o = Out::default();
+            o.take(cx);
+            self.merge(file, o);
+            if let Some((v, ty)) = r {
+                self.sc.consts[k].value = Some(v.clone());
+                self.sc.consts[k].ty = Some(ty.clone());
+                self.sc.consts[k].flexible = flexible;
+                out[k] = Some(hir::ConstDecl {
+                    name: ne.name.name.clone(),
+                    ty,
+                    value: v,
+                    origin: self.origin(file, decl),
+                    doc: decl.doc.as_ref().map(|d| d.text.clone()),
+                });
+            }
+        }
+        out
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn lint_conditions(
+        &mut self,
+        score_decls: &[(u32, &ast::Decl, &ast::ScoreDecl)],
+        scores: &[Option<hir::ScoreDecl>],
+        tier_decls: &[(u32, &ast::Decl, &ast::TierDecl)],
+        tiers: &[Option<hir::TierDecl>],
+        trans_decls: &[(u32, &ast::Decl, &ast::TransitionDecl)],
+        trans: &[Option<hir::TransitionDecl>],
+        ranges: &[(f64, f64)],
+    ) {
+        let mut conds: Vec<(u32, &hir::Expr, &'static str)> = Vec::new();
+        for (k, s) in scores.iter().enumerate() {
+            if let Some(s) = s {
+                for r in &s.rules {
+                    match &r.kind {
+                        hir::RuleKind::Cond(c) => conds.push((score_decls[k].0, c, "rule")),
+                        hir::RuleKind::Each(q) | hir::RuleKind::Latest(q) => {
+                            if let Some(f) = &q.filter {
+                                conds.push((score_decls[k].0, f, "rule"));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        for (k, t) in tiers.iter().enumerate() {
+            if let Some(t) = t {
+                for a in &t.arms {
+                    if let Some(c) = &a.cond {
+                        conds.push((tier_decls[k].0, c, "tier label"));
+                    }
+                }
+            }
+        }
+        for (k, t) in trans.iter().enumerate() {
+            if let Some(t) = t {
+                conds.push((trans_decls[k].0, &t.cond, "transition"));
+            }
+        }
+        let names = self.sc.scores.clone();
+        let mut found = Vec::new();
+        for (file, c, what) in conds {
+            let (t, why) = truth(c, ranges, &names);
+            let text = self.text(file);
+            let span = trim_span(text, c.span);
+            let shown = collapse(text.get(span.range()).unwrap_or(""));
+            let d = match t {
+                Truth::Never => {
+                    Diagnostic::warning("W0100", format!("`{shown}` can never be true"), span)
+                        .with_label(format!("this {what} never applies"))
+                }
+                Truth::Always => {
+                    Diagnostic::warning("W0101", format!("`{shown}` is always true"), span)
+                        .with_label("always true")
+                }
+                Truth::Maybe => continue,
+            };
+            let d = match why {
+                Some((wspan, why)) => {
+                    let wspan = trim_span(text, wspan);
+                    let d = if wspan != span {
+                        d.with_secondary(wspan, why.clone())
+                    } else {
+                        d
+                    };
+                    d.with_help(format!("{why}; fix the numbers or remove the condition"))
+                }
+                None => d,
+            };
+            found.push((file, d));
+        }
+        self.diags.extend(found);
+    }
+
+    fn lint_unused(&mut self) {
+        let used: HashSet<NameDef> = self
+            .uses
+            .iter()
+            .filter_map(|(_, _, t)| match t {
+                Target::Name(d) => Some(*d),
+                _ => None,
+            })
+            .collect();
+        let mut found = Vec::new();
+        for (name, entry) in &self.sc.names {
+            let kind = match entry.def {
+                NameDef::Const(_) => "const",
+                NameDef::Value(i) => match self.sc.values[i as usize].kind {
+                    ValueKind::Let => "let",
+                    ValueKind::Criterion => "criterion",
+                    // A segment is an output of its own: every result lists
+                    // the segments the lead is in, so it is never unused.
+                    ValueKind::Segment => continue,
+                },
+                _ => continue,
+            };
+            if used.contains(&entry.def) {
+                continue;
+            }
+            let help = "use it in a rule, a condition or a test's `expect`, or remove it";
+            let d = Diagnostic::warning(
+                "W0103",
+                format!("the {kind} `{name}` is never used"),
+                entry.span,
+            )
+            .with_label("never used")
+            .with_help(help);
+            found.push((entry.file, entry.span, d));
+        }
+        found.sort_by_key(|(f, s, _)| (*f, *s));
+        for (f, _, d) in found {
+            self.push(f, d);
+        }
+    }
+
+    fn lint_stages(
+        &mut self,
+        trans: &[Option<hir::TransitionDecl>],
+        _decls: &[(u32, &ast::Decl, &ast::TransitionDecl)],
+    ) {
+        let Some(stages) = self.sc.schema.stages.clone() else {
+            return;
+        };
+        if trans.iter().any(Option::is_none) {
+            // a transition with an error may be the one that enters it
+            return;
+        }
+        let entered: HashSet<Sym> = trans.iter().flatten().map(|t| t.to).collect();
+        let stage_at = self.stage_at.clone();
+        for (k, sym) in stages.syms.iter().enumerate().skip(1) {
+            if entered.contains(sym) {
+                continue;
+            }
+            let name = &stages.variants[k];
+            if let Some((_, file, span)) = stage_at.iter().find(|(n, _, _)| n == name) {
+                let first = &stages.variants[0];
+                let d = Diagnostic::warning("W0102", format!("no transition leads to the stage `{name}`"), *span)
+                    .with_label("never entered")
+                    .with_help(format!(
+                        "only leads whose data starts them in `{name}` will be there; add a transition like `transition {first} -> {name} when …`"
+                    ));
+                self.push(*file, d);
+            }
+        }
+    }
+
+    fn build_index(&self, model: Option<&hir::Model>) -> NameIndex {
+        let mut ix = NameIndex::default();
+        let path = |f: u32| self.files[f as usize].path.clone();
+        let mut by_name: HashMap<NameDef, usize> = HashMap::new();
+        let ranges: Vec<(f64, f64)> = model
+            .map(|m| m.scores.iter().map(score_range).collect())
+            .unwrap_or_default();
+        let mut entries: Vec<(&String, &NameEntry)> = self.sc.names.iter().collect();
+        entries.sort_by_key(|(_, e)| (e.file, e.span));
+        for (name, e) in entries {
+            let (kind, ty) = match e.def {
+                NameDef::LeadField(i) => (
+                    DefKind::LeadField,
+                    Some(self.sc.schema.lead[i as usize].ty.to_string()),
+                ),
+                NameDef::Event(_) => (DefKind::Event, None),
+                NameDef::Const(i) => (
+                    DefKind::Const,
+                    self.sc.consts[i as usize]
+                        .ty
+                        .as_ref()
+                        .map(|t| t.to_string()),
+                ),
+                NameDef::Value(i) => {
+                    let v = &self.sc.values[i as usize];
+                    let k = match v.kind {
+                        ValueKind::Let => DefKind::Let,
+                        ValueKind::Criterion => DefKind::Criterion,
+                        ValueKind::Segment => DefKind::Segment,
+                    };
+                    (k, v.ty.as_ref().map(|t| t.to_string()))
+                }
+                NameDef::Score(_) => (DefKind::Score, Some("number".to_string())),
+                NameDef::Tier(i) => (
+                    DefKind::Tier,
+                    Some(self.sc.tiers[i as usize].ty.to_string()),
+                ),
+            };
+            let (file, span, decl_span, doc) = self
+                .decl_at
+                .get(&e.def)
+                .cloned()
+                .unwrap_or((e.file, e.span, e.span, None));
+            let range = match e.def {
+                NameDef::Score(i) => ranges.get(i as usize).copied(),
+                _ => None,
+            };
+            by_name.insert(e.def, ix.defs.len());
+            ix.defs.push(Def {
+                name: name.clone(),
+                kind,
+                file: path(file),
+                span,
+                decl_span,
+                ty,
+                doc,
+                range,
+                parent: None,
+            });
+        }
+        let mut by_field: HashMap<(u32, u32), usize> = HashMap::new();
+        let mut fields: Vec<_> = self.event_field_at.iter().collect();
+        fields.sort_by_key(|(k, _)| **k);
+        for (&(ev, fi), &(file, span, decl_span)) in fields {
+            let Some(edef) = self.sc.schema.events.get(ev as usize) else {
+                continue;
+            };
+            let Some(f) = edef.fields.get(fi as usize) else {
+                continue;
+            };
+            by_field.insert((ev, fi), ix.defs.len());
+            ix.defs.push(Def {
+                name: f.name.clone(),
+                kind: DefKind::EventField,
+                file: path(file),
+                span,
+                decl_span,
+                ty: Some(f.ty.to_string()),
+                doc: None,
+                range: None,
+                parent: Some(edef.name.clone()),
+            });
+        }
+        let mut by_variant: HashMap<String, usize> = HashMap::new();
+        for (name, file, span) in &self.stage_at {
+            by_variant.entry(name.clone()).or_insert(ix.defs.len());
+            ix.defs.push(Def {
+                name: name.clone(),
+                kind: DefKind::Stage,
+                file: path(*file),
+                span: *span,
+                decl_span: *span,
+                ty: None,
+                doc: None,
+                range: None,
+                parent: None,
+            });
+        }
+        for (name, file, span, tier) in &self.tier_labels_at {
+            by_variant.entry(name.clone()).or_insert(ix.defs.len());
+            ix.defs.push(Def {
+                name: name.clone(),
+                kind: DefKind::TierLabel,
+                file: path(*file),
+                span: *span,
+                decl_span: *span,
+                ty: None,
+                doc: None,
+                range: None,
+                parent: Some(tier.clone()),
+            });
+        }
+        for (name, file, span, owner) in &self.variant_at {
+            by_variant.entry(name.clone()).or_insert(ix.defs.len());
+            ix.defs.push(Def {
+                name: name.clone(),
+                kind: DefKind::Variant,
+                file: path(*file),
+                span: *span,
+                decl_span: *span,
+                ty: None,
+                doc: None,
+                range: None,
+                parent: Some(owner.clone()),
+            });
+        }
+        for (file, span, t) in &self.uses {
+            let def = match t {
+                Target::Name(d) => by_name.get(d).copied(),
+                Target::EventField(e, f) => by_field.get(&(*e, *f)).copied(),
+                Target::Variant(n) => by_variant.get(n).copied(),
+            };
+            if let Some(def) = def {
+                ix.refs.push(Ref {
+                    file: path(*file),
+                    span: *span,
+                    def,
+                });
+            }
+        }
+        ix
+    }
+}
+
+/// Check one let, criterion or segment.
+fn check_value(
+    sc: &Scope,
+    text: &str,
+    ne: &ast::NamedExpr,
+    kind: ValueKind,
+) -> (Option<hir::Expr>, Out) {
+    let mut cx = Cx::new(sc, text, Ctx::Lead);
+    let e = if kind == ValueKind::Let {
+        cx.elab(&ne.value, None)
+    } else {
+        cx.cond(&ne.value)
+    };
+    let mut out = Out::default();
+    out.take(cx);
+    (e, out)
+}
+
+fn as_f64(cx: &mut Cx, v: &Value, ty: &Ty, span: Span, what: &str) -> Option<f64> {
+    match v.as_f64() {
+        Some(x) => Some(x),
+        None => {
+            let d = Diagnostic::error(
+                "E0130",
+                format!(
+                    "{what} must be a number, but `{}` is {}",
+                    cx.show(span),
+                    ty.describe()
+                ),
+                span,
+            )
+            .with_label("not a number")
+            .with_help("write a number like `10`, `-5` or `12.5`, or the name of a numeric const");
+            cx.err(d);
+            None
+        }
+    }
+}
+
+fn positive_ms(cx: &mut Cx, e: &ast::Expr, what: &'static str) -> Option<f64> {
+    let (v, ty, span) = cx.const_value(e, Some(&Ty::Duration), what)?;
+    match v {
+        Value::Duration(d) if d > 0 => Some(d as f64),
+        Value::Duration(_) => {
+            let d = Diagnostic::error("E0161", format!("{what} must be more than zero"), span)
+                .with_label("zero or less")
+                .with_help("write a positive duration, like `14d`");
+            cx.err(d);
+            None
+        }
+        _ => {
+            let d = Diagnostic::error(
+                "E0130",
+                format!(
+                    "{what} must be a duration like `14d`, but `{}` is {}",
+                    cx.show(span),
+                    ty.describe()
+                ),
+                span,
+            )
+            .with_label("not a duration")
+            .with_help("write a number with a unit: `30m`, `12h`, `14d` or `2w`");
+            cx.err(d);
+            None
+        }
+    }
+}
+
+type ScoreParts = (hir::Decay, Option<(f64, f64)>, Vec<hir::Rule>);
+
+/// Check one score: its options and rules.
+fn check_score(
+    sc: &Scope,
+    text: &str,
+    lines: &LineIndex,
+    s: &ast::ScoreDecl,
+) -> (Option<ScoreParts>, Out) {
+    let mut cx = Cx::new(sc, text, Ctx::Lead);
+    let mut ok = true;
+    let mut decay = hir::Decay::None;
+    let mut range = None;
+    let (mut seen_decay, mut seen_range): (Option<Span>, Option<Span>) = (None, None);
+    for opt in &s.options {
+        let (seen, word) = match opt.kind {
+            ast::ScoreOptionKind::Decay(_) => (&mut seen_decay, "decay"),
+            ast::ScoreOptionKind::Range { .. } => (&mut seen_range, "range"),
+        };
+        if let Some(first) = *seen {
+            let d = Diagnostic::error(
+                "E0122",
+                format!("score `{}` has `{word}` twice", s.name.name),
+                opt.span,
+            )
+            .with_label("given again")
+            .with_secondary(first, "first given here")
+            .with_help(format!("a score has at most one `{word}`; remove one"));
+            cx.err(d);
+            ok = false;
+            continue;
+        }
+        *seen = Some(opt.span);
+        match &opt.kind {
+            ast::ScoreOptionKind::Decay(dk) => {
+                let r = match dk {
+                    ast::Decay::None => Some(hir::Decay::None),
+                    ast::Decay::HalfLife(e) => {
+                        positive_ms(&mut cx, e, "the half-life").map(hir::Decay::HalfLife)
+                    }
+                    ast::Decay::Linear(e) => {
+                        positive_ms(&mut cx, e, "the linear decay time").map(hir::Decay::Linear)
+                    }
+                    ast::Decay::Step { percent, every } => {
+                        let p = match &percent.kind {
+                            ast::ExprKind::Percent(p) => Some((*p, percent.span)),
+                            _ => cx
+                                .const_value(percent, None, "the decay percentage")
+                                .and_then(|(v, ty, span)| {
+                                    as_f64(&mut cx, &v, &ty, span, "the decay percentage")
+                                        .map(|x| (x, span))
+                                }),
+                        };
+                        let every = positive_ms(&mut cx, every, "the decay step");
+                        match (p, every) {
+                            (Some((p, span)), Some(every)) => {
+                                if p > 0.0 && p <= 100.0 {
+                                    Some(hir::Decay::Step { percent: p, every })
+                                } else {
+                                    let d = Diagnostic::error("E0161", "the decay percentage must be more than 0% and at most 100%", span)
+                                        .with_label("out of range")
+                                        .with_help("write how much is lost at each step, like `25% every 30d`");
+                                    cx.err(d);
+                                    None
+                                }
+                            }
+                            _ => None,
+                        }
+                    }
+                };
+                match r {
+                    Some(d) => decay = d,
+                    None => ok = false,
+                }
+            }
+            ast::ScoreOptionKind::Range { lo, hi } => {
+                let a = cx
+                    .const_value(lo, None, "the range")
+                    .and_then(|(v, t, sp)| as_f64(&mut cx, &v, &t, sp, "the range"));
+                let b = cx
+                    .const_value(hi, None, "the range")
+                    .and_then(|(v, t, sp)| as_f64(&mut cx, &v, &t, sp, "the range"));
+                match (a, b) {
+                    (Some(a), Some(b)) if a <= b => range = Some((a, b)),
+                    (Some(a), Some(b)) => {
+                        let d = Diagnostic::error(
+                            "E0162",
+                            format!(
+                                "the range goes from {} down to {}",
+                                crate::ranges::show_num(a),
+                                crate::ranges::show_num(b)
+                            ),
+                            opt.span,
+                        )
+                        .with_label("low end is above the high end")
+                        .with_help(format!(
+                            "write the lower number first: `range {} to {}`",
+                            crate::ranges::show_num(b),
+                            crate::ranges::show_num(a)
+                        ));
+                        cx.err(d);
+                        ok = false;
+                    }
+                    _ => ok = false,
+                }
+            }
+        }
+    }
+    let mut rules = Vec::new();
+    for r in &s.rules {
+        let kind = match &r.kind {
+            ast::RuleKind::Cond(c) => cx.cond(c).map(hir::RuleKind::Cond),
+            ast::RuleKind::Each(q) => cx.query(q).map(hir::RuleKind::Each),
+            ast::RuleKind::Latest(q) => cx.query(q).map(hir::RuleKind::Latest),
+        };
+        let points = cx
+            .const_value(&r.points, None, "the points")
+            .and_then(|(v, t, sp)| as_f64(&mut cx, &v, &t, sp, "the points"));
+        if points == Some(0.0) {
+            let d = Diagnostic::warning("W0106", "this rule is worth 0 points", r.points.span)
+                .with_label("0 points")
+                .with_help("give it points, like `+10`, or remove the rule");
+            cx.err(d);
+        }
+        let cap = match &r.cap {
+            None => Some(None),
+            Some(c) => {
+                if !matches!(r.kind, ast::RuleKind::Each(_)) {
+                    let d =
+                        Diagnostic::error("E0160", "`up to` only works on `each` rules", c.span)
+                            .with_label("not an `each` rule")
+                            .with_help("this rule gives its points at most once; remove `up to`");
+                    cx.err(d);
+                    None
+                } else {
+                    match cx
+                        .const_value(c, None, "the `up to` cap")
+                        .and_then(|(v, t, sp)| as_f64(&mut cx, &v, &t, sp, "the `up to` cap"))
+                    {
+                        Some(x) if x > 0.0 => Some(Some(x)),
+                        Some(_) => {
+                            let d = Diagnostic::error("E0160", "the `up to` cap must be more than 0", c.span)
+                                .with_label("zero or less")
+                                .with_help("write the most points this rule may give in total, like `up to 40`");
+                            cx.err(d);
+                            None
+                        }
+                        None => None,
+                    }
+                }
+            }
+        };
+        match (kind, points, cap) {
+            (Some(kind), Some(points), Some(cap)) => rules.push(hir::Rule {
+                kind,
+                points,
+                cap,
+                line: lines.line(r.span.start) as u32,
+                text: collapse(text.get(r.span.range()).unwrap_or("")),
+                span: r.span,
+            }),
+            _ => ok = false,
+        }
+    }
+    let mut out = Out::default();
+    out.take(cx);
+    (ok.then_some((decay, range, rules)), out)
+}
+
+/// Check one tier's conditions.
+fn check_tier(
+    sc: &Scope,
+    text: &str,
+    t: &ast::TierDecl,
+    ty: &Ty,
+) -> (Option<Vec<hir::TierArm>>, Out) {
+    let mut cx = Cx::new(sc, text, Ctx::Lead);
+    let mut arms = Vec::new();
+    let mut ok = true;
+    let Ty::Enum(e) = ty else {
+        return (None, Out::default());
+    };
+    for a in &t.arms {
+        let cond = match &a.cond {
+            Some(c) => match cx.cond(c) {
+                Some(c) => Some(c),
+                None => {
+                    ok = false;
+                    continue;
+                }
+            },
+            None => None,
+        };
+        if let Some(label) = e.sym_of(&a.label.name) {
+            cx.uses
+                .push((a.label.span, Target::Variant(a.label.name.clone())));
+            arms.push(hir::TierArm { label, cond });
+        }
+    }
+    let mut out = Out::default();
+    out.take(cx);
+    (ok.then_some(arms), out)
+}
+
+fn stage_sym(cx: &mut Cx, id: &ast::Ident) -> Option<Sym> {
+    let stages = cx.sc.schema.stages.clone()?;
+    if let Some(s) = stages.sym_of(&id.name) {
+        cx.uses.push((id.span, Target::Variant(id.name.clone())));
+        return Some(s);
+    }
+    let sugg = did_you_mean(&id.name, stages.variants.iter().map(String::as_str));
+    let mut d = Diagnostic::error("E0103", format!("unknown stage `{}`", id.name), id.span)
+        .with_label("not a stage");
+    match sugg {
+        Some(s) => {
+            d = d.with_help(format!("did you mean `{s}`?")).with_suggestion(
+                id.span,
+                s.clone(),
+                format!("change to `{s}`"),
+            );
+        }
+        None => d = d.with_help(format!("the stages are {}", stages.variants.join(", "))),
+    }
+    cx.err(d);
+    None
+}
+
+type TransParts = (Option<Sym>, Sym, hir::Expr);
+
+/// Check one transition.
+fn check_transition(
+    sc: &Scope,
+    text: &str,
+    t: &ast::TransitionDecl,
+    keyword: Span,
+) -> (Option<TransParts>, Out) {
+    let mut cx = Cx::new(sc, text, Ctx::Transition);
+    if sc.schema.stages.is_none() {
+        let d = Diagnostic::error(
+            "E0170",
+            "`transition` is used, but this model has no `stages`",
+            keyword,
+        )
+        .with_label("no stages declared")
+        .with_help("list the lifecycle first, like `stages prospect, lead, mql`");
+        if !sc.stages_broken() {
+            cx.err(d);
+        }
+        let _ = cx.cond(&t.cond);
+        let mut out = Out::default();
+        out.take(cx);
+        return (None, out);
+    }
+    let from = match &t.from {
+        Some(f) => stage_sym(&mut cx, f).map(Some),
+        None => Some(None),
+    };
+    let to = stage_sym(&mut cx, &t.to);
+    let cond = cx.cond(&t.cond);
+    let mut out = Out::default();
+    out.take(cx);
+    match (from, to, cond) {
+        (Some(f), Some(to), Some(c)) => (Some((f, to, c)), out),
+        _ => (None, out),
+    }
+}
+
+type TestParts = (i64, LeadRecord, Vec<hir::Expr>);
+
+fn test_literal(cx: &mut Cx, e: &ast::Expr, want: &Ty, field: &str) -> Option<Value> {
+    let (v, ty, span) = cx.const_value(e, Some(want), "a test value")?;
+    match cx.convert(&v, want) {
+        Ok(v) => Some(v),
+        Err(Some(bad)) => {
+            let d = Diagnostic::error(
+                "E0173",
+                format!(
+                    "`{field}` is {}, and `{bad}` is not one of them",
+                    want.describe()
+                ),
+                span,
+            )
+            .with_label("not a value of this field");
+            let d = match want {
+                _ if enum_of(want).is_some() => {
+                    let en = enum_of(want)?;
+                    match did_you_mean(&bad, en.variants.iter().map(String::as_str)) {
+                        Some(s) => d.with_help(format!("did you mean `{s}`?")).with_suggestion(
+                            span,
+                            s.clone(),
+                            format!("change to `{s}`"),
+                        ),
+                        None => d.with_help(format!("use one of {}", en.variants.join(", "))),
+                    }
+                }
+                _ => d,
+            };
+            cx.err(d);
+            None
+        }
+        Err(None) => {
+            let d = Diagnostic::error(
+                "E0173",
+                format!(
+                    "`{field}` is {}, but `{}` is {}",
+                    want.describe(),
+                    cx.show(span),
+                    ty.describe()
+                ),
+                span,
+            )
+            .with_label("wrong kind of value")
+            .with_help(format!("write {} here", want.describe()));
+            cx.err(d);
+            None
+        }
+    }
+}
+
+/// Check one test and build its lead.
+fn check_test(sc: &Scope, text: &str, t: &ast::TestDecl) -> (Option<TestParts>, Out) {
+    let mut cx = Cx::new(sc, text, Ctx::Const);
+    let mut ok = true;
+    let schema = &sc.schema;
+    let mut lead = LeadRecord {
+        id: LeadId::Str(Arc::from(t.name.value.as_str())),
+        fields: vec![Value::Unknown; schema.lead.len()].into_boxed_slice(),
+        stage: None,
+        stage_since: None,
+        events: vec![Vec::new(); schema.events.len()],
+    };
+    // items at most once each
+    let mut seen: HashMap<&'static str, Span> = HashMap::new();
+    for it in &t.items {
+        let word = match it.kind {
+            ast::TestItemKind::AsOf(_) => "as_of",
+            ast::TestItemKind::Lead(_) => "lead",
+            ast::TestItemKind::Events(_) => "events",
+            ast::TestItemKind::Expect(_) => continue,
+        };
+        if let Some(first) = seen.get(word) {
+            let d = Diagnostic::error("E0172", format!("this test has `{word}` twice"), it.span)
+                .with_label("given again")
+                .with_secondary(*first, "first given here")
+                .with_help(format!("a test has at most one `{word}`; merge them"));
+            cx.err(d);
+            ok = false;
+        } else {
+            seen.insert(word, it.span);
+        }
+    }
+    let mut as_of = DEFAULT_AS_OF;
+    for it in &t.items {
+        if let ast::TestItemKind::AsOf(e) = &it.kind {
+            match test_literal(&mut cx, e, &Ty::Time, "as_of") {
+                Some(Value::Time(x)) => as_of = x,
+                _ => ok = false,
+            }
+            break;
+        }
+    }
+    let mut expects = Vec::new();
+    for it in &t.items {
+        match &it.kind {
+            ast::TestItemKind::AsOf(_) => {}
+            ast::TestItemKind::Lead(fields) => {
+                let mut seen_f: HashMap<&str, Span> = HashMap::new();
+                for f in fields {
+                    let n = f.name.name.as_str();
+                    if let Some(first) = seen_f.get(n) {
+                        let d = Diagnostic::error(
+                            "E0114",
+                            format!("`{n}` is given twice in this lead"),
+                            f.name.span,
+                        )
+                        .with_label("given again")
+                        .with_secondary(*first, "first given here")
+                        .with_help("give each field once");
+                        cx.err(d);
+                        ok = false;
+                        continue;
+                    }
+                    seen_f.insert(n, f.name.span);
+                    match n {
+                        "id" => match test_literal(&mut cx, &f.value, &Ty::String, "id") {
+                            Some(Value::Str(s)) => lead.id = LeadId::Str(s),
+                            _ => ok = false,
+                        },
+                        "stage_since" => {
+                            match test_literal(&mut cx, &f.value, &Ty::Time, "stage_since") {
+                                Some(Value::Time(x)) => lead.stage_since = Some(x),
+                                _ => ok = false,
+                            }
+                        }
+                        "stage" => {
+                            let Some(stages) = sc.schema.stages.clone() else {
+                                let d = Diagnostic::error(
+                                    "E0170",
+                                    "`stage` is given, but this model has no `stages`",
+                                    f.name.span,
+                                )
+                                .with_label("no stages declared")
+                                .with_help(
+                                    "list the lifecycle first, like `stages prospect, lead, mql`",
+                                );
+                                if !sc.stages_broken() {
+                                    cx.err(d);
+                                }
+                                ok = false;
+                                continue;
+                            };
+                            if let ast::ExprKind::Name(id) = &f.value.kind {
+                                if !stages.has(&id.name) && !sc.names.contains_key(&id.name) {
+                                    let sugg = did_you_mean(
+                                        &id.name,
+                                        stages.variants.iter().map(String::as_str),
+                                    );
+                                    let mut d = Diagnostic::error(
+                                        "E0174",
+                                        format!("`{}` is not a stage", id.name),
+                                        id.span,
+                                    )
+                                    .with_label("not a stage");
+                                    d = match sugg {
+                                        Some(s) => d
+                                            .with_help(format!("did you mean `{s}`?"))
+                                            .with_suggestion(
+                                                id.span,
+                                                s.clone(),
+                                                format!("change to `{s}`"),
+                                            ),
+                                        None => d.with_help(format!(
+                                            "the stages are {}",
+                                            stages.variants.join(", ")
+                                        )),
+                                    };
+                                    cx.err(d);
+                                    ok = false;
+                                    continue;
+                                }
+                            }
+                            match test_literal(&mut cx, &f.value, &Ty::Enum(stages), "stage") {
+                                Some(Value::Enum(s)) => lead.stage = Some(s),
+                                _ => ok = false,
+                            }
+                        }
+                        _ => match sc.names.get(n).map(|e| e.def) {
+                            Some(NameDef::LeadField(slot)) => {
+                                cx.uses
+                                    .push((f.name.span, Target::Name(NameDef::LeadField(slot))));
+                                let want = schema.lead[slot as usize].ty.clone();
+                                match test_literal(&mut cx, &f.value, &want, n) {
+                                    Some(v) => lead.fields[slot as usize] = v,
+                                    None => ok = false,
+                                }
+                            }
+                            _ => {
+                                let mut cands: Vec<&str> =
+                                    schema.lead.iter().map(|f| f.name.as_str()).collect();
+                                cands.extend(["id", "stage", "stage_since"]);
+                                let sugg = did_you_mean(n, cands);
+                                let mut d = Diagnostic::error(
+                                    "E0101",
+                                    format!("the lead has no field `{n}`"),
+                                    f.name.span,
+                                )
+                                .with_label("unknown field");
+                                d = match sugg {
+                                    Some(s) => {
+                                        d.with_help(format!("did you mean `{s}`?")).with_suggestion(
+                                            f.name.span,
+                                            s.clone(),
+                                            format!("change to `{s}`"),
+                                        )
+                                    }
+                                    None => d.with_help(
+                                        "add the field to `lead { … }`, or remove it here",
+                                    ),
+                                };
+                                cx.err(d);
+                                ok = false;
+                            }
+                        },
+                    }
+                }
+            }
+            ast::TestItemKind::Events(evs) => {
+                for ev in evs {
+                    let q = ast::Query {
+                        event: ev.event.clone(),
+                        filter: None,
+                        within: None,
+                        span: ev.event.span,
+                    };
+                    let saved = cx.ctx;
+                    cx.ctx = Ctx::Lead;
+                    let query = cx.query(&q);
+                    cx.ctx = saved;
+                    let Some(query) = query else {
+                        ok = false;
+                        continue;
+                    };
+                    let def = &schema.events[query.event as usize];
+                    let mut fields = vec![Value::Unknown; def.fields.len()];
+                    let mut seen_f: HashMap<&str, Span> = HashMap::new();
+                    for f in &ev.fields {
+                        let n = f.name.name.as_str();
+                        if let Some(first) = seen_f.get(n) {
+                            let d = Diagnostic::error(
+                                "E0114",
+                                format!("`{n}` is given twice in this event"),
+                                f.name.span,
+                            )
+                            .with_label("given again")
+                            .with_secondary(*first, "first given here")
+                            .with_help("give each field once");
+                            cx.err(d);
+                            ok = false;
+                            continue;
+                        }
+                        seen_f.insert(n, f.name.span);
+                        match def.field(n) {
+                            Some(k) => {
+                                cx.uses
+                                    .push((f.name.span, Target::EventField(query.event, k as u32)));
+                                let want = def.fields[k].ty.clone();
+                                match test_literal(&mut cx, &f.value, &want, n) {
+                                    Some(v) => fields[k] = v,
+                                    None => ok = false,
+                                }
+                            }
+                            None => {
+                                let sugg =
+                                    did_you_mean(n, def.fields.iter().map(|f| f.name.as_str()));
+                                let mut d = Diagnostic::error(
+                                    "E0101",
+                                    format!("the event `{}` has no field `{n}`", def.name),
+                                    f.name.span,
+                                )
+                                .with_label("unknown field");
+                                d = match sugg {
+                                    Some(s) => {
+                                        d.with_help(format!("did you mean `{s}`?")).with_suggestion(
+                                            f.name.span,
+                                            s.clone(),
+                                            format!("change to `{s}`"),
+                                        )
+                                    }
+                                    None => d.with_help(format!(
+                                        "add the field to `event {} {{ … }}`, or remove it here",
+                                        def.name
+                                    )),
+                                };
+                                cx.err(d);
+                                ok = false;
+                            }
+                        }
+                    }
+                    let at = match &ev.when {
+                        ast::EventWhen::At(e) => match test_literal(&mut cx, e, &Ty::Time, "at") {
+                            Some(Value::Time(x)) => Some(x),
+                            _ => None,
+                        },
+                        ast::EventWhen::Ago(e) => {
+                            match test_literal(&mut cx, e, &Ty::Duration, "ago") {
+                                Some(Value::Duration(d)) => as_of.checked_sub(d),
+                                _ => None,
+                            }
+                        }
+                    };
+                    match at {
+                        Some(at) => lead.events[query.event as usize].push(EventRec {
+                            at,
+                            fields: fields.into_boxed_slice(),
+                        }),
+                        None => ok = false,
+                    }
+                }
+            }
+            ast::TestItemKind::Expect(e) => {
+                cx.ctx = Ctx::Expect;
+                match cx.cond(e) {
+                    Some(x) => expects.push(x),
+                    None => ok = false,
+                }
+                cx.ctx = Ctx::Const;
+            }
+        }
+    }
+    if !t
+        .items
+        .iter()
+        .any(|i| matches!(i.kind, ast::TestItemKind::Expect(_)))
+    {
+        let d = Diagnostic::error(
+            "E0171",
+            format!("the test `{}` has no `expect`", t.name.value),
+            t.name.span,
+        )
+        .with_label("nothing is checked")
+        .with_help("say what must be true, like `expect fit >= 40` or `expect stage == mql`");
+        cx.err(d);
+        ok = false;
+    }
+    lead.sort_events();
+    let mut out = Out::default();
+    out.take(cx);
+    (ok.then_some((as_of, lead, expects)), out)
+}
+
+fn enum_of(t: &Ty) -> Option<&Arc<EnumTy>> {
+    match t {
+        Ty::Enum(e) => Some(e),
+        Ty::List(inner) => enum_of(inner),
+        _ => None,
+    }
+}
+
+fn plural_desc(t: &Ty) -> &'static str {
+    match t {
+        Ty::Bool => "yes/no values",
+        Ty::Time => "times",
+        Ty::Duration => "durations",
+        _ => "lists",
+    }
+}
+
+/// The names that declarations of files with syntax errors seem to declare
+/// (`criterion foo = …` that did not parse declares `foo`): uses of them are
+/// not reported as unknown, since the syntax error is the real problem.
+fn broken_names(files: &[FileSource]) -> HashSet<String> {
+    const KEYWORDS: &[&str] = &[
+        "event",
+        "const",
+        "let",
+        "criterion",
+        "segment",
+        "score",
+        "tier",
+    ];
+    let mut out = HashSet::new();
+    let parsed = |pred: fn(&DeclKind) -> bool| {
+        files
+            .iter()
+            .any(|f| f.ast.decls.iter().any(|d| pred(&d.kind)))
+    };
+    let lead_parsed = parsed(|k| matches!(k, DeclKind::Lead(_)));
+    let stages_parsed = parsed(|k| matches!(k, DeclKind::Stages(_)));
+    for f in files.iter().filter(|f| !f.ast.diagnostics.is_empty()) {
+        let declared: HashSet<&str> = f
+            .ast
+            .decls
+            .iter()
+            .filter_map(|d| d.kind.name().map(|n| n.name.as_str()))
+            .collect();
+        let mut in_block = false;
+        for line in f.text.lines() {
+            let mut words = line.split_whitespace();
+            let first = words.next().unwrap_or("");
+            let kw = first.split('{').next().unwrap_or("");
+            if (kw == "lead" && !lead_parsed) || (kw == "stages" && !stages_parsed) {
+                in_block = kw == "lead";
+                out.insert(BROKEN_MARK.to_string() + kw);
+                add_words(line, &mut out);
+                if line.contains('}') {
+                    in_block = false;
+                }
+                continue;
+            }
+            if in_block {
+                add_words(line, &mut out);
+                if line.trim_start().starts_with('}') {
+                    in_block = false;
+                }
+                continue;
+            }
+            let Some(name) = words.next() else {
+                continue;
+            };
+            let name: String = name
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            if KEYWORDS.contains(&kw) && !name.is_empty() && !declared.contains(name.as_str()) {
+                out.insert(name);
+            }
+        }
+    }
+    out
+}
+
+/// Marks, in [`Scope::broken`], that a `lead` or `stages` did not parse.
+pub(crate) const BROKEN_MARK: &str = "#broken ";
+
+fn add_words(line: &str, out: &mut HashSet<String>) {
+    let line = line.split("//").next().unwrap_or("");
+    for w in line.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
+        if !w.is_empty() {
+            out.insert(w.to_string());
+        }
+    }
+}

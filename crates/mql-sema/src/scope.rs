@@ -1,0 +1,93 @@
+//! The signatures every declaration is checked against: the schema, the one
+//! namespace of named declarations, folded consts and the types of lets.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use mql_core::{EnumTy, Schema, Span, Ty, Value};
+
+use crate::hir::ValueKind;
+
+/// What a top-level name stands for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum NameDef {
+    LeadField(u32),
+    Event(u32),
+    Const(u32),
+    Value(u32),
+    Score(u32),
+    Tier(u32),
+}
+
+#[derive(Clone, Debug)]
+pub struct NameEntry {
+    pub def: NameDef,
+    pub file: u32,
+    /// Span of the name where it is declared.
+    pub span: Span,
+}
+
+/// A const after folding. `flexible` consts hold enum variants or empty lists,
+/// whose type is settled by each use.
+#[derive(Clone, Debug)]
+pub struct ConstSig {
+    pub value: Option<Value>,
+    pub ty: Option<Ty>,
+    pub flexible: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct ValueSig {
+    pub name: String,
+    pub kind: ValueKind,
+    /// `None` until checked, or when its expression has an error.
+    pub ty: Option<Ty>,
+}
+
+#[derive(Clone, Debug)]
+pub struct TierSig {
+    pub name: String,
+    pub ty: Ty,
+}
+
+/// Everything a declaration's check may look up.
+#[derive(Clone, Debug)]
+pub struct Scope {
+    pub schema: Schema,
+    pub names: HashMap<String, NameEntry>,
+    pub consts: Vec<ConstSig>,
+    pub values: Vec<ValueSig>,
+    pub scores: Vec<String>,
+    pub tiers: Vec<TierSig>,
+    /// Every enum type of the model (fields, event fields, tiers, stages), in
+    /// declaration order, to recognise and suggest bare variants.
+    pub enums: Vec<Arc<EnumTy>>,
+    /// Names that declarations with syntax errors seem to declare: an unknown
+    /// name among them is not reported again.
+    pub broken: std::collections::HashSet<String>,
+}
+
+impl Scope {
+    /// The first enum of the model that has `variant`.
+    pub fn enum_with(&self, variant: &str) -> Option<&Arc<EnumTy>> {
+        self.enums.iter().find(|e| e.has(variant))
+    }
+
+    /// A `stages` line that did not parse: don't report "no stages" again.
+    pub fn stages_broken(&self) -> bool {
+        self.broken.contains("#broken stages")
+    }
+
+    pub fn stages_ty(&self) -> Option<Ty> {
+        self.schema.stages.clone().map(Ty::Enum)
+    }
+}
+
+/// A name that an expression refers to, for the name index and unused checks.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Target {
+    Name(NameDef),
+    EventField(u32, u32),
+    /// An enum variant, stage or tier label, by its text.
+    Variant(String),
+}

@@ -24,6 +24,16 @@ struct Cli {
 enum Command {
     /// Parse and type-check models; print diagnostics; exit 1 if any error
     Check(cmd::check::Args),
+    /// Score and stage every lead of a data file
+    Eval(cmd::eval::Args),
+    /// Explain one lead: criteria, points with decay, tiers and transitions
+    Explain(cmd::explain::Args),
+    /// Run the `test` blocks of models
+    Test(cmd::test::Args),
+    /// Print the parsed tree or the compiled bytecode of a model
+    Compile(cmd::compile::Args),
+    /// Run the language server on stdin/stdout (for editors)
+    Lsp,
 }
 
 fn main() -> ExitCode {
@@ -37,6 +47,11 @@ fn main() -> ExitCode {
     };
     let status = match cli.command {
         Command::Check(args) => cmd::check::run(args),
+        Command::Eval(args) => cmd::eval::run(args),
+        Command::Explain(args) => cmd::explain::run(args),
+        Command::Test(args) => cmd::test::run(args),
+        Command::Compile(args) => cmd::compile::run(args),
+        Command::Lsp => mql_lsp::run_stdio().map(|()| 0),
     };
     match status {
         Ok(code) => ExitCode::from(code),

@@ -29,7 +29,10 @@ fn cases() -> Vec<PathBuf> {
 fn same(path: &str, a: &Value, b: &Value, out: &mut Vec<String>) {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => {
-            let (x, y) = (x.as_f64().unwrap_or(f64::NAN), y.as_f64().unwrap_or(f64::NAN));
+            let (x, y) = (
+                x.as_f64().unwrap_or(f64::NAN),
+                y.as_f64().unwrap_or(f64::NAN),
+            );
             let tol = 1e-9 * x.abs().max(y.abs()).max(1e-300);
             if !((x - y).abs() <= tol || x == y) {
                 out.push(format!("{path}: got {x}, expected {y}"));
@@ -73,7 +76,10 @@ fn facts(line: &str) -> Option<String> {
         let field = rest.split('`').next()?;
         let mut parts = loc.rsplitn(3, ':').collect::<Vec<_>>();
         parts.reverse();
-        let (file, pos) = if parts.len() == 3 && parts[2].parse::<u32>().is_ok() && parts[1].parse::<u32>().is_ok() {
+        let (file, pos) = if parts.len() == 3
+            && parts[2].parse::<u32>().is_ok()
+            && parts[1].parse::<u32>().is_ok()
+        {
             (parts[0], format!("{}:{}", parts[1], parts[2]))
         } else {
             let (f, l) = loc.rsplit_once(':')?;
@@ -92,7 +98,11 @@ fn facts(line: &str) -> Option<String> {
 #[test]
 fn conformance_cases() {
     let cases = cases();
-    assert!(cases.len() >= 40, "expected the 40 shared cases, found {}", cases.len());
+    assert!(
+        cases.len() >= 40,
+        "expected the 40 shared cases, found {}",
+        cases.len()
+    );
     let mut failures = Vec::new();
     for dir in &cases {
         let name = dir.file_name().unwrap().to_string_lossy().into_owned();
@@ -131,7 +141,12 @@ fn conformance_cases() {
                 }
             };
             let w: Value = serde_json::from_str(w).unwrap();
-            same(&format!("result {} ({})", i + 1, w["id"]), &g, &w, &mut diffs);
+            same(
+                &format!("result {} ({})", i + 1, w["id"]),
+                &g,
+                &w,
+                &mut diffs,
+            );
         }
         // Data errors and notes: the facts, not the wording.
         let reference = std::fs::read_to_string(dir.join("data-errors.txt")).unwrap();
@@ -146,7 +161,9 @@ fn conformance_cases() {
         let want_summary = reference.lines().find(|l| l.starts_with("leads read:"));
         let got_summary = stderr.lines().find(|l| l.starts_with("leads read:"));
         if want_summary != got_summary {
-            diffs.push(format!("summary {got_summary:?}, expected {want_summary:?}"));
+            diffs.push(format!(
+                "summary {got_summary:?}, expected {want_summary:?}"
+            ));
         }
         if !diffs.is_empty() {
             diffs.truncate(12);

@@ -2,3 +2,8 @@
 
 pub mod check;
 pub mod common;
+pub mod compile;
+pub mod eval;
+pub mod explain;
+pub mod run;
+pub mod test;

@@ -284,10 +284,7 @@ mod tests {
     fn parses_crm_forms() {
         let a = parse_time("2018-02-26 19:58:54", TimeSyntax::Data).unwrap();
         assert_eq!(format_time(a), "2018-02-26T19:58:54Z");
-        assert_eq!(
-            parse_time("2018-02-26T19:58:54", TimeSyntax::Data),
-            Some(a)
-        );
+        assert_eq!(parse_time("2018-02-26T19:58:54", TimeSyntax::Data), Some(a));
         assert_eq!(parse_time("last week", TimeSyntax::Data), None);
     }
 

@@ -1,3 +1,38 @@
 //! Reading lead data (JSON, NDJSON, CSV, and a separate events file) into typed
 //! [`mql_core::LeadRecord`]s by the model's [`mql_core::Schema`], reporting every
 //! value that cannot be read as a located data error.
+//!
+//! A run reads the events file first (if any), then streams the leads:
+//!
+//! ```no_run
+//! # fn run(schema: &mql_core::Schema) -> Result<(), mql_data::ReadError> {
+//! use mql_data::{read_events, Issues, LeadReader, ReadOptions, Source};
+//! let options = ReadOptions::default();
+//! let mut issues = Issues::new(|issue| eprintln!("{issue}"));
+//! let events = read_events(schema, Source::open("events.csv")?, &options, &mut issues)?;
+//! let mut leads = LeadReader::new(schema, Source::open("leads.csv")?, &options, issues)?
+//!     .with_events(events);
+//! loop {
+//!     let chunk = leads.next_chunk(4096)?;
+//!     if chunk.is_empty() {
+//!         break;
+//!     }
+//!     // evaluate the chunk…
+//! }
+//! let errors = leads.issues().errors();
+//! # let _ = errors; Ok(()) }
+//! ```
+
+mod csvin;
+mod decode;
+mod events;
+mod issue;
+mod json;
+mod layout;
+mod leads;
+mod source;
+
+pub use events::{read_events, EventIndex};
+pub use issue::{DataIssue, IssueKind, Issues};
+pub use leads::LeadReader;
+pub use source::{InputFormat, ReadError, ReadOptions, Source};

@@ -3,12 +3,20 @@
 //! return their diagnostics as values. `use`d files are loaded through the
 //! database too, so an edit to a used file (saved or only open in an editor)
 //! re-checks exactly the models that include it.
+//!
+//! Checking is split per declaration (like rust-analyzer's item trees): each
+//! declaration is a tracked [`DeclItem`] keyed by kind and name, holding its
+//! syntax tree in its own coordinates; [`check_decl`] checks it against the
+//! model's position-free [`signatures`], and [`check`] assembles the
+//! results, moved back to file offsets.
 
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use mql_sema::incr::{self, DeclChecks, DeclResult, RelDecl, Signatures};
 use mql_sema::{Checked, FileSource, Loader};
+use mql_syntax::ast;
 use salsa::Setter;
 
 /// One source file. `text` is `None` when the file could not be read (missing,
@@ -46,18 +54,250 @@ impl PartialEq for CheckResult {
 }
 
 /// Parse one file (an unreadable file parses as empty).
+///
+/// The file is cut into pieces at lines that start a declaration (see
+/// [`pieces`]) and each piece is parsed on its own and remembered, so an edit
+/// re-parses only the piece it touches. The parser splits files at the same
+/// places, so the result is the same tree; when any piece has a syntax error
+/// the whole file is parsed at once instead, so errors are reported exactly
+/// as by a plain parse.
 #[salsa::tracked(returns(ref))]
 pub fn parse(db: &dyn Db, file: SourceFile) -> Parsed {
     let text = file.text(db).as_deref().unwrap_or("");
-    Parsed(Arc::new(mql_syntax::parse(text)))
+    let cuts = pieces(text);
+    if cuts.len() < 2 {
+        return Parsed(Arc::new(mql_syntax::parse(text)));
+    }
+    let mut out = mql_syntax::SourceFile::default();
+    for (k, &a) in cuts.iter().enumerate() {
+        let b = cuts.get(k + 1).copied().unwrap_or(text.len());
+        let piece = Piece::new(db, text[a..b].to_string());
+        let parsed = &parse_piece(db, piece).0;
+        if !parsed.diagnostics.is_empty() {
+            return Parsed(Arc::new(mql_syntax::parse(text)));
+        }
+        for d in &parsed.decls {
+            let mut d = d.clone();
+            incr::shift_decl(&mut d, a as u32);
+            out.decls.push(d);
+        }
+    }
+    Parsed(Arc::new(out))
+}
+
+/// A piece of a file's text that starts at a declaration (with its doc
+/// comment). Its identity is its text: a piece that an edit leaves alone is
+/// the same piece in the next revision, and is not parsed again.
+#[salsa::tracked(debug)]
+pub struct Piece<'db> {
+    #[returns(ref)]
+    pub text: String,
+}
+
+/// Parse one piece of a file, in the piece's own coordinates.
+#[salsa::tracked(returns(ref))]
+pub fn parse_piece<'db>(db: &'db dyn Db, piece: Piece<'db>) -> Parsed {
+    Parsed(Arc::new(mql_syntax::parse(piece.text(db))))
+}
+
+/// Byte offsets where `text` can be cut into pieces that parse on their own,
+/// the first being 0: before each line that starts, at its first column,
+/// with a declaration's keyword, moved up over the doc comment (`///` lines)
+/// just above it. These are places where the parser starts a declaration
+/// too; comments and blank lines before a cut stay with the declaration
+/// above, as in the parser. No cut follows a line with a comment after code,
+/// which might be the start of the next declaration's doc comment.
+pub fn pieces(text: &str) -> Vec<usize> {
+    let mut cuts = vec![0];
+    // start of the doc comment run (blank lines allowed inside) just above
+    let mut doc_start: Option<usize> = None;
+    let mut after_comment = false;
+    let mut pos = 0;
+    for line in text.split_inclusive('\n') {
+        let start = pos;
+        pos += line.len();
+        let keyword = line.starts_with(|c: char| c.is_ascii_lowercase()) && {
+            let word = line
+                .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .next()
+                .unwrap_or("");
+            mql_syntax::lexer::is_decl_keyword(word)
+                || (word == "lead" && line[4..].trim_start().starts_with('{'))
+        };
+        if keyword && start > 0 && !after_comment {
+            let cut = doc_start.unwrap_or(start);
+            if cuts.last().is_some_and(|&last| cut > last) {
+                cuts.push(cut);
+            }
+        }
+        let t = line.trim();
+        if t.is_empty() {
+            // blank lines do not end a doc comment run
+        } else if t.starts_with("///") && !t.starts_with("////") {
+            doc_start.get_or_insert(start);
+        } else {
+            doc_start = None;
+            after_comment = line.contains("//");
+        }
+    }
+    cuts
 }
 
 /// Check the model whose root is `file`, with every file it `use`s.
+///
+/// Assembled from per-declaration checks: [`prepared`] loads the files and
+/// declares every name, [`signatures`] is what declarations see of each
+/// other, and [`check_decl`] checks one declaration in its own coordinates,
+/// so an edit re-checks only the declarations it touches (or all of them,
+/// when it changes what they see).
 #[salsa::tracked(returns(ref))]
 pub fn check(db: &dyn Db, file: SourceFile) -> CheckResult {
+    let prep = prepared(db, file).0.clone();
+    let items = model_items(db, file);
+    let cached = Cached { db, items };
+    CheckResult(Arc::new(incr::finish(&prep, &cached)))
+}
+
+/// A model after its first phase (files loaded, names declared, consts
+/// folded, lets typed). Compared by identity: it holds positions, so it is
+/// new after every edit; [`signatures`] is the firewall after it.
+#[derive(Clone, Debug)]
+pub struct PreparedModel(pub Arc<incr::Prepared>);
+
+impl PartialEq for PreparedModel {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+/// Load the model whose root is `file` and run its first phase.
+#[salsa::tracked(returns(ref))]
+pub fn prepared(db: &dyn Db, file: SourceFile) -> PreparedModel {
     let loader = DbLoader { db };
     let root = loader.source(file);
-    CheckResult(Arc::new(mql_sema::check(root, &loader)))
+    PreparedModel(Arc::new(incr::prepare(root, &loader)))
+}
+
+/// What the declarations of the model rooted at `file` can see of each
+/// other: names, kinds, types, folded consts. Holds no positions, so it is
+/// unchanged (and nothing downstream re-runs) after edits that only move
+/// declarations or change a rule's body.
+#[salsa::tracked(returns(ref))]
+pub fn signatures(db: &dyn Db, file: SourceFile) -> Signatures {
+    Signatures::of(&prepared(db, file).0)
+}
+
+/// The identity of a declaration: its kind and name (for a transition its
+/// stages, for a test its title). Two declarations with the same key are
+/// told apart by their order.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct DeclKey {
+    pub kind: &'static str,
+    pub name: String,
+}
+
+impl std::fmt::Display for DeclKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.name.is_empty() {
+            f.write_str(self.kind)
+        } else {
+            write!(f, "{} {}", self.kind, self.name)
+        }
+    }
+}
+
+impl DeclKey {
+    /// The key of a declaration.
+    pub fn of(decl: &ast::Decl) -> DeclKey {
+        use ast::DeclKind as D;
+        let (kind, name) = match &decl.kind {
+            D::Model(id) => ("model", id.name.clone()),
+            D::Use(s) => ("use", s.value.clone()),
+            D::Lead(_) => ("lead", String::new()),
+            D::Event { name, .. } => ("event", name.name.clone()),
+            D::Const(ne) => ("const", ne.name.name.clone()),
+            D::Let(ne) => ("let", ne.name.name.clone()),
+            D::Criterion(ne) => ("criterion", ne.name.name.clone()),
+            D::Segment(ne) => ("segment", ne.name.name.clone()),
+            D::Score(s) => ("score", s.name.name.clone()),
+            D::Tier(t) => ("tier", t.name.name.clone()),
+            D::Stages(_) => ("stages", String::new()),
+            D::Transition(t) => {
+                let from = t.from.as_ref().map_or("any", |f| f.name.as_str());
+                ("transition", format!("{from} -> {}", t.to.name))
+            }
+            D::Test(t) => ("test", format!("\"{}\"", t.name.value)),
+        };
+        DeclKey { kind, name }
+    }
+}
+
+/// One declaration of the model rooted at `root`, in file number `file` of
+/// the model (0 is the root). Its identity (root, file, key) survives edits
+/// elsewhere; its syntax tree is kept in its own coordinates, so typing in
+/// another declaration leaves it unchanged.
+#[salsa::tracked(debug)]
+pub struct DeclItem<'db> {
+    pub root: SourceFile,
+    pub file: u32,
+    #[returns(ref)]
+    pub key: DeclKey,
+    #[tracked]
+    #[returns(ref)]
+    pub decl: RelDecl,
+}
+
+/// The declarations of the model rooted at `file`, in the order of
+/// [`incr::Prepared::items`].
+#[salsa::tracked(returns(ref))]
+pub fn model_items<'db>(db: &'db dyn Db, file: SourceFile) -> Vec<DeclItem<'db>> {
+    let prep = &prepared(db, file).0;
+    (0..prep.items().len())
+        .filter_map(|k| {
+            let (f, _) = prep.items()[k];
+            let decl = prep.decl(k)?;
+            let text = &prep.files().get(f as usize)?.text;
+            Some(DeclItem::new(
+                db,
+                file,
+                f,
+                DeclKey::of(decl),
+                incr::relative_decl(decl, text),
+            ))
+        })
+        .collect()
+}
+
+/// The check of one declaration, in its own coordinates.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DeclChecked(pub DeclResult);
+
+/// Check one declaration against the signatures of its model. Re-runs only
+/// when the declaration's own text or the model's signatures change.
+#[salsa::tracked(returns(ref))]
+pub fn check_decl<'db>(db: &'db dyn Db, item: DeclItem<'db>) -> DeclChecked {
+    let sig = signatures(db, item.root(db));
+    let d = item.decl(db);
+    DeclChecked(incr::check_decl(sig, &d.decl, &d.text))
+}
+
+/// Feeds [`incr::finish`] from the per-declaration queries.
+struct Cached<'a> {
+    db: &'a dyn Db,
+    items: &'a [DeclItem<'a>],
+}
+
+impl DeclChecks for Cached<'_> {
+    fn check_decl(&self, prep: &incr::Prepared, item: usize) -> DeclResult {
+        let (Some(&it), Some(decl)) = (self.items.get(item), prep.decl(item)) else {
+            return DeclResult::default();
+        };
+        let (file, _) = prep.items()[item];
+        let start = incr::decl_start(decl);
+        check_decl(self.db, it)
+            .0
+            .shifted(start, prep.line_of(file, start))
+    }
 }
 
 struct DbLoader<'a> {
@@ -163,6 +403,15 @@ impl Db for Database {
 impl Database {
     pub fn new() -> Database {
         Database::default()
+    }
+
+    /// A database that reports what salsa does (which queries run, which
+    /// are reused) to `on_event`; for tests and profiling.
+    pub fn with_events(on_event: impl Fn(salsa::Event) + Send + Sync + 'static) -> Database {
+        Database {
+            storage: salsa::Storage::new(Some(Box::new(on_event))),
+            files: Arc::default(),
+        }
     }
 
     /// Set (or replace) a file's text, e.g. from an editor buffer. Everything

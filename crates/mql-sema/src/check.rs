@@ -43,7 +43,7 @@ impl Out {
 
 struct Checker<'a> {
     files: &'a [FileSource],
-    lines: Vec<LineIndex>,
+    lines: &'a [LineIndex],
     items: Vec<(u32, &'a ast::Decl)>,
     diags: Vec<(u32, Diagnostic)>,
     uses: Vec<(u32, Span, Target)>,
@@ -59,9 +59,183 @@ struct Checker<'a> {
     tier_labels_at: Vec<(String, u32, Span, String)>,
 }
 
+/// The owned part of a [`Checker`], kept between the two phases.
+#[derive(Clone, Debug)]
+struct State {
+    diags: Vec<(u32, Diagnostic)>,
+    uses: Vec<(u32, Span, Target)>,
+    sc: Scope,
+    decl_at: HashMap<NameDef, (u32, Span, Span, Option<String>)>,
+    event_field_at: HashMap<(u32, u32), (u32, Span, Span)>,
+    variant_at: Vec<(String, u32, Span, String)>,
+    stage_at: Vec<(String, u32, Span)>,
+    tier_labels_at: Vec<(String, u32, Span, String)>,
+}
+
+/// What the first phase decided, by position in the model's items.
+#[derive(Clone, Debug)]
+struct Phase1 {
+    model_name: Option<String>,
+    const_hir: Vec<Option<hir::ConstDecl>>,
+    value_decls: Vec<(usize, ValueKind)>,
+    score_decls: Vec<usize>,
+    tier_decls: Vec<usize>,
+    transitions: Vec<usize>,
+    tests: Vec<usize>,
+    order: Vec<usize>,
+    refs_of: Vec<DeclRef>,
+}
+
+/// A model after its first phase: files loaded, names declared, consts
+/// folded, lead-level declarations ordered and the types of lets inferred.
+/// What is left is checking each declaration against [`Prepared::scope`]
+/// and assembling the result ([`finish`]).
+#[derive(Clone, Debug)]
+pub struct Prepared {
+    files: Vec<FileSource>,
+    lines: Vec<LineIndex>,
+    /// Every declaration of the model: (file, position in the file's decls).
+    item_ix: Vec<(u32, usize)>,
+    state: State,
+    phase: Phase1,
+    n_pre: usize,
+}
+
+impl Prepared {
+    /// The files of the model, the root first.
+    pub fn files(&self) -> &[FileSource] {
+        &self.files
+    }
+
+    /// The declarations of the model in order: (file, position in its decls).
+    pub fn items(&self) -> &[(u32, usize)] {
+        &self.item_ix
+    }
+
+    /// The declaration at position `item` of [`Prepared::items`].
+    pub fn decl(&self, item: usize) -> Option<&ast::Decl> {
+        let (f, i) = *self.item_ix.get(item)?;
+        self.files.get(f as usize)?.ast.decls.get(i)
+    }
+
+    /// 1-based line of a byte offset of file `file`.
+    pub fn line_of(&self, file: u32, offset: u32) -> u32 {
+        self.lines
+            .get(file as usize)
+            .map_or(1, |l| l.line(offset) as u32)
+    }
+
+    pub(crate) fn scope(&self) -> &Scope {
+        &self.state.sc
+    }
+}
+
+/// Checks one declaration for [`finish`]: directly, or through a cache.
+pub trait DeclChecks {
+    /// Check the declaration at position `item` of [`Prepared::items`]
+    /// against [`Prepared`]'s scope; spans in file offsets.
+    fn check_decl(&self, prep: &Prepared, item: usize) -> DeclResult;
+}
+
+/// Checks every declaration directly.
+pub struct Direct;
+
+impl DeclChecks for Direct {
+    fn check_decl(&self, prep: &Prepared, item: usize) -> DeclResult {
+        let (f, i) = prep.item_ix[item];
+        let file = &prep.files[f as usize];
+        match file.ast.decls.get(i) {
+            Some(decl) => check_decl_in(prep.scope(), decl, &file.text, &prep.lines[f as usize]),
+            None => DeclResult::default(),
+        }
+    }
+}
+
+/// What checking one declaration produced: its HIR parts, diagnostics and
+/// the names it refers to.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeclResult {
+    pub(crate) parts: DeclParts,
+    pub(crate) diags: Vec<Diagnostic>,
+    pub(crate) uses: Vec<(Span, Target)>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) enum DeclParts {
+    Value(Option<hir::Expr>),
+    Score(Option<ScoreParts>),
+    Tier(Option<Vec<hir::TierArm>>),
+    Transition(Option<TransParts>),
+    Test(Option<TestParts>),
+    #[default]
+    Other,
+}
+
+impl DeclResult {
+    /// The diagnostics of the declaration.
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        &self.diags
+    }
+}
+
+/// Check one declaration against `sc`. `decl`, `text` and `lines` share one
+/// coordinate system: the whole file, or the declaration's own text.
+pub(crate) fn check_decl_in(
+    sc: &Scope,
+    decl: &ast::Decl,
+    text: &str,
+    lines: &LineIndex,
+) -> DeclResult {
+    let (parts, out) = match &decl.kind {
+        DeclKind::Let(ne) | DeclKind::Criterion(ne) | DeclKind::Segment(ne) => {
+            let kind = match &decl.kind {
+                DeclKind::Let(_) => ValueKind::Let,
+                DeclKind::Criterion(_) => ValueKind::Criterion,
+                _ => ValueKind::Segment,
+            };
+            let (e, out) = check_value(sc, text, ne, kind);
+            (DeclParts::Value(e), out)
+        }
+        DeclKind::Score(s) => {
+            let (r, out) = check_score(sc, text, lines, s);
+            (DeclParts::Score(r), out)
+        }
+        DeclKind::Tier(t) => {
+            let Some(NameDef::Tier(k)) = sc.names.get(&t.name.name).map(|e| e.def) else {
+                return DeclResult::default();
+            };
+            let Some(sig) = sc.tiers.get(k as usize) else {
+                return DeclResult::default();
+            };
+            let (r, out) = check_tier(sc, text, t, &sig.ty);
+            (DeclParts::Tier(r), out)
+        }
+        DeclKind::Transition(t) => {
+            let (r, out) = check_transition(sc, text, t, decl.keyword);
+            (DeclParts::Transition(r), out)
+        }
+        DeclKind::Test(t) => {
+            let (r, out) = check_test(sc, text, t);
+            (DeclParts::Test(r), out)
+        }
+        _ => (DeclParts::Other, Out::default()),
+    };
+    DeclResult {
+        parts,
+        diags: out.diags,
+        uses: out.uses,
+    }
+}
+
 pub fn run(root: FileSource, loader: &dyn Loader) -> Checked {
+    finish(&prepare(root, loader), &Direct)
+}
+
+/// The first phase of checking a model (see [`Prepared`]).
+pub fn prepare(root: FileSource, loader: &dyn Loader) -> Prepared {
     let loaded = load_all(root, loader);
-    let files = &loaded.files;
+    let files = loaded.files;
+    let lines: Vec<LineIndex> = files.iter().map(|f| LineIndex::new(&f.text)).collect();
     let mut diags: Vec<(u32, Diagnostic)> = Vec::new();
     for (i, f) in files.iter().enumerate() {
         for d in &f.ast.diagnostics {
@@ -69,40 +243,83 @@ pub fn run(root: FileSource, loader: &dyn Loader) -> Checked {
         }
     }
     diags.extend(loaded.diags.iter().cloned());
-    let items: Vec<(u32, &ast::Decl)> = loaded
+    let item_ix: Vec<(u32, usize)> = loaded
         .items
         .iter()
-        .filter_map(|&(f, i)| files[f as usize].ast.decls.get(i).map(|d| (f, d)))
+        .filter(|&&(f, i)| files[f as usize].ast.decls.get(i).is_some())
+        .copied()
         .collect();
+    let (state, phase, n_pre) = {
+        let items: Vec<(u32, &ast::Decl)> = item_ix
+            .iter()
+            .map(|&(f, i)| (f, &files[f as usize].ast.decls[i]))
+            .collect();
+        let mut ck = Checker {
+            files: &files,
+            lines: &lines,
+            items,
+            diags,
+            uses: Vec::new(),
+            sc: Scope {
+                schema: Schema {
+                    lead: Vec::new(),
+                    events: Vec::new(),
+                    stages: None,
+                    symbols: Symbols::default(),
+                },
+                names: HashMap::new(),
+                consts: Vec::new(),
+                values: Vec::new(),
+                scores: Vec::new(),
+                tiers: Vec::new(),
+                enums: Vec::new(),
+                broken: broken_names(&files),
+            },
+            decl_at: HashMap::new(),
+            event_field_at: HashMap::new(),
+            variant_at: Vec::new(),
+            stage_at: Vec::new(),
+            tier_labels_at: Vec::new(),
+        };
+        let n_pre = ck.diags.len();
+        let phase = ck.declare_all();
+        (ck.into_state(), phase, n_pre)
+    };
+    Prepared {
+        files,
+        lines,
+        item_ix,
+        state,
+        phase,
+        n_pre,
+    }
+}
+
+/// The second phase: check every declaration (through `checks`), run the
+/// model-wide lints and assemble the model and the name index.
+pub fn finish(prep: &Prepared, checks: &dyn DeclChecks) -> Checked {
+    let files = &prep.files;
+    let items: Vec<(u32, &ast::Decl)> = prep
+        .item_ix
+        .iter()
+        .map(|&(f, i)| (f, &files[f as usize].ast.decls[i]))
+        .collect();
+    let st = prep.state.clone();
     let mut ck = Checker {
         files,
-        lines: files.iter().map(|f| LineIndex::new(&f.text)).collect(),
+        lines: &prep.lines,
         items,
-        diags,
-        uses: Vec::new(),
-        sc: Scope {
-            schema: Schema {
-                lead: Vec::new(),
-                events: Vec::new(),
-                stages: None,
-                symbols: Symbols::default(),
-            },
-            names: HashMap::new(),
-            consts: Vec::new(),
-            values: Vec::new(),
-            scores: Vec::new(),
-            tiers: Vec::new(),
-            enums: Vec::new(),
-            broken: broken_names(files),
-        },
-        decl_at: HashMap::new(),
-        event_field_at: HashMap::new(),
-        variant_at: Vec::new(),
-        stage_at: Vec::new(),
-        tier_labels_at: Vec::new(),
+        diags: st.diags,
+        uses: st.uses,
+        sc: st.sc,
+        decl_at: st.decl_at,
+        event_field_at: st.event_field_at,
+        variant_at: st.variant_at,
+        stage_at: st.stage_at,
+        tier_labels_at: st.tier_labels_at,
     };
-    let n_pre = ck.diags.len();
-    let model = ck.check_all();
+    let n_pre = prep.n_pre;
+    let model = ck.check_rest(&prep.phase, prep, checks);
     ck.diags[n_pre..].sort_by_key(|(f, d)| (*f, d.span.start, d.span.end));
     let index = ck.build_index(model.as_ref());
     let has_error = ck.diags.iter().any(|(_, d)| d.is_error());
@@ -461,8 +678,28 @@ impl<'a> Checker<'a> {
         true
     }
 
-    fn check_all(&mut self) -> Option<hir::Model> {
+    fn into_state(self) -> State {
+        State {
+            diags: self.diags,
+            uses: self.uses,
+            sc: self.sc,
+            decl_at: self.decl_at,
+            event_field_at: self.event_field_at,
+            variant_at: self.variant_at,
+            stage_at: self.stage_at,
+            tier_labels_at: self.tier_labels_at,
+        }
+    }
+
+    /// Declare every name, fold consts, order the lead-level declarations
+    /// and infer the types of lets.
+    fn declare_all(&mut self) -> Phase1 {
         let items = self.items.clone();
+        let mut value_ix = Vec::new();
+        let mut score_ix = Vec::new();
+        let mut tier_ix = Vec::new();
+        let mut trans_ix = Vec::new();
+        let mut test_ix = Vec::new();
         // ---- model lines: first in their file, at most once
         let mut model_name = None;
         for (fi, f) in self.files.iter().enumerate() {
@@ -550,9 +787,7 @@ impl<'a> Checker<'a> {
         let mut score_decls = Vec::new();
         let mut tier_decls = Vec::new();
         let mut stages_decls = Vec::new();
-        let mut transitions = Vec::new();
-        let mut tests = Vec::new();
-        for &(file, decl) in &items {
+        for (item, &(file, decl)) in items.iter().enumerate() {
             match &decl.kind {
                 DeclKind::Event { name, fields } => {
                     let out = self.fields(file, fields, &name.name, true);
@@ -593,6 +828,7 @@ impl<'a> Checker<'a> {
                             ty,
                         });
                         value_decls.push((file, decl, ne, kind));
+                        value_ix.push((item, kind));
                         nv += 1;
                     }
                 }
@@ -600,6 +836,7 @@ impl<'a> Checker<'a> {
                     if self.declare(file, &s.name, NameDef::Score(ns), decl) {
                         self.sc.scores.push(s.name.name.clone());
                         score_decls.push((file, decl, s));
+                        score_ix.push(item);
                         ns += 1;
                     }
                 }
@@ -653,14 +890,15 @@ impl<'a> Checker<'a> {
                             ty: Ty::Enum(e),
                         });
                         tier_decls.push((file, decl, t));
+                        tier_ix.push(item);
                         nt += 1;
                     }
                 }
                 DeclKind::Stages(names) => stages_decls.push((file, decl, names)),
-                DeclKind::Transition(t) => transitions.push((file, decl, t)),
-                DeclKind::Test(t) => {
+                DeclKind::Transition(_) => trans_ix.push(item),
+                DeclKind::Test(_) => {
                     if file == 0 {
-                        tests.push((file, decl, t));
+                        test_ix.push(item);
                     }
                 }
                 DeclKind::Model(_) | DeclKind::Use(_) | DeclKind::Lead(_) => {}
@@ -804,18 +1042,117 @@ impl<'a> Checker<'a> {
                 self.push(file, d);
             }
         }
+        // ---- the types of lets, in dependency order
+        for &n in &order {
+            if let Some(&(file, _, ne, ValueKind::Let)) = value_decls.get(n) {
+                let (expr, _) = check_value(&self.sc, self.text(file), ne, ValueKind::Let);
+                if let Some(e) = expr {
+                    self.sc.values[n].ty = Some(e.ty);
+                }
+            }
+        }
+        Phase1 {
+            model_name,
+            const_hir,
+            value_decls: value_ix,
+            score_decls: score_ix,
+            tier_decls: tier_ix,
+            transitions: trans_ix,
+            tests: test_ix,
+            order,
+            refs_of,
+        }
+    }
+
+    /// Check every declaration against the scope, run the lints over the
+    /// whole model and assemble it.
+    fn check_rest(
+        &mut self,
+        ph: &Phase1,
+        prep: &Prepared,
+        checks: &dyn DeclChecks,
+    ) -> Option<hir::Model> {
+        let items = self.items.clone();
+        let named = |k: usize| -> Option<(u32, &'a ast::Decl, &'a ast::NamedExpr)> {
+            let (file, decl) = *items.get(k)?;
+            match &decl.kind {
+                DeclKind::Let(ne) | DeclKind::Criterion(ne) | DeclKind::Segment(ne) => {
+                    Some((file, decl, ne))
+                }
+                _ => None,
+            }
+        };
+        let value_decls: Vec<(usize, u32, &ast::Decl, &ast::NamedExpr, ValueKind)> = ph
+            .value_decls
+            .iter()
+            .filter_map(|&(k, kind)| named(k).map(|(f, d, ne)| (k, f, d, ne, kind)))
+            .collect();
+        let score_decls: Vec<(usize, u32, &ast::Decl, &ast::ScoreDecl)> = ph
+            .score_decls
+            .iter()
+            .filter_map(|&k| match items.get(k) {
+                Some(&(f, d)) => match &d.kind {
+                    DeclKind::Score(s) => Some((k, f, d, s)),
+                    _ => None,
+                },
+                None => None,
+            })
+            .collect();
+        let tier_decls: Vec<(usize, u32, &ast::Decl, &ast::TierDecl)> = ph
+            .tier_decls
+            .iter()
+            .filter_map(|&k| match items.get(k) {
+                Some(&(f, d)) => match &d.kind {
+                    DeclKind::Tier(t) => Some((k, f, d, t)),
+                    _ => None,
+                },
+                None => None,
+            })
+            .collect();
+        let transitions: Vec<(usize, u32, &ast::Decl, &ast::TransitionDecl)> = ph
+            .transitions
+            .iter()
+            .filter_map(|&k| match items.get(k) {
+                Some(&(f, d)) => match &d.kind {
+                    DeclKind::Transition(t) => Some((k, f, d, t)),
+                    _ => None,
+                },
+                None => None,
+            })
+            .collect();
+        let tests: Vec<(usize, u32, &ast::Decl, &ast::TestDecl)> = ph
+            .tests
+            .iter()
+            .filter_map(|&k| match items.get(k) {
+                Some(&(f, d)) => match &d.kind {
+                    DeclKind::Test(t) => Some((k, f, d, t)),
+                    _ => None,
+                },
+                None => None,
+            })
+            .collect();
+        let order = &ph.order;
+        let refs_of = &ph.refs_of;
+        let nvals = self.sc.values.len();
         // ---- lets, criteria, segments in dependency order
         let mut values: Vec<Option<hir::ValueDecl>> = vec![None; nvals];
-        for &n in &order {
+        for &n in order {
             if n < nvals {
-                let (file, decl, ne, kind) = value_decls[n];
-                let (expr, out) = check_value(&self.sc, self.text(file), ne, kind);
-                self.merge(file, out);
-                if let Some(e) = &expr {
-                    if kind == ValueKind::Let {
-                        self.sc.values[n].ty = Some(e.ty.clone());
-                    }
-                }
+                let Some(&(k, file, decl, ne, kind)) = value_decls.get(n) else {
+                    continue;
+                };
+                let r = checks.check_decl(prep, k);
+                let expr = match r.parts {
+                    DeclParts::Value(e) => e,
+                    _ => None,
+                };
+                self.merge(
+                    file,
+                    Out {
+                        diags: r.diags,
+                        uses: r.uses,
+                    },
+                );
                 values[n] = expr.map(|expr| hir::ValueDecl {
                     name: ne.name.name.clone(),
                     kind,
@@ -828,9 +1165,19 @@ impl<'a> Checker<'a> {
         }
         // ---- scores
         let mut scores = Vec::new();
-        for &(file, decl, s) in &score_decls {
-            let (sd, out) = check_score(&self.sc, self.text(file), &self.lines[file as usize], s);
-            self.merge(file, out);
+        for &(k, file, decl, s) in &score_decls {
+            let r = checks.check_decl(prep, k);
+            let sd = match r.parts {
+                DeclParts::Score(x) => x,
+                _ => None,
+            };
+            self.merge(
+                file,
+                Out {
+                    diags: r.diags,
+                    uses: r.uses,
+                },
+            );
             scores.push(sd.map(|(decay, range, rules)| hir::ScoreDecl {
                 name: s.name.name.clone(),
                 decay,
@@ -842,10 +1189,20 @@ impl<'a> Checker<'a> {
         }
         // ---- tiers
         let mut tiers = Vec::new();
-        for (k, &(file, decl, t)) in tier_decls.iter().enumerate() {
-            let ty = self.sc.tiers[k].ty.clone();
-            let (arms, out) = check_tier(&self.sc, self.text(file), t, &ty);
-            self.merge(file, out);
+        for (n, &(k, file, decl, t)) in tier_decls.iter().enumerate() {
+            let ty = self.sc.tiers[n].ty.clone();
+            let r = checks.check_decl(prep, k);
+            let arms = match r.parts {
+                DeclParts::Tier(x) => x,
+                _ => None,
+            };
+            self.merge(
+                file,
+                Out {
+                    diags: r.diags,
+                    uses: r.uses,
+                },
+            );
             tiers.push(arms.map(|arms| hir::TierDecl {
                 name: t.name.name.clone(),
                 ty,
@@ -856,10 +1213,20 @@ impl<'a> Checker<'a> {
         }
         // ---- transitions
         let mut trans = Vec::new();
-        for &(file, decl, t) in &transitions {
-            let (r, out) = check_transition(&self.sc, self.text(file), t, decl.keyword);
-            self.merge(file, out);
-            trans.push(r.map(|(from, to, cond)| hir::TransitionDecl {
+        for &(k, file, decl, _) in &transitions {
+            let r = checks.check_decl(prep, k);
+            let parts = match r.parts {
+                DeclParts::Transition(x) => x,
+                _ => None,
+            };
+            self.merge(
+                file,
+                Out {
+                    diags: r.diags,
+                    uses: r.uses,
+                },
+            );
+            trans.push(parts.map(|(from, to, cond)| hir::TransitionDecl {
                 from,
                 to,
                 cond,
@@ -869,10 +1236,20 @@ impl<'a> Checker<'a> {
         }
         // ---- tests
         let mut hir_tests = Vec::new();
-        for &(file, decl, t) in &tests {
-            let (r, out) = check_test(&self.sc, self.text(file), t);
-            self.merge(file, out);
-            hir_tests.push(r.map(|(as_of, lead, expects)| hir::TestDecl {
+        for &(k, file, decl, t) in &tests {
+            let r = checks.check_decl(prep, k);
+            let parts = match r.parts {
+                DeclParts::Test(x) => x,
+                _ => None,
+            };
+            self.merge(
+                file,
+                Out {
+                    diags: r.diags,
+                    uses: r.uses,
+                },
+            );
+            hir_tests.push(parts.map(|(as_of, lead, expects)| hir::TestDecl {
                 name: t.name.value.clone(),
                 as_of,
                 lead,
@@ -889,27 +1266,30 @@ impl<'a> Checker<'a> {
                     .unwrap_or((f64::NEG_INFINITY, f64::INFINITY))
             })
             .collect();
+        let score_files: Vec<u32> = score_decls.iter().map(|d| d.1).collect();
+        let tier_files: Vec<u32> = tier_decls.iter().map(|d| d.1).collect();
+        let trans_files: Vec<u32> = transitions.iter().map(|d| d.1).collect();
         self.lint_conditions(
-            &score_decls,
+            &score_files,
             &scores,
-            &tier_decls,
+            &tier_files,
             &tiers,
-            &transitions,
+            &trans_files,
             &trans,
             &ranges,
         );
         self.lint_unused();
-        self.lint_stages(&trans, &transitions);
+        self.lint_stages(&trans);
 
         // ---- assemble
-        let consts: Option<Vec<hir::ConstDecl>> = const_hir.into_iter().collect();
+        let consts: Option<Vec<hir::ConstDecl>> = ph.const_hir.iter().cloned().collect();
         let values: Option<Vec<_>> = values.into_iter().collect();
         let scores: Option<Vec<_>> = scores.into_iter().collect();
         let tiers: Option<Vec<_>> = tiers.into_iter().collect();
         let transitions: Option<Vec<_>> = trans.into_iter().collect();
         let tests: Option<Vec<_>> = hir_tests.into_iter().collect();
         Some(hir::Model {
-            name: model_name,
+            name: ph.model_name.clone(),
             files: self.files.iter().map(|f| f.path.clone()).collect(),
             schema: self.sc.schema.clone(),
             consts: consts?,
@@ -918,7 +1298,7 @@ impl<'a> Checker<'a> {
             tiers: tiers?,
             transitions: transitions?,
             tests: tests?,
-            order: order.into_iter().map(|n| refs_of[n]).collect(),
+            order: order.iter().map(|&n| refs_of[n]).collect(),
         })
     }
 
@@ -1000,11 +1380,11 @@ impl<'a> Checker<'a> {
     #[allow(clippy::too_many_arguments)]
     fn lint_conditions(
         &mut self,
-        score_decls: &[(u32, &ast::Decl, &ast::ScoreDecl)],
+        score_decls: &[u32],
         scores: &[Option<hir::ScoreDecl>],
-        tier_decls: &[(u32, &ast::Decl, &ast::TierDecl)],
+        tier_decls: &[u32],
         tiers: &[Option<hir::TierDecl>],
-        trans_decls: &[(u32, &ast::Decl, &ast::TransitionDecl)],
+        trans_decls: &[u32],
         trans: &[Option<hir::TransitionDecl>],
         ranges: &[(f64, f64)],
     ) {
@@ -1013,10 +1393,10 @@ impl<'a> Checker<'a> {
             if let Some(s) = s {
                 for r in &s.rules {
                     match &r.kind {
-                        hir::RuleKind::Cond(c) => conds.push((score_decls[k].0, c, "rule")),
+                        hir::RuleKind::Cond(c) => conds.push((score_decls[k], c, "rule")),
                         hir::RuleKind::Each(q) | hir::RuleKind::Latest(q) => {
                             if let Some(f) = &q.filter {
-                                conds.push((score_decls[k].0, f, "rule"));
+                                conds.push((score_decls[k], f, "rule"));
                             }
                         }
                     }
@@ -1027,14 +1407,14 @@ impl<'a> Checker<'a> {
             if let Some(t) = t {
                 for a in &t.arms {
                     if let Some(c) = &a.cond {
-                        conds.push((tier_decls[k].0, c, "tier label"));
+                        conds.push((tier_decls[k], c, "tier label"));
                     }
                 }
             }
         }
         for (k, t) in trans.iter().enumerate() {
             if let Some(t) = t {
-                conds.push((trans_decls[k].0, &t.cond, "transition"));
+                conds.push((trans_decls[k], &t.cond, "transition"));
             }
         }
         let names = self.sc.scores.clone();
@@ -1113,11 +1493,7 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn lint_stages(
-        &mut self,
-        trans: &[Option<hir::TransitionDecl>],
-        _decls: &[(u32, &ast::Decl, &ast::TransitionDecl)],
-    ) {
+    fn lint_stages(&mut self, trans: &[Option<hir::TransitionDecl>]) {
         let Some(stages) = self.sc.schema.stages.clone() else {
             return;
         };
@@ -1356,7 +1732,7 @@ fn positive_ms(cx: &mut Cx, e: &ast::Expr, what: &'static str) -> Option<f64> {
     }
 }
 
-type ScoreParts = (hir::Decay, Option<(f64, f64)>, Vec<hir::Rule>);
+pub(crate) type ScoreParts = (hir::Decay, Option<(f64, f64)>, Vec<hir::Rule>);
 
 /// Check one score: its options and rules.
 fn check_score(
@@ -1583,7 +1959,7 @@ fn stage_sym(cx: &mut Cx, id: &ast::Ident) -> Option<Sym> {
     None
 }
 
-type TransParts = (Option<Sym>, Sym, hir::Expr);
+pub(crate) type TransParts = (Option<Sym>, Sym, hir::Expr);
 
 /// Check one transition.
 fn check_transition(
@@ -1623,7 +1999,7 @@ fn check_transition(
     }
 }
 
-type TestParts = (i64, LeadRecord, Vec<hir::Expr>);
+pub(crate) type TestParts = (i64, LeadRecord, Vec<hir::Expr>);
 
 fn test_literal(cx: &mut Cx, e: &ast::Expr, want: &Ty, field: &str) -> Option<Value> {
     let (v, ty, span) = cx.const_value(e, Some(want), "a test value")?;

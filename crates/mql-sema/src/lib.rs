@@ -4,12 +4,13 @@
 //!
 //! The work is split so that each declaration is checked by a pure function
 //! against a [`scope`] of signatures collected first; a salsa layer can wrap
-//! those functions one by one.
+//! those functions one by one (see [`incr`]).
 
 mod check;
 mod expr;
 pub mod fold;
 pub mod hir;
+pub mod incr;
 pub mod index;
 mod load;
 pub mod ranges;

@@ -19,7 +19,7 @@ pub enum NameDef {
     Tier(u32),
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct NameEntry {
     pub def: NameDef,
     pub file: u32,
@@ -29,14 +29,14 @@ pub struct NameEntry {
 
 /// A const after folding. `flexible` consts hold enum variants or empty lists,
 /// whose type is settled by each use.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ConstSig {
     pub value: Option<Value>,
     pub ty: Option<Ty>,
     pub flexible: bool,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ValueSig {
     pub name: String,
     pub kind: ValueKind,
@@ -44,14 +44,14 @@ pub struct ValueSig {
     pub ty: Option<Ty>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct TierSig {
     pub name: String,
     pub ty: Ty,
 }
 
 /// Everything a declaration's check may look up.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Scope {
     pub schema: Schema,
     pub names: HashMap<String, NameEntry>,

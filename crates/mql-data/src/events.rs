@@ -1,0 +1,311 @@
+//! The events file (`--events FILE`): every event of every lead, read fully
+//! before the leads and joined to them by `lead_id`.
+
+use std::io::{BufRead, Read};
+use std::sync::Arc;
+
+use mql_core::{EventRec, LeadId, Schema};
+use rustc_hash::FxHashMap;
+
+use crate::csvin::{event_header, not_text, wrong_width, CsvRows, Row};
+use crate::issue::{Issues, Loc};
+use crate::json::{line_starts, parse_object, Lines};
+use crate::layout::{Cell, Decoder, Layout};
+use crate::source::{buffered, resolve_format, InputFormat, ReadError, ReadOptions, Source};
+
+/// The events of an events file, by the text of their `lead_id`.
+#[derive(Debug, Default)]
+pub struct EventIndex {
+    file: Arc<str>,
+    by_lead: FxHashMap<Box<str>, EventGroup>,
+    count: usize,
+    /// The `lead_id` column of an events CSV, to locate unmatched events.
+    lead_id_column: Option<u64>,
+}
+
+#[derive(Debug)]
+struct EventGroup {
+    /// The `lead_id` as the first event gave it.
+    lead: LeadId,
+    /// In file order: (line, event type, event).
+    events: Vec<(u64, usize, EventRec)>,
+    matched: bool,
+}
+
+impl EventIndex {
+    /// How many events were read (bad ones not included).
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// The events file's name.
+    pub fn file(&self) -> &str {
+        &self.file
+    }
+
+    /// How many distinct `lead_id`s the events name.
+    pub fn leads(&self) -> usize {
+        self.by_lead.len()
+    }
+
+    fn add(&mut self, key: String, lead: LeadId, line: u64, ty: usize, rec: EventRec) {
+        self.count += 1;
+        self.by_lead
+            .entry(key.into_boxed_str())
+            .or_insert_with(|| EventGroup {
+                lead,
+                events: Vec::new(),
+                matched: false,
+            })
+            .events
+            .push((line, ty, rec));
+    }
+
+    /// Append the events of the lead whose id reads `id_text` to its groups
+    /// (file order), and remember that they found their lead.
+    pub(crate) fn join(&mut self, id_text: &str, groups: &mut [Vec<EventRec>]) {
+        if let Some(g) = self.by_lead.get_mut(id_text) {
+            g.matched = true;
+            for (_, ty, rec) in &g.events {
+                if let Some(group) = groups.get_mut(*ty) {
+                    group.push(rec.clone());
+                }
+            }
+        }
+    }
+
+    /// Report every event whose `lead_id` matched no lead, in file order.
+    pub(crate) fn report_unmatched(&self, issues: &mut Issues) {
+        let mut left: Vec<(u64, &str, &LeadId)> = self
+            .by_lead
+            .iter()
+            .filter(|(_, g)| !g.matched)
+            .flat_map(|(k, g)| g.events.iter().map(move |e| (e.0, k.as_ref(), &g.lead)))
+            .collect();
+        left.sort_by_key(|e| e.0);
+        for (line, key, lead) in left {
+            let loc = Loc {
+                file: self.file.clone(),
+                line,
+                column: None,
+                lead: Some(lead.clone()),
+            };
+            let shown = match lead {
+                LeadId::Int(_) => key.to_string(),
+                LeadId::Str(_) => format!("{key:?}"),
+            };
+            let mut issue = loc.error(
+                Some("lead_id"),
+                format!("no lead with id {shown} (event skipped)"),
+            );
+            issue.column = self.lead_id_column;
+            issues.report(issue);
+        }
+    }
+}
+
+/// Read a whole events file (NDJSON, JSON array or CSV, each event with its
+/// `lead_id`), reporting bad events to `issues`.
+pub fn read_events(
+    schema: &Schema,
+    source: Source<'_>,
+    options: &ReadOptions,
+    issues: &mut Issues,
+) -> Result<EventIndex, ReadError> {
+    let file = source.name.clone();
+    let format = resolve_format(&file, options.format)?;
+    let mut dec = Decoder::new(Layout::new(schema, None));
+    let mut index = EventIndex {
+        file: file.clone(),
+        ..Default::default()
+    };
+    let mut input = buffered(&file, source.reader)?;
+    let base = Loc {
+        file: file.clone(),
+        line: 0,
+        column: None,
+        lead: None,
+    };
+    match format {
+        InputFormat::Ndjson => {
+            let mut buf = Vec::new();
+            let mut line = 0u64;
+            loop {
+                buf.clear();
+                let n = input
+                    .read_until(b'\n', &mut buf)
+                    .map_err(|e| ReadError::io(&file, e))?;
+                if n == 0 {
+                    break;
+                }
+                line += 1;
+                let loc = base.at(line, None);
+                let Ok(text) = std::str::from_utf8(&buf) else {
+                    issues.report(
+                        loc.error(
+                            None,
+                            "this line is not UTF-8 text; save the file as UTF-8 (event skipped)"
+                                .into(),
+                        ),
+                    );
+                    continue;
+                };
+                let text = text.trim();
+                if text.is_empty() {
+                    continue;
+                }
+                event_object(
+                    &mut dec,
+                    &mut index,
+                    text,
+                    &loc,
+                    &Lines::Fixed(line),
+                    issues,
+                );
+            }
+        }
+        InputFormat::Json => {
+            let mut text = String::new();
+            input
+                .read_to_string(&mut text)
+                .map_err(|e| ReadError::io(&file, e))?;
+            let items = json_array(&file, &text)?;
+            let starts = line_starts(&text);
+            let lines = Lines::File {
+                base: text.as_ptr() as usize,
+                starts: &starts,
+            };
+            for item in items {
+                let loc = base.at(lines.line_of(item), None);
+                event_object(&mut dec, &mut index, item, &loc, &lines, issues);
+            }
+        }
+        InputFormat::Csv => {
+            let mut rows = CsvRows::new(file.clone(), input);
+            let (header_line, header): (u64, Vec<String>) = match rows.next_row()? {
+                None => return Ok(index),
+                Some(Row::NotText(_)) => {
+                    return Err(ReadError::io(
+                        &file,
+                        std::io::Error::other("the header line is not UTF-8 text"),
+                    ))
+                }
+                Some(Row::Cells(line, cells)) => {
+                    (line, cells.iter().map(|c| c.to_string()).collect())
+                }
+            };
+            let header_refs: Vec<&str> = header.iter().map(String::as_str).collect();
+            let cols = event_header(
+                &dec.layout,
+                &header_refs,
+                &base.at(header_line, None),
+                issues,
+            )?;
+            index.lead_id_column = Some(cols.lead_id as u64 + 1);
+            while let Some(row) = rows.next_row()? {
+                let (line, cells) = match row {
+                    Row::NotText(line) => {
+                        issues.report(not_text(&base.at(line, None), "event"));
+                        continue;
+                    }
+                    Row::Cells(line, cells) => (line, cells),
+                };
+                let mut loc = base.at(line, None);
+                if cells.len() != header.len() {
+                    issues.report(wrong_width(&loc, cells.len(), header.len(), "event"));
+                    continue;
+                }
+                let lead_text = cells[cols.lead_id].trim();
+                if lead_text.is_empty() {
+                    issues.report(loc.at(line, Some(cols.lead_id as u64 + 1)).error(
+                        Some("lead_id"),
+                        "event without `lead_id` (event skipped)".into(),
+                    ));
+                    continue;
+                }
+                let lead = LeadId::Str(Arc::from(lead_text));
+                loc.lead = Some(lead.clone());
+                let cell = |c: usize| Cell::Text(cells[c], c as u64 + 1);
+                let lines = Lines::Fixed(line);
+                let Some((ty, at)) = dec.event_head(
+                    Some(cell(cols.ty)),
+                    Some(cell(cols.at)),
+                    &loc,
+                    &lines,
+                    issues,
+                ) else {
+                    continue;
+                };
+                let mut slots: Vec<Option<Cell>> =
+                    vec![None; dec.layout.schema.events[ty].fields.len()];
+                for &(f, c) in &cols.fields[ty] {
+                    slots[f] = Some(cell(c));
+                }
+                let fields = dec.event_fields_of(ty, |i| slots[i], &[], &loc, &lines, issues);
+                index.add(
+                    lead_text.to_string(),
+                    lead,
+                    line,
+                    ty,
+                    EventRec { at, fields },
+                );
+            }
+        }
+    }
+    Ok(index)
+}
+
+/// One JSON event object of an events file.
+fn event_object(
+    dec: &mut Decoder,
+    index: &mut EventIndex,
+    text: &str,
+    loc: &Loc,
+    lines: &Lines,
+    issues: &mut Issues,
+) {
+    let entries = match parse_object(text) {
+        Ok(e) => e,
+        Err(why) => {
+            issues.report(loc.error(None, format!("{why} (event skipped)")));
+            return;
+        }
+    };
+    let (lead, event) = dec.json_event(&entries.0, loc, lines, issues, true);
+    if let (Some((key, lead)), Some(e)) = (lead, event) {
+        index.add(key, lead, loc.line, e.ty, e.rec);
+    }
+}
+
+/// The items of a JSON array file, or why it cannot be read.
+pub(crate) fn json_array<'t>(file: &str, text: &'t str) -> Result<Vec<&'t str>, ReadError> {
+    let trimmed = text.trim_start();
+    if trimmed.is_empty() {
+        return Ok(Vec::new());
+    }
+    if !trimmed.starts_with('[') {
+        return Err(ReadError::NotArray {
+            file: file.to_string(),
+        });
+    }
+    match serde_json::from_str::<Vec<&serde_json::value::RawValue>>(text) {
+        Ok(items) => Ok(items.into_iter().map(|r| r.get()).collect()),
+        Err(e) => {
+            let msg = e.to_string();
+            let reason = match msg.find(" at line ") {
+                Some(i) => msg[..i].to_string(),
+                None => msg,
+            };
+            Err(ReadError::BadJson {
+                file: file.to_string(),
+                line: e.line() as u64,
+                column: e.column() as u64,
+                reason,
+            })
+        }
+    }
+}

@@ -1,0 +1,833 @@
+//! The schema prepared for reading: which key or column fills which slot, and
+//! turning the cells of one lead or event into typed values, reporting every
+//! value that cannot be read.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use mql_core::{EventRec, LeadId, Schema, Value};
+use rustc_hash::FxHashMap;
+
+use crate::decode::{
+    decode_json, decode_text, json_str, normalise_enum, normalise_key, show_json, show_text,
+    EnumPlan, Plan, Strings,
+};
+use crate::issue::{Issues, Loc};
+use crate::json::{array_items, parse_object_into, Entry, Lines};
+
+/// One undecoded value: JSON text, or a CSV cell with its 1-based column.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Cell<'t> {
+    Json(&'t str),
+    Text(&'t str, u64),
+}
+
+impl<'t> Cell<'t> {
+    fn loc(&self, base: &Loc, lines: &Lines) -> Loc {
+        match self {
+            Cell::Json(raw) => base.at(lines.line_of(raw), None),
+            Cell::Text(_, col) => base.at(base.line, Some(*col)),
+        }
+    }
+
+    fn decode(&self, plan: &Plan, st: &mut Strings) -> Result<Value, String> {
+        match self {
+            Cell::Json(raw) => decode_json(plan, raw, st),
+            Cell::Text(t, _) => decode_text(plan, t, true, st),
+        }
+    }
+
+    /// The cell as trimmed text if it is a string (or CSV text); `Err` shows
+    /// what else it is; `Ok(None)` when null or empty.
+    fn text(&self) -> Result<Option<Cow<'t, str>>, String> {
+        match self {
+            Cell::Text(t, _) => {
+                let t = t.trim();
+                Ok((!t.is_empty()).then_some(Cow::Borrowed(t)))
+            }
+            Cell::Json(raw) if raw.starts_with('"') => match json_str(raw) {
+                Some(Cow::Borrowed(s)) => {
+                    let s = s.trim();
+                    Ok((!s.is_empty()).then_some(Cow::Borrowed(s)))
+                }
+                Some(Cow::Owned(s)) => {
+                    let s = s.trim();
+                    Ok((!s.is_empty()).then(|| Cow::Owned(s.to_string())))
+                }
+                None => Err(show_json(raw)),
+            },
+            Cell::Json(raw) if *raw == "null" => Ok(None),
+            Cell::Json(raw) => Err(show_json(raw)),
+        }
+    }
+
+    fn show(&self) -> String {
+        match self {
+            Cell::Json(raw) => show_json(raw),
+            Cell::Text(t, _) => show_text(t),
+        }
+    }
+}
+
+/// What a lead key or column fills.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum LeadKey {
+    Id,
+    Stage,
+    StageSince,
+    Events,
+    Field(usize),
+    Unknown,
+}
+
+/// What an event key or column is, whatever the event's type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum EventKey {
+    Type,
+    At,
+    LeadId,
+    Other,
+}
+
+/// A value found for a slot, with the key or column that gave it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Slot<'t> {
+    pub cell: Cell<'t>,
+    pub key: &'t str,
+    pub exact: bool,
+}
+
+/// The values of one lead record, by slot, before decoding.
+#[derive(Debug, Default)]
+pub(crate) struct LeadSlots<'t> {
+    pub id: Option<Slot<'t>>,
+    pub stage: Option<Slot<'t>>,
+    pub stage_since: Option<Slot<'t>>,
+    pub events: Option<Slot<'t>>,
+    pub fields: Vec<Option<Slot<'t>>>,
+    /// Two keys for one slot: (the slot's name, the key used, the key ignored).
+    pub clashes: Vec<(String, Slot<'t>, Slot<'t>)>,
+}
+
+impl<'t> LeadSlots<'t> {
+    pub fn new(n: usize) -> Self {
+        LeadSlots {
+            fields: vec![None; n],
+            ..Default::default()
+        }
+    }
+
+    pub fn put(&mut self, target: LeadKey, slot: Slot<'t>, layout: &Layout) {
+        let (place, name) = match target {
+            LeadKey::Id => (&mut self.id, layout.id_key.as_str()),
+            LeadKey::Stage => (&mut self.stage, "stage"),
+            LeadKey::StageSince => (&mut self.stage_since, "stage_since"),
+            LeadKey::Events => (&mut self.events, "events"),
+            LeadKey::Field(i) => (&mut self.fields[i], layout.schema.lead[i].name.as_str()),
+            LeadKey::Unknown => return,
+        };
+        match place {
+            None => *place = Some(slot),
+            Some(old) => {
+                let (kept, dropped) = if slot.exact && !old.exact {
+                    (slot, *old)
+                } else {
+                    (*old, slot)
+                };
+                *place = Some(kept);
+                self.clashes.push((name.to_string(), kept, dropped));
+            }
+        }
+    }
+}
+
+/// The schema, prepared for reading data.
+pub(crate) struct Layout<'s> {
+    pub schema: &'s Schema,
+    pub lead_plans: Vec<Plan>,
+    lead_norm: Vec<String>,
+    pub event_plans: Vec<Vec<Plan>>,
+    event_norm: Vec<Vec<String>>,
+    event_type_norm: Vec<String>,
+    pub stages: Option<EnumPlan>,
+    pub id_key: String,
+    id_norm: String,
+    /// The lead field the id key also fills, when `--id-field` names one.
+    pub id_field_slot: Option<usize>,
+}
+
+impl<'s> Layout<'s> {
+    pub fn new(schema: &'s Schema, id_field: Option<&str>) -> Layout<'s> {
+        let id_key = id_field.unwrap_or("id").to_string();
+        let mut texts = 0;
+        Layout {
+            schema,
+            lead_plans: schema
+                .lead
+                .iter()
+                .map(|f| Plan::new(&f.ty, &mut texts))
+                .collect(),
+            lead_norm: schema.lead.iter().map(|f| normalise_key(&f.name)).collect(),
+            event_plans: schema
+                .events
+                .iter()
+                .map(|e| {
+                    e.fields
+                        .iter()
+                        .map(|f| Plan::new(&f.ty, &mut texts))
+                        .collect()
+                })
+                .collect(),
+            event_norm: schema
+                .events
+                .iter()
+                .map(|e| e.fields.iter().map(|f| normalise_key(&f.name)).collect())
+                .collect(),
+            event_type_norm: schema
+                .events
+                .iter()
+                .map(|e| normalise_enum(&e.name).into_owned())
+                .collect(),
+            stages: schema.stages.as_deref().map(EnumPlan::new),
+            id_norm: normalise_key(&id_key),
+            id_field_slot: id_field.and_then(|n| schema.lead_field(n)),
+            id_key,
+        }
+    }
+
+    /// What a lead key or header fills, and whether it matched exactly.
+    pub fn lead_key(&self, key: &str, json: bool) -> (LeadKey, bool) {
+        let reserved = |k: &str| -> Option<LeadKey> {
+            if k == self.id_key {
+                Some(LeadKey::Id)
+            } else if k == "stage" {
+                Some(LeadKey::Stage)
+            } else if k == "stage_since" {
+                Some(LeadKey::StageSince)
+            } else if json && k == "events" {
+                Some(LeadKey::Events)
+            } else {
+                None
+            }
+        };
+        if let Some(r) = reserved(key) {
+            return (r, true);
+        }
+        if let Some(i) = self.schema.lead_field(key) {
+            return (LeadKey::Field(i), true);
+        }
+        let n = normalise_key(key);
+        if n == self.id_norm {
+            return (LeadKey::Id, false);
+        }
+        if let Some(r) = reserved(&n) {
+            return (r, false);
+        }
+        match self.lead_norm.iter().position(|f| *f == n) {
+            Some(i) => (LeadKey::Field(i), false),
+            None => (LeadKey::Unknown, false),
+        }
+    }
+
+    pub fn event_key(&self, key: &str) -> EventKey {
+        let n;
+        let k = match key {
+            "type" | "at" | "lead_id" => key,
+            _ => {
+                n = normalise_key(key);
+                n.as_str()
+            }
+        };
+        match k {
+            "type" => EventKey::Type,
+            "at" => EventKey::At,
+            "lead_id" => EventKey::LeadId,
+            _ => EventKey::Other,
+        }
+    }
+
+    /// The field of event type `ty` a key or header fills, and whether exactly.
+    pub fn event_field(&self, ty: usize, key: &str) -> Option<(usize, bool)> {
+        if let Some(i) = self.schema.events[ty].field(key) {
+            return Some((i, true));
+        }
+        let n = normalise_key(key);
+        self.event_norm[ty]
+            .iter()
+            .position(|f| *f == n)
+            .map(|i| (i, false))
+    }
+
+    /// Is this key or header a field of some event type?
+    pub fn any_event_field(&self, key: &str) -> bool {
+        (0..self.schema.events.len()).any(|t| self.event_field(t, key).is_some())
+    }
+
+    /// The event type an event's `type` names: exactly, or as an enum value.
+    pub fn event_type(&self, name: &str) -> Option<usize> {
+        self.schema.event(name).or_else(|| {
+            let n = normalise_enum(name);
+            self.event_type_norm.iter().position(|t| *t == *n)
+        })
+    }
+}
+
+/// The field a key fills and whether it matched exactly; `None`: no field.
+type FieldMatch = Option<(usize, bool)>;
+
+/// Decodes leads and events by a [`Layout`], remembering what it learnt about
+/// keys, and the ids seen so far.
+pub(crate) struct Decoder<'s> {
+    pub layout: Layout<'s>,
+    lead_keys: FxHashMap<Box<str>, (LeadKey, bool)>,
+    event_keys: FxHashMap<Box<str>, EventKey>,
+    event_fields: Vec<FxHashMap<Box<str>, FieldMatch>>,
+    seen_ids: FxHashMap<LeadId, u64>,
+    /// Room reused from event to event: each entry's kind, and each field's entry.
+    ev_kinds: Vec<EventKey>,
+    ev_slots: Vec<Option<(usize, bool)>>,
+    strings: Strings,
+}
+
+/// An event read from a JSON object or a CSV row.
+pub(crate) struct DecodedEvent {
+    pub ty: usize,
+    pub rec: EventRec,
+}
+
+impl<'s> Decoder<'s> {
+    pub fn new(layout: Layout<'s>) -> Decoder<'s> {
+        let n = layout.schema.events.len();
+        Decoder {
+            layout,
+            lead_keys: FxHashMap::default(),
+            event_keys: FxHashMap::default(),
+            event_fields: vec![FxHashMap::default(); n],
+            seen_ids: FxHashMap::default(),
+            ev_kinds: Vec::new(),
+            ev_slots: Vec::new(),
+            strings: Strings::default(),
+        }
+    }
+
+    /// What a JSON lead key fills; notes a key the model does not declare.
+    pub fn json_lead_key(
+        &mut self,
+        key: &str,
+        value: &str,
+        base: &Loc,
+        lines: &Lines,
+        issues: &mut Issues,
+    ) -> (LeadKey, bool) {
+        if let Some(&t) = self.lead_keys.get(key) {
+            return t;
+        }
+        let loc = &base.at(lines.line_of(value), None);
+        let t = self.layout.lead_key(key, true);
+        if t.0 == LeadKey::Unknown {
+            note_undeclared(issues, loc, "key", key);
+        } else if t.0 == LeadKey::Stage && self.layout.stages.is_none() {
+            note_no_stages(issues, loc, "key", key);
+        }
+        self.lead_keys.insert(key.into(), t);
+        t
+    }
+
+    fn json_event_key(&mut self, key: &str) -> EventKey {
+        if let Some(&t) = self.event_keys.get(key) {
+            return t;
+        }
+        let t = self.layout.event_key(key);
+        self.event_keys.insert(key.into(), t);
+        t
+    }
+
+    fn json_event_field(
+        &mut self,
+        ty: usize,
+        key: &str,
+        loc: &Loc,
+        issues: &mut Issues,
+    ) -> Option<(usize, bool)> {
+        if let Some(&t) = self.event_fields[ty].get(key) {
+            return t;
+        }
+        let t = self.layout.event_field(ty, key);
+        if t.is_none() {
+            let event = &self.layout.schema.events[ty].name;
+            issues.note_once(&format!("event {event}: {key}"), || {
+                loc.note(
+                    key,
+                    format!("key `{key}` is not a field of event `{event}` and is ignored"),
+                )
+            });
+        }
+        self.event_fields[ty].insert(key.into(), t);
+        t
+    }
+
+    /// Decode one lead from its slots. `position` is its 1-based record number.
+    pub fn lead(
+        &mut self,
+        slots: &LeadSlots,
+        position: u64,
+        base: &Loc,
+        lines: &Lines,
+        issues: &mut Issues,
+    ) -> mql_core::LeadRecord {
+        let schema = self.layout.schema;
+        let mut loc = base.clone();
+        // The id first, so that every later issue names the lead.
+        let mut id = None;
+        if let Some(slot) = &slots.id {
+            match lead_id_of(&slot.cell) {
+                Ok(v) => id = v,
+                Err(found) => issues.report(slot.cell.loc(base, lines).error(
+                    Some(&self.layout.id_key),
+                    format!(
+                        "expected an id (text or a whole number), found {found} (the record's position {position} is used)"
+                    ),
+                )),
+            }
+        }
+        let id = id.unwrap_or(LeadId::Int(position as i64));
+        loc.lead = Some(id.clone());
+        match self.seen_ids.get(&id) {
+            Some(first) => {
+                let shown = match &id {
+                    LeadId::Str(s) => format!("{s:?}"),
+                    LeadId::Int(i) => i.to_string(),
+                };
+                issues.report(loc.error(
+                    Some(&self.layout.id_key),
+                    format!(
+                        "duplicate id {shown} (first at line {first}); both records are evaluated"
+                    ),
+                ));
+            }
+            None => {
+                self.seen_ids.insert(id.clone(), base.line);
+            }
+        }
+        for (name, kept, dropped) in &slots.clashes {
+            issues.report(dropped.cell.loc(&loc, lines).error(
+                Some(name),
+                format!(
+                    "both `{}` and `{}` fill this field; `{}` is used and `{}` is ignored",
+                    kept.key, dropped.key, kept.key, dropped.key
+                ),
+            ));
+        }
+
+        let mut fields: Vec<Value> = Vec::with_capacity(slots.fields.len());
+        for (i, slot) in slots.fields.iter().enumerate() {
+            let slot = match (slot, self.layout.id_field_slot) {
+                (Some(s), _) => Some(s),
+                (None, Some(j)) if j == i => slots.id.as_ref(),
+                _ => None,
+            };
+            let v = match slot {
+                None => Value::Unknown,
+                Some(s) => match s.cell.decode(&self.layout.lead_plans[i], &mut self.strings) {
+                    Ok(v) => v,
+                    Err(why) => {
+                        issues.report(s.cell.loc(&loc, lines).error(
+                            Some(&schema.lead[i].name),
+                            format!("{why} (treated as unknown)"),
+                        ));
+                        Value::Unknown
+                    }
+                },
+            };
+            fields.push(v);
+        }
+
+        let mut stage = None;
+        if let (Some(slot), Some(stages)) = (&slots.stage, &self.layout.stages) {
+            match slot.cell.text() {
+                Ok(None) => {}
+                Ok(Some(t)) => match stages.find(&t) {
+                    Some(s) => stage = Some(s),
+                    None => issues.report(slot.cell.loc(&loc, lines).error(
+                        Some("stage"),
+                        format!(
+                            "{} is not one of the stages {} (treated as absent: the lead starts at the first stage)",
+                            slot.cell.show(),
+                            stages.choices
+                        ),
+                    )),
+                },
+                Err(found) => issues.report(slot.cell.loc(&loc, lines).error(
+                    Some("stage"),
+                    format!(
+                        "expected a stage name ({}), found {found} (treated as absent: the lead starts at the first stage)",
+                        stages.choices
+                    ),
+                )),
+            }
+        }
+
+        let mut stage_since = None;
+        if let Some(slot) = &slots.stage_since {
+            match slot.cell.decode(&Plan::Time, &mut self.strings) {
+                Ok(Value::Time(t)) => stage_since = Some(t),
+                Ok(_) => {}
+                Err(why) => issues.report(
+                    slot.cell
+                        .loc(&loc, lines)
+                        .error(Some("stage_since"), format!("{why} (treated as unknown)")),
+                ),
+            }
+        }
+
+        let mut record = mql_core::LeadRecord {
+            id,
+            fields: fields.into_boxed_slice(),
+            stage,
+            stage_since,
+            events: vec![Vec::new(); schema.events.len()],
+        };
+        if let Some(slot) = &slots.events {
+            self.nested_events(slot, &mut record.events, &loc, lines, issues);
+        }
+        record
+    }
+
+    /// Decode the events nested in a lead record into its event groups.
+    fn nested_events(
+        &mut self,
+        slot: &Slot,
+        groups: &mut [Vec<EventRec>],
+        loc: &Loc,
+        lines: &Lines,
+        issues: &mut Issues,
+    ) {
+        let raw = match slot.cell {
+            Cell::Json(raw) => raw,
+            Cell::Text(..) => return,
+        };
+        if raw == "null" {
+            return;
+        }
+        let Some(items) = array_items(raw) else {
+            issues.report(slot.cell.loc(loc, lines).error(
+                Some("events"),
+                format!(
+                    "expected a JSON array of events, found {} (ignored)",
+                    show_json(raw)
+                ),
+            ));
+            return;
+        };
+        let mut entries = Vec::with_capacity(8);
+        for item in items {
+            match parse_object_into(item, &mut entries) {
+                Ok(()) => {
+                    let here = match lines {
+                        Lines::Fixed(_) => None,
+                        Lines::File { .. } => Some(loc.at(lines.line_of(item), None)),
+                    };
+                    let here = here.as_ref().unwrap_or(loc);
+                    if let Some(e) = self.json_event(&entries, here, lines, issues, false).1 {
+                        groups[e.ty].push(e.rec);
+                    }
+                }
+                Err(_) => issues.report(loc.at(lines.line_of(item), None).error(
+                    Some("events"),
+                    format!(
+                        "expected an event object `{{\"type\": …, \"at\": …}}`, found {} (event skipped)",
+                        show_json(item)
+                    ),
+                )),
+            }
+        }
+    }
+
+    /// Decode an event from a JSON object. With `from_file`, the event must name
+    /// its lead in `lead_id`; its text is returned for joining.
+    pub fn json_event(
+        &mut self,
+        entries: &[Entry],
+        base: &Loc,
+        lines: &Lines,
+        issues: &mut Issues,
+        from_file: bool,
+    ) -> (Option<(String, LeadId)>, Option<DecodedEvent>) {
+        let mut type_cell = None;
+        let mut at_cell = None;
+        let mut lead_cell = None;
+        let mut kinds = std::mem::take(&mut self.ev_kinds);
+        kinds.clear();
+        for (k, v) in entries {
+            let kind = self.json_event_key(k);
+            match kind {
+                EventKey::Type => type_cell = type_cell.or(Some(Cell::Json(v))),
+                EventKey::At => at_cell = at_cell.or(Some(Cell::Json(v))),
+                EventKey::LeadId => lead_cell = lead_cell.or(Some(Cell::Json(v))),
+                EventKey::Other => {}
+            }
+            kinds.push(kind);
+        }
+        let owned;
+        let mut loc = base;
+        let mut lead_text = None;
+        if from_file {
+            match lead_cell.map(|c| (c, event_lead_id(&c))) {
+                Some((_, Ok(Some((text, id))))) => {
+                    owned = Loc {
+                        lead: Some(id.clone()),
+                        ..base.clone()
+                    };
+                    loc = &owned;
+                    lead_text = Some((text, id));
+                }
+                Some((c, Err(found))) => {
+                    issues.report(c.loc(loc, lines).error(
+                        Some("lead_id"),
+                        format!("expected a lead id (text or a whole number), found {found} (event skipped)"),
+                    ));
+                    self.ev_kinds = kinds;
+                    return (None, None);
+                }
+                None | Some((_, Ok(None))) => {
+                    issues.report(loc.error(
+                        Some("lead_id"),
+                        "event without `lead_id` (event skipped)".to_string(),
+                    ));
+                    self.ev_kinds = kinds;
+                    return (None, None);
+                }
+            }
+        }
+        let Some((ty, at)) = self.event_head(type_cell, at_cell, loc, lines, issues) else {
+            self.ev_kinds = kinds;
+            return (lead_text, None);
+        };
+        let n = self.layout.schema.events[ty].fields.len();
+        let mut slots = std::mem::take(&mut self.ev_slots);
+        slots.clear();
+        slots.resize(n, None);
+        let mut clashes = Vec::new();
+        for (e, (k, _)) in entries.iter().enumerate() {
+            if kinds[e] != EventKey::Other {
+                continue;
+            }
+            let Some((i, exact)) = self.json_event_field(ty, k, loc, issues) else {
+                continue;
+            };
+            match slots[i] {
+                None => slots[i] = Some((e, exact)),
+                Some((old, old_exact)) => {
+                    let slot = |e: usize, exact| Slot {
+                        cell: Cell::Json(entries[e].1),
+                        key: &entries[e].0,
+                        exact,
+                    };
+                    let (kept, dropped) = if exact && !old_exact {
+                        ((e, exact), (old, old_exact))
+                    } else {
+                        ((old, old_exact), (e, exact))
+                    };
+                    slots[i] = Some(kept);
+                    clashes.push((i, slot(kept.0, kept.1), slot(dropped.0, dropped.1)));
+                }
+            }
+        }
+        let fields = self.event_fields_of(
+            ty,
+            |i| slots[i].map(|(e, _)| Cell::Json(entries[e].1)),
+            &clashes,
+            loc,
+            lines,
+            issues,
+        );
+        self.ev_slots = slots;
+        self.ev_kinds = kinds;
+        (
+            lead_text,
+            Some(DecodedEvent {
+                ty,
+                rec: EventRec { at, fields },
+            }),
+        )
+    }
+
+    /// Check an event's `type` and `at`; `None` (reported) if the event must be skipped.
+    pub fn event_head(
+        &self,
+        type_cell: Option<Cell>,
+        at_cell: Option<Cell>,
+        loc: &Loc,
+        lines: &Lines,
+        issues: &mut Issues,
+    ) -> Option<(usize, i64)> {
+        let ty = match type_cell.map(|c| (c, c.text())) {
+            None => {
+                issues.report(loc.error(
+                    Some("type"),
+                    "event without `type` (event skipped)".to_string(),
+                ));
+                return None;
+            }
+            Some((c, Ok(None))) => {
+                issues.report(c.loc(loc, lines).error(
+                    Some("type"),
+                    "event without `type` (event skipped)".to_string(),
+                ));
+                return None;
+            }
+            Some((c, Err(found))) => {
+                issues.report(c.loc(loc, lines).error(
+                    Some("type"),
+                    format!("expected an event type name, found {found} (event skipped)"),
+                ));
+                return None;
+            }
+            Some((c, Ok(Some(name)))) => match self.layout.event_type(&name) {
+                Some(t) => t,
+                None => {
+                    let known: Vec<&str> = self
+                        .layout
+                        .schema
+                        .events
+                        .iter()
+                        .map(|e| e.name.as_str())
+                        .collect();
+                    issues.report(c.loc(loc, lines).error(
+                        Some("type"),
+                        format!(
+                            "unknown event type {}, expected one of {} (event skipped)",
+                            show_text(&name),
+                            known.join(", ")
+                        ),
+                    ));
+                    return None;
+                }
+            },
+        };
+        let at = match at_cell.map(|c| (c, c.decode(&Plan::Time, &mut Strings::default()))) {
+            None => {
+                issues.report(
+                    loc.error(Some("at"), "event without `at` (event skipped)".to_string()),
+                );
+                return None;
+            }
+            Some((c, Ok(Value::Unknown))) => {
+                issues.report(
+                    c.loc(loc, lines)
+                        .error(Some("at"), "event without `at` (event skipped)".to_string()),
+                );
+                return None;
+            }
+            Some((_, Ok(Value::Time(t)))) => t,
+            Some((c, Ok(_))) | Some((c, Err(_))) => {
+                issues.report(c.loc(loc, lines).error(
+                    Some("at"),
+                    format!(
+                        "expected a time (RFC 3339, YYYY-MM-DD or \"YYYY-MM-DD HH:MM:SS\"), found {} (event skipped)",
+                        c.show()
+                    ),
+                ));
+                return None;
+            }
+        };
+        Some((ty, at))
+    }
+
+    /// Decode the fields of an event of type `ty`; `cells` gives each field's cell.
+    pub fn event_fields_of<'t>(
+        &mut self,
+        ty: usize,
+        cells: impl Fn(usize) -> Option<Cell<'t>>,
+        clashes: &[(usize, Slot, Slot)],
+        loc: &Loc,
+        lines: &Lines,
+        issues: &mut Issues,
+    ) -> Box<[Value]> {
+        let schema = self.layout.schema;
+        let def = &schema.events[ty];
+        for (i, kept, dropped) in clashes {
+            issues.report(dropped.cell.loc(loc, lines).error(
+                Some(&def.fields[*i].name),
+                format!(
+                    "both `{}` and `{}` fill this field; `{}` is used and `{}` is ignored",
+                    kept.key, dropped.key, kept.key, dropped.key
+                ),
+            ));
+        }
+        (0..def.fields.len())
+            .map(|i| match cells(i) {
+                None => Value::Unknown,
+                Some(cell) => match cell.decode(&self.layout.event_plans[ty][i], &mut self.strings)
+                {
+                    Ok(v) => v,
+                    Err(why) => {
+                        issues.report(cell.loc(loc, lines).error(
+                            Some(&def.fields[i].name),
+                            format!("{why} (treated as unknown)"),
+                        ));
+                        Value::Unknown
+                    }
+                },
+            })
+            .collect()
+    }
+}
+
+/// A lead's id from its cell: JSON text or integer, or CSV text. `Ok(None)`:
+/// absent (null or empty), so the record's position is used.
+fn lead_id_of(cell: &Cell) -> Result<Option<LeadId>, String> {
+    match cell {
+        Cell::Text(t, _) => {
+            let t = t.trim();
+            Ok((!t.is_empty()).then(|| LeadId::Str(Arc::from(t))))
+        }
+        Cell::Json(raw) => match raw.as_bytes().first() {
+            Some(b'n') => Ok(None),
+            Some(b'"') => match json_str(raw) {
+                Some(s) if s.is_empty() => Ok(None),
+                Some(s) => Ok(Some(LeadId::Str(Arc::from(s.as_ref())))),
+                None => Err(show_json(raw)),
+            },
+            _ => raw
+                .parse::<i64>()
+                .map(|i| Some(LeadId::Int(i)))
+                .map_err(|_| show_json(raw)),
+        },
+    }
+}
+
+/// An event's `lead_id`: the text it is joined by, and the id to name it with.
+fn event_lead_id(cell: &Cell) -> Result<Option<(String, LeadId)>, String> {
+    match cell {
+        Cell::Text(t, _) => {
+            let t = t.trim();
+            Ok((!t.is_empty()).then(|| (t.to_string(), LeadId::Str(Arc::from(t)))))
+        }
+        Cell::Json(_) => Ok(lead_id_of(cell)?.map(|id| {
+            let text = match &id {
+                LeadId::Str(s) => s.trim().to_string(),
+                LeadId::Int(i) => i.to_string(),
+            };
+            (text, id)
+        })),
+    }
+}
+
+pub(crate) fn note_undeclared(issues: &mut Issues, loc: &Loc, what: &str, name: &str) {
+    issues.note_once(name, || {
+        loc.note(
+            name,
+            format!("{what} `{name}` is not declared by the model and is ignored"),
+        )
+    });
+}
+
+pub(crate) fn note_no_stages(issues: &mut Issues, loc: &Loc, what: &str, name: &str) {
+    issues.note_once(name, || {
+        loc.note(
+            name,
+            format!("{what} `{name}` is ignored: the model declares no stages"),
+        )
+    });
+}

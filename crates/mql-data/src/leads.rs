@@ -1,0 +1,345 @@
+//! The streaming lead reader: one [`LeadRecord`] at a time from NDJSON or CSV
+//! (a JSON array is read whole), each with its nested events and its events
+//! from the events file, sorted for evaluation.
+
+use std::io::{BufRead, BufReader, Read};
+use std::sync::Arc;
+
+use mql_core::{LeadId, LeadRecord, Schema};
+
+use crate::csvin::{lead_header, not_text, wrong_width, CsvRows, Row};
+use crate::events::{json_array, EventIndex};
+use crate::issue::{Issues, Loc};
+use crate::json::{line_starts, parse_object, Entries, Lines};
+use crate::layout::{Cell, Decoder, Layout, LeadKey, LeadSlots, Slot};
+use crate::source::{buffered, resolve_format, InputFormat, ReadError, ReadOptions, Source};
+
+enum Input<'a> {
+    Ndjson {
+        reader: BufReader<Box<dyn Read + 'a>>,
+        buf: Vec<u8>,
+        line: u64,
+    },
+    Json {
+        text: String,
+        /// Byte ranges of the array's items, still to read.
+        items: std::vec::IntoIter<(usize, usize)>,
+        starts: Vec<usize>,
+    },
+    Csv {
+        rows: CsvRows<'a>,
+        /// What each column fills; `None` until the header is read.
+        keys: Option<Vec<LeadKey>>,
+        header: Vec<String>,
+    },
+}
+
+/// Reads leads one at a time, in input order.
+///
+/// Iterating yields `Ok(lead)` for each record that could be read and `Err`
+/// only when the input itself cannot be read further. Problems with records and
+/// values go to the [`Issues`] given to [`LeadReader::new`]; once the input is
+/// exhausted, the events of the events file that found no lead are reported too.
+pub struct LeadReader<'a> {
+    dec: Decoder<'a>,
+    issues: Issues<'a>,
+    file: Arc<str>,
+    input: Input<'a>,
+    events: Option<EventIndex>,
+    position: u64,
+    leads_read: u64,
+    finished: bool,
+}
+
+impl<'a> LeadReader<'a> {
+    /// Start reading `source` by `schema`. A JSON array file is read whole here;
+    /// NDJSON and CSV are read as the leads are asked for.
+    pub fn new(
+        schema: &'a Schema,
+        source: Source<'a>,
+        options: &ReadOptions,
+        issues: Issues<'a>,
+    ) -> Result<LeadReader<'a>, ReadError> {
+        let file = source.name.clone();
+        let format = resolve_format(&file, options.format)?;
+        let layout = Layout::new(schema, options.id_field.as_deref());
+        let mut reader = buffered(&file, source.reader)?;
+        let input = match format {
+            InputFormat::Ndjson => Input::Ndjson {
+                reader,
+                buf: Vec::with_capacity(4096),
+                line: 0,
+            },
+            InputFormat::Json => {
+                let mut text = String::new();
+                reader
+                    .read_to_string(&mut text)
+                    .map_err(|e| ReadError::io(&file, e))?;
+                let base = text.as_ptr() as usize;
+                let items: Vec<(usize, usize)> = json_array(&file, &text)?
+                    .into_iter()
+                    .map(|s| {
+                        let start = s.as_ptr() as usize - base;
+                        (start, start + s.len())
+                    })
+                    .collect();
+                let starts = line_starts(&text);
+                Input::Json {
+                    text,
+                    items: items.into_iter(),
+                    starts,
+                }
+            }
+            InputFormat::Csv => Input::Csv {
+                rows: CsvRows::new(file.clone(), reader),
+                keys: None,
+                header: Vec::new(),
+            },
+        };
+        Ok(LeadReader {
+            dec: Decoder::new(layout),
+            issues,
+            file,
+            input,
+            events: None,
+            position: 0,
+            leads_read: 0,
+            finished: false,
+        })
+    }
+
+    /// Join the events of an events file to the leads by id.
+    pub fn with_events(mut self, events: EventIndex) -> LeadReader<'a> {
+        self.events = Some(events);
+        self
+    }
+
+    /// The issues reported so far (for their counts).
+    pub fn issues(&self) -> &Issues<'a> {
+        &self.issues
+    }
+
+    /// Stop reading and get the issues back (to go on counting in a later read).
+    pub fn into_issues(self) -> Issues<'a> {
+        self.issues
+    }
+
+    /// Leads produced so far.
+    pub fn leads_read(&self) -> u64 {
+        self.leads_read
+    }
+
+    /// Records met so far, bad ones (skipped lines and rows) included.
+    pub fn records_seen(&self) -> u64 {
+        self.position
+    }
+
+    /// Up to `n` more leads, in input order; empty at the end.
+    pub fn next_chunk(&mut self, n: usize) -> Result<Vec<LeadRecord>, ReadError> {
+        let mut out = Vec::with_capacity(n.min(1 << 16));
+        while out.len() < n {
+            match self.next_lead()? {
+                Some(lead) => out.push(lead),
+                None => break,
+            }
+        }
+        Ok(out)
+    }
+
+    /// Read every lead that is left.
+    pub fn read_all(mut self) -> Result<(Vec<LeadRecord>, Issues<'a>), ReadError> {
+        let mut out = Vec::new();
+        while let Some(lead) = self.next_lead()? {
+            out.push(lead);
+        }
+        Ok((out, self.issues))
+    }
+
+    /// The next lead, or `None` at the end of the input.
+    pub fn next_lead(&mut self) -> Result<Option<LeadRecord>, ReadError> {
+        if self.finished {
+            return Ok(None);
+        }
+        let got = self.read_one()?;
+        match got {
+            Some(mut lead) => {
+                self.attach_events(&mut lead);
+                self.leads_read += 1;
+                Ok(Some(lead))
+            }
+            None => {
+                self.finished = true;
+                if let Some(index) = &self.events {
+                    index.report_unmatched(&mut self.issues);
+                }
+                Ok(None)
+            }
+        }
+    }
+
+    fn attach_events(&mut self, lead: &mut LeadRecord) {
+        if let Some(index) = &mut self.events {
+            match &lead.id {
+                LeadId::Str(s) => index.join(s, &mut lead.events),
+                LeadId::Int(i) => index.join(&i.to_string(), &mut lead.events),
+            }
+        }
+        lead.sort_events();
+    }
+
+    fn read_one(&mut self) -> Result<Option<LeadRecord>, ReadError> {
+        let base = Loc {
+            file: self.file.clone(),
+            line: 0,
+            column: None,
+            lead: None,
+        };
+        let dec = &mut self.dec;
+        let issues = &mut self.issues;
+        match &mut self.input {
+            Input::Ndjson { reader, buf, line } => loop {
+                buf.clear();
+                let n = reader
+                    .read_until(b'\n', buf)
+                    .map_err(|e| ReadError::io(&self.file, e))?;
+                if n == 0 {
+                    return Ok(None);
+                }
+                *line += 1;
+                let loc = base.at(*line, None);
+                let Ok(text) = std::str::from_utf8(buf) else {
+                    self.position += 1;
+                    issues.report(loc.error(
+                        None,
+                        "this line is not UTF-8 text; save the file as UTF-8 (line skipped)".into(),
+                    ));
+                    continue;
+                };
+                let text = text.trim();
+                if text.is_empty() {
+                    continue;
+                }
+                self.position += 1;
+                match parse_object(text) {
+                    Ok(entries) => {
+                        let lines = Lines::Fixed(*line);
+                        return Ok(Some(json_lead(
+                            dec,
+                            &entries,
+                            self.position,
+                            &loc,
+                            &lines,
+                            issues,
+                        )));
+                    }
+                    Err(why) => issues.report(loc.error(None, format!("{why} (line skipped)"))),
+                }
+            },
+            Input::Json {
+                text,
+                items,
+                starts,
+            } => loop {
+                let Some((start, end)) = items.next() else {
+                    return Ok(None);
+                };
+                let item = &text[start..end];
+                let lines = Lines::File {
+                    base: text.as_ptr() as usize,
+                    starts,
+                };
+                let loc = base.at(lines.line_of(item), None);
+                self.position += 1;
+                match parse_object(item) {
+                    Ok(entries) => {
+                        return Ok(Some(json_lead(
+                            dec,
+                            &entries,
+                            self.position,
+                            &loc,
+                            &lines,
+                            issues,
+                        )))
+                    }
+                    Err(why) => issues.report(loc.error(None, format!("{why} (record skipped)"))),
+                }
+            },
+            Input::Csv { rows, keys, header } => loop {
+                let Some(row) = rows.next_row()? else {
+                    return Ok(None);
+                };
+                let (line, cells) = match row {
+                    Row::NotText(line) => {
+                        if keys.is_some() {
+                            self.position += 1;
+                            issues.report(not_text(&base.at(line, None), "row"));
+                            continue;
+                        }
+                        return Err(ReadError::io(
+                            &self.file,
+                            std::io::Error::other("the header line is not UTF-8 text"),
+                        ));
+                    }
+                    Row::Cells(line, cells) => (line, cells),
+                };
+                let loc = base.at(line, None);
+                let Some(keys) = keys.as_ref() else {
+                    *keys = Some(lead_header(&dec.layout, &cells, &loc, issues));
+                    *header = cells.iter().map(|c| c.to_string()).collect();
+                    continue;
+                };
+                self.position += 1;
+                if cells.len() != keys.len() {
+                    issues.report(wrong_width(&loc, cells.len(), keys.len(), "row"));
+                    continue;
+                }
+                let mut slots = LeadSlots::new(dec.layout.schema.lead.len());
+                for (c, (&key, text)) in keys.iter().zip(&cells).enumerate() {
+                    slots.put(
+                        key,
+                        Slot {
+                            cell: Cell::Text(text, c as u64 + 1),
+                            key: &header[c],
+                            exact: true,
+                        },
+                        &dec.layout,
+                    );
+                }
+                let lines = Lines::Fixed(line);
+                return Ok(Some(dec.lead(&slots, self.position, &loc, &lines, issues)));
+            },
+        }
+    }
+}
+
+fn json_lead(
+    dec: &mut Decoder,
+    entries: &Entries,
+    position: u64,
+    loc: &Loc,
+    lines: &Lines,
+    issues: &mut Issues,
+) -> LeadRecord {
+    let mut slots = LeadSlots::new(dec.layout.schema.lead.len());
+    for (k, v) in &entries.0 {
+        let (key, exact) = dec.json_lead_key(k, v, loc, lines, issues);
+        slots.put(
+            key,
+            Slot {
+                cell: Cell::Json(v),
+                key: k,
+                exact,
+            },
+            &dec.layout,
+        );
+    }
+    dec.lead(&slots, position, loc, lines, issues)
+}
+
+impl Iterator for LeadReader<'_> {
+    type Item = Result<LeadRecord, ReadError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_lead().transpose()
+    }
+}

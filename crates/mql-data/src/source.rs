@@ -1,0 +1,191 @@
+//! Where lead data comes from: the input formats, reading options, the input
+//! source (a file or standard input) and the errors that stop a read.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::Path;
+use std::sync::Arc;
+
+use thiserror::Error;
+
+/// How a data file is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum InputFormat {
+    /// One JSON array of objects.
+    Json,
+    /// One JSON object a line.
+    Ndjson,
+    /// A header line, then one row a record.
+    Csv,
+}
+
+impl InputFormat {
+    /// The format a file's extension names: `.json`, `.ndjson`/`.jsonl`, `.csv`
+    /// (in any case).
+    pub fn from_path(path: &str) -> Option<InputFormat> {
+        let ext = Path::new(path).extension()?.to_str()?.to_ascii_lowercase();
+        InputFormat::from_name(&ext)
+    }
+
+    /// The format as named on the command line: `json`, `ndjson`, `jsonl`, `csv`.
+    pub fn from_name(name: &str) -> Option<InputFormat> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "json" => Some(InputFormat::Json),
+            "ndjson" | "jsonl" => Some(InputFormat::Ndjson),
+            "csv" => Some(InputFormat::Csv),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            InputFormat::Json => "json",
+            InputFormat::Ndjson => "ndjson",
+            InputFormat::Csv => "csv",
+        }
+    }
+}
+
+/// Options for reading a leads or events file.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// The format; `None`: told by the file's extension.
+    pub format: Option<InputFormat>,
+    /// The key or column holding the lead id (`--id-field`); `None`: `id`.
+    /// Not used for an events file, whose events always name their lead in `lead_id`.
+    pub id_field: Option<String>,
+}
+
+/// A readable input with the name used in messages.
+pub struct Source<'a> {
+    pub name: Arc<str>,
+    pub reader: Box<dyn Read + 'a>,
+}
+
+impl<'a> Source<'a> {
+    /// Any reader, e.g. standard input (`Source::new("-", Box::new(io::stdin()))`).
+    pub fn new(name: impl Into<Arc<str>>, reader: Box<dyn Read + 'a>) -> Source<'a> {
+        Source {
+            name: name.into(),
+            reader,
+        }
+    }
+
+    /// In-memory text, for tests and editors.
+    pub fn from_text(name: impl Into<Arc<str>>, text: &'a str) -> Source<'a> {
+        Source::new(name, Box::new(text.as_bytes()))
+    }
+}
+
+impl Source<'static> {
+    /// Open a file; `-` means standard input.
+    pub fn open(path: &str) -> Result<Source<'static>, ReadError> {
+        if path == "-" {
+            return Ok(Source::new("-", Box::new(io::stdin())));
+        }
+        let file = File::open(path).map_err(|source| ReadError::Io {
+            file: path.to_string(),
+            source,
+        })?;
+        Ok(Source::new(path, Box::new(file)))
+    }
+}
+
+impl std::fmt::Debug for Source<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Source")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A problem that stops reading a file altogether (the CLI exits 2). Problems
+/// with single records or values are [`crate::DataIssue`]s instead.
+#[derive(Debug, Error)]
+pub enum ReadError {
+    #[error("cannot read `{file}`: {source}")]
+    Io {
+        file: String,
+        #[source]
+        source: io::Error,
+    },
+    #[error(
+        "cannot tell how `{file}` is written from its name; name it `.json`, `.ndjson`, `.jsonl` or `.csv`, or give --input-format json, ndjson or csv"
+    )]
+    UnknownFormat { file: String },
+    #[error("`{file}` is not valid JSON at line {line}, column {column} ({reason}); fix the file, or write one object a line as NDJSON")]
+    BadJson {
+        file: String,
+        line: u64,
+        column: u64,
+        reason: String,
+    },
+    #[error("`{file}` is not a JSON array; a JSON data file holds one array of objects, `[{{…}}, {{…}}]`")]
+    NotArray { file: String },
+    #[error("the events file `{file}` has no `{column}` column; an events CSV needs `lead_id`, `type` and `at` columns")]
+    MissingColumn { file: String, column: &'static str },
+}
+
+impl ReadError {
+    pub(crate) fn io(file: &str, source: io::Error) -> ReadError {
+        ReadError::Io {
+            file: file.to_string(),
+            source,
+        }
+    }
+}
+
+/// Pick the format of a source: the explicit one, else by its name.
+pub(crate) fn resolve_format(
+    name: &str,
+    explicit: Option<InputFormat>,
+) -> Result<InputFormat, ReadError> {
+    explicit
+        .or_else(|| InputFormat::from_path(name))
+        .ok_or_else(|| ReadError::UnknownFormat {
+            file: name.to_string(),
+        })
+}
+
+/// Wrap a reader in a buffer and skip a UTF-8 byte-order mark.
+pub(crate) fn buffered<'a>(
+    name: &str,
+    reader: Box<dyn Read + 'a>,
+) -> Result<BufReader<Box<dyn Read + 'a>>, ReadError> {
+    let mut buf = BufReader::with_capacity(1 << 16, reader);
+    loop {
+        match buf.fill_buf() {
+            Ok(bytes) => {
+                if bytes.starts_with(b"\xEF\xBB\xBF") {
+                    buf.consume(3);
+                }
+                return Ok(buf);
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(ReadError::io(name, e)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_by_extension() {
+        assert_eq!(
+            InputFormat::from_path("a/leads.ndjson"),
+            Some(InputFormat::Ndjson)
+        );
+        assert_eq!(InputFormat::from_path("x.JSONL"), Some(InputFormat::Ndjson));
+        assert_eq!(InputFormat::from_path("x.json"), Some(InputFormat::Json));
+        assert_eq!(InputFormat::from_path("x.csv"), Some(InputFormat::Csv));
+        assert_eq!(InputFormat::from_path("-"), None);
+        assert_eq!(InputFormat::from_path("x.txt"), None);
+        let e = resolve_format("-", None).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "cannot tell how `-` is written from its name; name it `.json`, `.ndjson`, `.jsonl` or `.csv`, or give --input-format json, ndjson or csv"
+        );
+    }
+}

@@ -1,0 +1,462 @@
+//! Reading leads and events as a user would meet it: ids, stages, values,
+//! events joined and sorted, and the data errors and notes reported.
+
+use std::sync::Arc;
+
+use mql_core::time::{parse_time, TimeSyntax};
+use mql_core::{EnumTy, EventDef, FieldDef, LeadId, LeadRecord, Schema, Symbols, Ty, Value};
+use mql_data::{
+    read_events, DataIssue, EventIndex, InputFormat, Issues, LeadReader, ReadError, ReadOptions,
+    Source,
+};
+
+fn enum_ty(symbols: &mut Symbols, variants: &[&str]) -> Arc<EnumTy> {
+    Arc::new(EnumTy {
+        variants: variants.iter().map(|v| v.to_string()).collect(),
+        syms: variants.iter().map(|v| symbols.intern(v)).collect(),
+    })
+}
+
+fn f(name: &str, ty: Ty) -> FieldDef {
+    FieldDef {
+        name: name.into(),
+        ty,
+    }
+}
+
+fn schema() -> Schema {
+    let mut symbols = Symbols::default();
+    let seniority = enum_ty(&mut symbols, &["intern", "vp", "cxo"]);
+    let plan = enum_ty(&mut symbols, &["basic", "pro"]);
+    let stages = enum_ty(&mut symbols, &["prospect", "lead", "mql"]);
+    Schema {
+        lead: vec![
+            f("email", Ty::String),
+            f("company_size", Ty::Int),
+            f("revenue", Ty::Number),
+            f("vip", Ty::Bool),
+            f("seniority", Ty::Enum(seniority)),
+            f("tags", Ty::List(Box::new(Ty::String))),
+            f("signup_at", Ty::Time),
+            f("trial", Ty::Duration),
+            f("job_title", Ty::String),
+        ],
+        events: vec![
+            EventDef {
+                name: "page_view".into(),
+                fields: vec![f("url", Ty::String), f("seconds", Ty::Int)],
+            },
+            EventDef {
+                name: "purchase".into(),
+                fields: vec![f("amount", Ty::Number), f("plan", Ty::Enum(plan))],
+            },
+        ],
+        stages: Some(stages),
+        symbols,
+    }
+}
+
+struct Read {
+    leads: Vec<LeadRecord>,
+    issues: Vec<DataIssue>,
+}
+
+impl Read {
+    fn listing(&self) -> String {
+        self.issues
+            .iter()
+            .map(|i| i.to_string())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    fn ids(&self) -> Vec<String> {
+        self.leads.iter().map(|l| format!("{:?}", l.id)).collect()
+    }
+}
+
+fn read_with(
+    schema: &Schema,
+    name: &str,
+    text: &str,
+    events: Option<(&str, &str)>,
+    options: ReadOptions,
+) -> Read {
+    let mut got = Vec::new();
+    let leads = {
+        let mut issues = Issues::collect(&mut got);
+        let index: Option<EventIndex> = events.map(|(n, t)| {
+            read_events(schema, Source::from_text(n, t), &options, &mut issues).unwrap()
+        });
+        let mut reader =
+            LeadReader::new(schema, Source::from_text(name, text), &options, issues).unwrap();
+        if let Some(index) = index {
+            reader = reader.with_events(index);
+        }
+        reader.read_all().unwrap().0
+    };
+    Read { leads, issues: got }
+}
+
+fn read(name: &str, text: &str) -> Read {
+    read_with(&schema(), name, text, None, ReadOptions::default())
+}
+
+fn time(t: &str) -> i64 {
+    parse_time(t, TimeSyntax::Data).unwrap()
+}
+
+#[test]
+fn ndjson_values_are_read_by_their_declared_types() {
+    let s = schema();
+    let r = read_with(
+        &s,
+        "leads.ndjson",
+        r#"{"id": "L-1", "email": "a@b.io", "company_size": "200.0", "revenue": 1.5e3, "vip": "Yes", "seniority": " VP ", "tags": ["a", "b"], "signup_at": "2026-05-01 10:00:00", "trial": "14d", "job_title": 42}"#,
+        None,
+        ReadOptions::default(),
+    );
+    assert_eq!(r.listing(), "");
+    let l = &r.leads[0];
+    assert_eq!(l.id, LeadId::Str("L-1".into()));
+    assert_eq!(
+        l.fields.to_vec(),
+        vec![
+            Value::Str("a@b.io".into()),
+            Value::Int(200),
+            Value::Number(1500.0),
+            Value::Bool(true),
+            Value::Enum(s.symbols.get("vp").unwrap()),
+            Value::List(vec![Value::Str("a".into()), Value::Str("b".into())].into()),
+            Value::Time(time("2026-05-01T10:00:00Z")),
+            Value::Duration(14 * 86_400_000),
+            Value::Str("42".into()),
+        ]
+    );
+}
+
+#[test]
+fn bad_values_are_unknown_and_reported_with_their_lead() {
+    let r = read(
+        "leads.ndjson",
+        r#"{"id": 7, "email": ["x"], "company_size": 3.5, "revenue": "1,5", "vip": 2, "seniority": "Vice President", "tags": "a", "signup_at": "2026-06-01 10:00", "trial": 14, "job_title": "ok"}"#,
+    );
+    insta::assert_snapshot!(r.listing(), @r#"
+    data error: leads.ndjson:1: lead 7: field `email`: expected a string, found ["x"] (treated as unknown)
+    data error: leads.ndjson:1: lead 7: field `company_size`: expected a whole number, found 3.5 (treated as unknown)
+    data error: leads.ndjson:1: lead 7: field `revenue`: expected a number, found "1,5" (treated as unknown)
+    data error: leads.ndjson:1: lead 7: field `vip`: expected a bool (true/false/yes/no/1/0), found 2 (treated as unknown)
+    data error: leads.ndjson:1: lead 7: field `seniority`: "Vice President" is not one of intern, vp, cxo (treated as unknown)
+    data error: leads.ndjson:1: lead 7: field `tags`: expected a JSON array for list<string>, found "a" (treated as unknown)
+    data error: leads.ndjson:1: lead 7: field `signup_at`: expected a time (RFC 3339, YYYY-MM-DD or "YYYY-MM-DD HH:MM:SS"), found "2026-06-01 10:00" (treated as unknown)
+    data error: leads.ndjson:1: lead 7: field `trial`: expected a duration like "14d" (a number then m, h, d or w), found 14 (treated as unknown)
+    "#);
+    let l = &r.leads[0];
+    assert_eq!(l.id, LeadId::Int(7));
+    assert!(l.fields[..8].iter().all(|v| *v == Value::Unknown));
+    assert_eq!(l.fields[8], Value::Str("ok".into()));
+}
+
+#[test]
+fn ids_positions_and_duplicates() {
+    let r = read(
+        "leads.ndjson",
+        "{\"id\": \"A\"}\n\n{\"email\": \"x\"}\n{not json\n[1]\n{\"id\": \"A\"}\n{\"id\": 2}\n{\"id\": true}\n",
+    );
+    insta::assert_snapshot!(r.listing(), @r#"
+    data error: leads.ndjson:4: not valid JSON: key must be a string at column 2 (line skipped)
+    data error: leads.ndjson:5: expected a JSON object `{…}` (line skipped)
+    data error: leads.ndjson:6: lead A: field `id`: duplicate id "A" (first at line 1); both records are evaluated
+    data error: leads.ndjson:7: lead 2: field `id`: duplicate id 2 (first at line 3); both records are evaluated
+    data error: leads.ndjson:8: field `id`: expected an id (text or a whole number), found true (the record's position 7 is used)
+    "#);
+    assert_eq!(
+        r.ids(),
+        ["Str(\"A\")", "Int(2)", "Str(\"A\")", "Int(2)", "Int(7)"]
+    );
+}
+
+#[test]
+fn stages_are_matched_like_enum_values() {
+    let s = schema();
+    let r = read_with(
+        &s,
+        "leads.ndjson",
+        "{\"stage\": \" MQL \", \"stage_since\": \"2026-06-01\"}\n{\"stage\": \"won\"}\n{\"stage\": null, \"stage_since\": \"soon\"}\n",
+        None,
+        ReadOptions::default(),
+    );
+    insta::assert_snapshot!(r.listing(), @r#"
+    data error: leads.ndjson:2: lead 2: field `stage`: "won" is not one of the stages prospect, lead, mql (treated as absent: the lead starts at the first stage)
+    data error: leads.ndjson:3: lead 3: field `stage_since`: expected a time (RFC 3339, YYYY-MM-DD or "YYYY-MM-DD HH:MM:SS"), found "soon" (treated as unknown)
+    "#);
+    assert_eq!(r.leads[0].stage, s.symbols.get("mql"));
+    assert_eq!(r.leads[0].stage_since, Some(time("2026-06-01")));
+    assert_eq!(r.leads[1].stage, None);
+    assert_eq!(r.leads[2].stage_since, None);
+}
+
+#[test]
+fn keys_match_after_normalising_and_undeclared_ones_are_noted_once() {
+    let r = read(
+        "leads.ndjson",
+        "{\" Company / Size \": 5, \"JOB-TITLE\": \"cto\", \"Extra\": 1}\n{\"Extra\": 2, \"company_size\": 6, \"Company Size\": 7}\n",
+    );
+    insta::assert_snapshot!(r.listing(), @r"
+    note: leads.ndjson:1: key `Extra` is not declared by the model and is ignored
+    data error: leads.ndjson:2: lead 2: field `company_size`: both `company_size` and `Company Size` fill this field; `company_size` is used and `Company Size` is ignored
+    ");
+    assert_eq!(r.leads[0].fields[1], Value::Int(5));
+    assert_eq!(r.leads[0].fields[8], Value::Str("cto".into()));
+    assert_eq!(r.leads[1].fields[1], Value::Int(6));
+}
+
+#[test]
+fn nested_and_file_events_are_grouped_and_sorted() {
+    let s = schema();
+    let leads = concat!(
+        r#"{"id": "L-1", "events": [{"type": "purchase", "at": "2026-05-02", "amount": 1}, {"type": "page_view", "at": "2026-05-03", "url": "/a"}, {"type": "purchase", "at": "2026-05-01", "amount": 2}, {"type": "Purchase", "at": "2026-05-02", "amount": 3}]}"#,
+        "\n",
+        r#"{"id": 2}"#,
+        "\n",
+    );
+    let events = concat!(
+        "Lead Id,Type,At,Amount,URL,Plan\n",
+        "L-1,purchase,2026-05-02,4,,PRO\n",
+        "2,page_view,2026-04-01 08:00:00,,/b,\n",
+        "L-1,purchase,2026-04-30,5,/ignored,\n",
+        "L-9,purchase,2026-04-30,5,,\n",
+        "L-1,webinar,2026-04-30,,,\n",
+        "L-1,purchase,,6,,\n",
+    );
+    let r = read_with(
+        &s,
+        "leads.ndjson",
+        leads,
+        Some(("events.csv", events)),
+        ReadOptions::default(),
+    );
+    insta::assert_snapshot!(r.listing(), @r#"
+    data error: events.csv:6:2: lead L-1: field `type`: unknown event type "webinar", expected one of page_view, purchase (event skipped)
+    data error: events.csv:7:3: lead L-1: field `at`: event without `at` (event skipped)
+    data error: events.csv:5:1: lead L-9: field `lead_id`: no lead with id "L-9" (event skipped)
+    "#);
+    let l1 = &r.leads[0];
+    let amounts: Vec<Value> = l1.events[1].iter().map(|e| e.fields[0].clone()).collect();
+    // by time; at 2026-05-02: nested 1, nested 3, then the file's 4
+    assert_eq!(
+        amounts,
+        [5.0, 2.0, 1.0, 3.0, 4.0].map(Value::Number).to_vec()
+    );
+    assert_eq!(
+        l1.events[1][4].fields[1],
+        Value::Enum(s.symbols.get("pro").unwrap())
+    );
+    assert_eq!(l1.events[0].len(), 1);
+    // A position id joins events by its text.
+    assert_eq!(r.leads[1].events[0].len(), 1);
+    assert_eq!(r.leads[1].events[0][0].fields[0], Value::Str("/b".into()));
+}
+
+#[test]
+fn bad_nested_events_are_skipped() {
+    let r = read(
+        "leads.ndjson",
+        r#"{"id": "x", "events": [{"type": "page_view"}, {"at": "2026-01-01"}, {"type": "nope", "at": "2026-01-01"}, {"type": "page_view", "at": "last week"}, 5, {"type": "page_view", "at": "2026-01-01", "seconds": "12x", "referrer": "g"}]}
+{"id": "y", "events": {"type": "page_view"}}"#,
+    );
+    insta::assert_snapshot!(r.listing(), @r#"
+    data error: leads.ndjson:1: lead x: field `at`: event without `at` (event skipped)
+    data error: leads.ndjson:1: lead x: field `type`: event without `type` (event skipped)
+    data error: leads.ndjson:1: lead x: field `type`: unknown event type "nope", expected one of page_view, purchase (event skipped)
+    data error: leads.ndjson:1: lead x: field `at`: expected a time (RFC 3339, YYYY-MM-DD or "YYYY-MM-DD HH:MM:SS"), found "last week" (event skipped)
+    data error: leads.ndjson:1: lead x: field `events`: expected an event object `{"type": …, "at": …}`, found 5 (event skipped)
+    note: leads.ndjson:1: key `referrer` is not a field of event `page_view` and is ignored
+    data error: leads.ndjson:1: lead x: field `seconds`: expected a whole number, found "12x" (treated as unknown)
+    data error: leads.ndjson:2: lead y: field `events`: expected a JSON array of events, found {"type": "page_view"} (ignored)
+    "#);
+    assert_eq!(r.leads[0].events[0].len(), 1);
+    assert_eq!(r.leads[0].events[0][0].fields[1], Value::Unknown);
+}
+
+#[test]
+fn csv_cells_are_trimmed_split_and_located() {
+    let s = schema();
+    let text = "\u{feff}Id, Email ,Company Size,VIP,Tags,Seniority,Stage,Notes\n\
+                L-1, a@b.io , 12 ,no, x ; y;;,cxo,lead,hi\n\
+                \n\
+                ,,,,,,,\n\
+                L-3,c,big,maybe,,boss,,\n\
+                L-4,too,few\n";
+    let r = read_with(&s, "leads.csv", text, None, ReadOptions::default());
+    insta::assert_snapshot!(r.listing(), @r#"
+    note: leads.csv:1:8: column `Notes` is not declared by the model and is ignored
+    data error: leads.csv:5:3: lead L-3: field `company_size`: expected a whole number, found "big" (treated as unknown)
+    data error: leads.csv:5:4: lead L-3: field `vip`: expected a bool (true/false/yes/no/1/0), found "maybe" (treated as unknown)
+    data error: leads.csv:5:6: lead L-3: field `seniority`: "boss" is not one of intern, vp, cxo (treated as unknown)
+    data error: leads.csv:6: this row has 3 cells but the header has 8 (row skipped)
+    "#);
+    assert_eq!(r.ids(), ["Str(\"L-1\")", "Int(2)", "Str(\"L-3\")"]);
+    let l = &r.leads[0];
+    assert_eq!(l.fields[0], Value::Str(" a@b.io ".into()));
+    assert_eq!(l.fields[1], Value::Int(12));
+    assert_eq!(l.fields[3], Value::Bool(false));
+    assert_eq!(
+        l.fields[5],
+        Value::List(vec![Value::Str("x".into()), Value::Str("y".into())].into())
+    );
+    assert_eq!(l.stage, s.symbols.get("lead"));
+    assert!(r.leads[1].fields.iter().all(|v| *v == Value::Unknown));
+}
+
+#[test]
+fn csv_header_clashes_are_reported_once() {
+    let r = read("leads.csv", "email,EMAIL,Job Title,job_title\na,b,c,d\n");
+    insta::assert_snapshot!(r.listing(), @r"
+    data error: leads.csv:1:2: field `email`: columns `email` (column 1) and `EMAIL` (column 2) both fill this field; column 1 is used and column 2 is ignored
+    data error: leads.csv:1:3: field `job_title`: columns `job_title` (column 4) and `Job Title` (column 3) both fill this field; column 4 is used and column 3 is ignored
+    ");
+    assert_eq!(r.leads[0].fields[0], Value::Str("a".into()));
+    assert_eq!(r.leads[0].fields[8], Value::Str("d".into()));
+}
+
+#[test]
+fn json_arrays_locate_values_by_line() {
+    let r = read(
+        "leads.json",
+        "[\n  {\"id\": 1,\n   \"vip\": \"nah\"},\n  {\"id\": 2, \"events\": [\n    {\"type\": \"page_view\"}\n  ]}\n]\n",
+    );
+    insta::assert_snapshot!(r.listing(), @r#"
+    data error: leads.json:3: lead 1: field `vip`: expected a bool (true/false/yes/no/1/0), found "nah" (treated as unknown)
+    data error: leads.json:5: lead 2: field `at`: event without `at` (event skipped)
+    "#);
+    assert_eq!(r.leads.len(), 2);
+}
+
+#[test]
+fn a_file_that_is_not_json_stops_the_read() {
+    let s = schema();
+    let err = |text: &str| {
+        LeadReader::new(
+            &s,
+            Source::from_text("leads.json", text),
+            &ReadOptions::default(),
+            Issues::ignore(),
+        )
+        .err()
+        .map(|e| e.to_string())
+    };
+    assert_eq!(
+        err("[{\"id\": 1},\n {\"id\": }]").as_deref(),
+        Some("`leads.json` is not valid JSON at line 2, column 9 (expected value); fix the file, or write one object a line as NDJSON")
+    );
+    assert_eq!(
+        err("{\"id\": 1}").as_deref(),
+        Some("`leads.json` is not a JSON array; a JSON data file holds one array of objects, `[{…}, {…}]`")
+    );
+    assert!(err("[]").is_none());
+}
+
+#[test]
+fn id_field_names_another_key() {
+    let s = schema();
+    let options = ReadOptions {
+        format: None,
+        id_field: Some("email".into()),
+    };
+    let r = read_with(
+        &s,
+        "leads.csv",
+        "Email,id\na@b.io,9\n",
+        Some((
+            "events.ndjson",
+            "{\"lead_id\": \"a@b.io\", \"type\": \"page_view\", \"at\": \"2026-01-01\"}\n",
+        )),
+        options,
+    );
+    insta::assert_snapshot!(r.listing(), @"note: leads.csv:1:2: column `id` is not declared by the model and is ignored");
+    assert_eq!(r.leads[0].id, LeadId::Str("a@b.io".into()));
+    assert_eq!(r.leads[0].fields[0], Value::Str("a@b.io".into()));
+    assert_eq!(r.leads[0].events[0].len(), 1);
+}
+
+#[test]
+fn events_files_in_ndjson_and_their_errors() {
+    let events =
+        "{\"lead_id\": 1, \"type\": \"purchase\", \"at\": \"2026-01-01\", \"plan\": \"Gold\"}\n\
+                  {\"type\": \"purchase\", \"at\": \"2026-01-01\"}\n\
+                  {\"lead_id\": 5, \"type\": \"purchase\", \"at\": \"2026-01-01\"}\n\
+                  oops\n";
+    let r = read_with(
+        &schema(),
+        "leads.ndjson",
+        "{\"id\": 1}\n",
+        Some(("events.ndjson", events)),
+        ReadOptions::default(),
+    );
+    insta::assert_snapshot!(r.listing(), @r#"
+    data error: events.ndjson:1: lead 1: field `plan`: "Gold" is not one of basic, pro (treated as unknown)
+    data error: events.ndjson:2: field `lead_id`: event without `lead_id` (event skipped)
+    data error: events.ndjson:4: expected a JSON object `{…}` (event skipped)
+    data error: events.ndjson:3: lead 5: field `lead_id`: no lead with id 5 (event skipped)
+    "#);
+    assert_eq!(r.leads[0].events[1].len(), 1);
+}
+
+#[test]
+fn an_events_csv_needs_its_key_columns() {
+    let s = schema();
+    let mut issues = Issues::ignore();
+    let err = read_events(
+        &s,
+        Source::from_text("events.csv", "lead,type,at\n"),
+        &ReadOptions::default(),
+        &mut issues,
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "the events file `events.csv` has no `lead_id` column; an events CSV needs `lead_id`, `type` and `at` columns"
+    );
+}
+
+#[test]
+fn chunks_keep_input_order() {
+    let s = schema();
+    let text: String = (1..=10).map(|i| format!("{{\"id\": {i}}}\n")).collect();
+    let mut reader = LeadReader::new(
+        &s,
+        Source::new("-", Box::new(text.as_bytes())),
+        &ReadOptions {
+            format: Some(InputFormat::Ndjson),
+            id_field: None,
+        },
+        Issues::ignore(),
+    )
+    .unwrap();
+    let mut ids = Vec::new();
+    loop {
+        let chunk = reader.next_chunk(4).unwrap();
+        if chunk.is_empty() {
+            break;
+        }
+        assert!(chunk.len() <= 4);
+        ids.extend(chunk.into_iter().map(|l| l.id));
+    }
+    assert_eq!(ids, (1..=10).map(LeadId::Int).collect::<Vec<_>>());
+    assert_eq!(reader.leads_read(), 10);
+}
+
+#[test]
+fn standard_input_needs_a_format() {
+    let s = schema();
+    let e = LeadReader::new(
+        &s,
+        Source::new("-", Box::new(&b""[..])),
+        &ReadOptions::default(),
+        Issues::ignore(),
+    )
+    .err()
+    .unwrap();
+    assert!(matches!(e, ReadError::UnknownFormat { .. }));
+}

@@ -1,0 +1,354 @@
+//! Pieces for checking a model one declaration at a time, so that a salsa
+//! database can cache each declaration's check: the span-free
+//! [`Signatures`] every declaration is checked against, a declaration moved
+//! to its own coordinates ([`relative_decl`]), [`check_decl`] on such a
+//! declaration, and [`DeclResult::shifted`] to move its result back into the
+//! file. [`prepare`] and [`finish`] are the model-level phases around them.
+
+use std::sync::Arc;
+
+use mql_core::{Diagnostic, LineIndex, Span};
+use mql_syntax::ast;
+
+use crate::check::DeclParts;
+pub use crate::check::{finish, prepare, DeclChecks, DeclResult, Direct, Prepared};
+use crate::hir;
+use crate::scope::Scope;
+
+/// What every declaration of a model is checked against: the schema, the
+/// names and their kinds, folded consts, the types of lets and tiers. Holds
+/// no positions, so it compares equal after edits that move declarations
+/// around or change them without changing what others can see of them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Signatures(Arc<Scope>);
+
+impl Signatures {
+    /// The signatures of a prepared model.
+    pub fn of(prep: &Prepared) -> Signatures {
+        let mut sc = prep.scope().clone();
+        for e in sc.names.values_mut() {
+            e.span = Span::new(0, 0);
+        }
+        Signatures(Arc::new(sc))
+    }
+}
+
+/// Check one declaration against `sig`. `decl` and `text` must share one
+/// coordinate system, normally the declaration's own (see
+/// [`relative_decl`]).
+pub fn check_decl(sig: &Signatures, decl: &ast::Decl, text: &str) -> DeclResult {
+    let lines = LineIndex::new(text);
+    crate::check::check_decl_in(&sig.0, decl, text, &lines)
+}
+
+/// A declaration in its own coordinates: its syntax tree with every span
+/// counted from the start of the declaration, and its text. Edits to other
+/// declarations (which shift their offsets) leave it unchanged. The doc
+/// comment is left out: it does not take part in checking.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RelDecl {
+    pub decl: ast::Decl,
+    pub text: Arc<str>,
+}
+
+/// Where a declaration starts in its file.
+pub fn decl_start(decl: &ast::Decl) -> u32 {
+    decl.span.start.min(decl.keyword.start)
+}
+
+/// `decl` of a file with text `file_text`, moved to its own coordinates.
+pub fn relative_decl(decl: &ast::Decl, file_text: &str) -> RelDecl {
+    let start = decl_start(decl);
+    let text = file_text
+        .get(start as usize..decl.span.end as usize)
+        .unwrap_or("");
+    let mut d = ast::Decl {
+        kind: decl.kind.clone(),
+        span: decl.span,
+        keyword: decl.keyword,
+        doc: None,
+    };
+    let mv = |s: &mut Span| {
+        s.start = s.start.saturating_sub(start);
+        s.end = s.end.saturating_sub(start);
+    };
+    ast_decl(&mut d, &mv);
+    RelDecl {
+        decl: d,
+        text: Arc::from(text),
+    }
+}
+
+/// Move every span of `decl` (its doc comment included) `by` bytes later,
+/// e.g. from the coordinates of a piece of a file to the file's.
+pub fn shift_decl(decl: &mut ast::Decl, by: u32) {
+    let mv = |s: &mut Span| {
+        s.start = s.start.saturating_add(by);
+        s.end = s.end.saturating_add(by);
+    };
+    if let Some(doc) = &mut decl.doc {
+        mv(&mut doc.span);
+    }
+    ast_decl(decl, &mv);
+}
+
+impl DeclResult {
+    /// This result moved from the coordinates of a declaration that starts
+    /// at byte `start`, on 1-based line `line`, into those of its file.
+    pub fn shifted(&self, start: u32, line: u32) -> DeclResult {
+        let mut r = self.clone();
+        let mv = |s: &mut Span| {
+            s.start = s.start.saturating_add(start);
+            s.end = s.end.saturating_add(start);
+        };
+        for d in &mut r.diags {
+            diag(d, &mv);
+        }
+        for (s, _) in &mut r.uses {
+            mv(s);
+        }
+        let lines = line.saturating_sub(1);
+        match &mut r.parts {
+            DeclParts::Value(Some(e)) => hir_expr(e, &mv),
+            DeclParts::Score(Some((_, _, rules))) => {
+                for rule in rules {
+                    mv(&mut rule.span);
+                    rule.line = rule.line.saturating_add(lines);
+                    match &mut rule.kind {
+                        hir::RuleKind::Cond(e) => hir_expr(e, &mv),
+                        hir::RuleKind::Each(q) | hir::RuleKind::Latest(q) => hir_query(q, &mv),
+                    }
+                }
+            }
+            DeclParts::Tier(Some(arms)) => {
+                for a in arms {
+                    if let Some(c) = &mut a.cond {
+                        hir_expr(c, &mv);
+                    }
+                }
+            }
+            DeclParts::Transition(Some((_, _, c))) => hir_expr(c, &mv),
+            DeclParts::Test(Some((_, _, expects))) => {
+                for e in expects {
+                    hir_expr(e, &mv);
+                }
+            }
+            _ => {}
+        }
+        r
+    }
+}
+
+type Mv<'a> = &'a dyn Fn(&mut Span);
+
+fn diag(d: &mut Diagnostic, mv: Mv) {
+    mv(&mut d.span);
+    for l in &mut d.secondary {
+        if l.file.is_none() {
+            mv(&mut l.span);
+        }
+    }
+    for s in &mut d.suggestions {
+        mv(&mut s.span);
+    }
+}
+
+fn hir_query(q: &mut hir::Query, mv: Mv) {
+    mv(&mut q.span);
+    if let Some(f) = &mut q.filter {
+        hir_expr(f, mv);
+    }
+}
+
+fn hir_expr(e: &mut hir::Expr, mv: Mv) {
+    use hir::ExprKind as K;
+    mv(&mut e.span);
+    match &mut e.kind {
+        K::Lit(_)
+        | K::Field(_)
+        | K::EventField(_)
+        | K::EventAt
+        | K::Id
+        | K::Now
+        | K::TimeInStage
+        | K::Stage
+        | K::ValueRef(_)
+        | K::ScoreRef(_)
+        | K::TierRef(_) => {}
+        K::Neg(a) | K::Not(a) | K::Matches(a, _) => hir_expr(a, mv),
+        K::Arith(_, a, b) | K::Cmp(_, a, b) | K::And(a, b) | K::Or(a, b) | K::StrTest(_, a, b) => {
+            hir_expr(a, mv);
+            hir_expr(b, mv);
+        }
+        K::Between { value, lo, hi } => {
+            hir_expr(value, mv);
+            hir_expr(lo, mv);
+            hir_expr(hi, mv);
+        }
+        K::In { value, list, .. } => {
+            hir_expr(value, mv);
+            hir_expr(list, mv);
+        }
+        K::Call(_, args) => args.iter_mut().for_each(|a| hir_expr(a, mv)),
+        K::Agg { query, arg, .. } => {
+            hir_query(query, mv);
+            if let Some(a) = arg {
+                hir_expr(a, mv);
+            }
+        }
+    }
+}
+
+fn ast_decl(d: &mut ast::Decl, mv: Mv) {
+    use ast::DeclKind as D;
+    mv(&mut d.span);
+    mv(&mut d.keyword);
+    match &mut d.kind {
+        D::Model(id) => mv(&mut id.span),
+        D::Use(s) => mv(&mut s.span),
+        D::Lead(fs) => fs.iter_mut().for_each(|f| ast_field(f, mv)),
+        D::Event { name, fields } => {
+            mv(&mut name.span);
+            fields.iter_mut().for_each(|f| ast_field(f, mv));
+        }
+        D::Const(ne) | D::Let(ne) | D::Criterion(ne) | D::Segment(ne) => {
+            mv(&mut ne.name.span);
+            ast_expr(&mut ne.value, mv);
+        }
+        D::Score(s) => {
+            mv(&mut s.name.span);
+            for o in &mut s.options {
+                mv(&mut o.span);
+                match &mut o.kind {
+                    ast::ScoreOptionKind::Decay(dk) => match dk {
+                        ast::Decay::None => {}
+                        ast::Decay::HalfLife(e) | ast::Decay::Linear(e) => ast_expr(e, mv),
+                        ast::Decay::Step { percent, every } => {
+                            ast_expr(percent, mv);
+                            ast_expr(every, mv);
+                        }
+                    },
+                    ast::ScoreOptionKind::Range { lo, hi } => {
+                        ast_expr(lo, mv);
+                        ast_expr(hi, mv);
+                    }
+                }
+            }
+            for r in &mut s.rules {
+                mv(&mut r.span);
+                match &mut r.kind {
+                    ast::RuleKind::Cond(e) => ast_expr(e, mv),
+                    ast::RuleKind::Each(q) | ast::RuleKind::Latest(q) => ast_query(q, mv),
+                }
+                ast_expr(&mut r.points, mv);
+                if let Some(c) = &mut r.cap {
+                    ast_expr(c, mv);
+                }
+            }
+        }
+        D::Tier(t) => {
+            mv(&mut t.name.span);
+            for a in &mut t.arms {
+                mv(&mut a.span);
+                mv(&mut a.label.span);
+                if let Some(c) = &mut a.cond {
+                    ast_expr(c, mv);
+                }
+            }
+        }
+        D::Stages(ids) => ids.iter_mut().for_each(|i| mv(&mut i.span)),
+        D::Transition(t) => {
+            if let Some(f) = &mut t.from {
+                mv(&mut f.span);
+            }
+            if let Some(s) = &mut t.any_span {
+                mv(s);
+            }
+            mv(&mut t.to.span);
+            ast_expr(&mut t.cond, mv);
+        }
+        D::Test(t) => {
+            mv(&mut t.name.span);
+            for it in &mut t.items {
+                mv(&mut it.span);
+                match &mut it.kind {
+                    ast::TestItemKind::AsOf(e) | ast::TestItemKind::Expect(e) => ast_expr(e, mv),
+                    ast::TestItemKind::Lead(fs) => fs.iter_mut().for_each(|f| ast_lit(f, mv)),
+                    ast::TestItemKind::Events(evs) => {
+                        for ev in evs {
+                            mv(&mut ev.span);
+                            mv(&mut ev.event.span);
+                            ev.fields.iter_mut().for_each(|f| ast_lit(f, mv));
+                            match &mut ev.when {
+                                ast::EventWhen::At(e) | ast::EventWhen::Ago(e) => ast_expr(e, mv),
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn ast_lit(f: &mut ast::LitField, mv: Mv) {
+    mv(&mut f.span);
+    mv(&mut f.name.span);
+    ast_expr(&mut f.value, mv);
+}
+
+fn ast_field(f: &mut ast::FieldDecl, mv: Mv) {
+    mv(&mut f.span);
+    mv(&mut f.name.span);
+    ast_type(&mut f.ty, mv);
+}
+
+fn ast_type(t: &mut ast::TypeExpr, mv: Mv) {
+    mv(&mut t.span);
+    match &mut t.kind {
+        ast::TypeKind::Enum(vs) => vs.iter_mut().for_each(|v| mv(&mut v.span)),
+        ast::TypeKind::List(inner) => ast_type(inner, mv),
+        _ => {}
+    }
+}
+
+fn ast_query(q: &mut ast::Query, mv: Mv) {
+    mv(&mut q.span);
+    mv(&mut q.event.span);
+    if let Some(f) = &mut q.filter {
+        ast_expr(f, mv);
+    }
+    if let Some(w) = &mut q.within {
+        ast_expr(w, mv);
+    }
+}
+
+fn ast_expr(e: &mut ast::Expr, mv: Mv) {
+    use ast::ExprKind as K;
+    mv(&mut e.span);
+    match &mut e.kind {
+        K::Int(_)
+        | K::Number(_)
+        | K::Str(_)
+        | K::Bool(_)
+        | K::Duration(_)
+        | K::Time(_)
+        | K::Percent(_) => {}
+        K::List(items) => items.iter_mut().for_each(|i| ast_expr(i, mv)),
+        K::Name(id) => mv(&mut id.span),
+        K::Unary(_, a) | K::Paren(a) => ast_expr(a, mv),
+        K::Binary(_, a, b) => {
+            ast_expr(a, mv);
+            ast_expr(b, mv);
+        }
+        K::Between { value, lo, hi } => {
+            ast_expr(value, mv);
+            ast_expr(lo, mv);
+            ast_expr(hi, mv);
+        }
+        K::Call { func, args } => {
+            mv(&mut func.span);
+            args.iter_mut().for_each(|a| ast_expr(a, mv));
+        }
+        K::Query(q) => ast_query(q, mv),
+    }
+}

@@ -1,0 +1,783 @@
+//! The VM: runs a [`Program`] for one lead at one instant. Per-lead state
+//! lives in a reusable [`Scratch`]; nothing is looked up by name.
+
+use std::cell::RefCell;
+use std::sync::Arc;
+
+use mql_core::{EventRec, LeadId, LeadRecord, Sym, Value};
+use mql_sema::hir::{AggKind, CmpOp};
+use rayon::prelude::*;
+
+use crate::ops::{self, OpError};
+use crate::program::{
+    AggCode, Block, FuncKind, Instr, Program, QueryCode, RuleCode, RulePlan, Src, Step,
+};
+
+/// An evaluation error of one lead: what went wrong, and where.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct EvalError(pub String);
+
+/// One step of a lead's stage walk: a transition that fired.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PathStep {
+    pub from: Sym,
+    pub to: Sym,
+    /// Index into `Model::transitions` (line, file, doc live there).
+    pub transition: u32,
+}
+
+/// The result of evaluating one lead.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LeadResult {
+    pub id: LeadId,
+    /// Set when the lead could not be evaluated; the other fields are then empty.
+    pub error: Option<EvalError>,
+    /// Final stage (`None` for a model without stages).
+    pub stage: Option<Sym>,
+    /// The starting stage.
+    pub from_stage: Option<Sym>,
+    pub path: Vec<PathStep>,
+    /// The transition that would have revisited a stage, if the walk stopped so.
+    pub cycle: Option<PathStep>,
+    /// One per score, in declaration order.
+    pub scores: Vec<f64>,
+    /// One per tier, in declaration order.
+    pub tiers: Vec<Option<Sym>>,
+    /// Indices into `Model::values` of the segments that hold, in declaration order.
+    pub segments: Vec<u32>,
+    /// With explain: (index into `Model::values`, value) per criterion, in
+    /// declaration order.
+    pub criteria: Vec<(u32, Option<bool>)>,
+    /// With explain: per score, each rule's total after decay and cap.
+    pub contributions: Vec<Vec<f64>>,
+    /// Whether `criteria` and `contributions` were asked for.
+    pub explained: bool,
+}
+
+impl LeadResult {
+    fn failed(id: LeadId, e: EvalError) -> LeadResult {
+        LeadResult {
+            id,
+            error: Some(e),
+            stage: None,
+            from_stage: None,
+            path: Vec::new(),
+            cycle: None,
+            scores: Vec::new(),
+            tiers: Vec::new(),
+            segments: Vec::new(),
+            criteria: Vec::new(),
+            contributions: Vec::new(),
+            explained: false,
+        }
+    }
+}
+
+/// What the VM sees while running a block.
+#[derive(Clone, Copy)]
+pub(crate) struct Ctx<'a> {
+    pub lead: &'a LeadRecord,
+    pub now: i64,
+    pub event: Option<&'a EventRec>,
+    pub time_in_stage: Option<i64>,
+    pub stage: Option<Sym>,
+}
+
+/// Reusable per-thread working memory of the VM.
+#[derive(Default, Debug)]
+pub struct Scratch {
+    stack: Vec<Value>,
+    pub(crate) slots: Vec<Value>,
+    pub(crate) scores: Vec<f64>,
+    pub(crate) tiers: Vec<Option<Sym>>,
+    keys: Vec<(u8, u64)>,
+    str_keys: Vec<Arc<str>>,
+    other_keys: Vec<Value>,
+    visited: Vec<Sym>,
+}
+
+/// Optional detail recorded for explanations.
+#[derive(Default, Debug, Clone)]
+pub(crate) struct Trace {
+    /// Per score, per rule: the matching events' (time, decay factor).
+    pub rule_events: Vec<Vec<Vec<(i64, f64)>>>,
+    /// Per score, per rule: the condition's value (`Cond` rules only).
+    pub rule_conds: Vec<Vec<Option<Value>>>,
+    /// Per tier: the value of each arm tried.
+    pub tier_arms: Vec<Vec<Value>>,
+    /// Per walk step: every transition considered (index, condition value).
+    pub walk: Vec<Vec<(u32, Value)>>,
+    /// Final value of every let, criterion and segment.
+    pub slots: Vec<Value>,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+/// An f64 sum key that treats 0.0 and -0.0 alike.
+fn num_key(n: f64) -> u64 {
+    if n == 0.0 {
+        0
+    } else {
+        n.to_bits()
+    }
+}
+
+fn less(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Int(x), Value::Int(y)) => x < y,
+        (Value::Time(x), Value::Time(y)) | (Value::Duration(x), Value::Duration(y)) => x < y,
+        (Value::Str(x), Value::Str(y)) => x.as_bytes() < y.as_bytes(),
+        _ => match (a.as_f64(), b.as_f64()) {
+            (Some(x), Some(y)) => x < y,
+            _ => false,
+        },
+    }
+}
+
+impl Program {
+    /// The events of a query's type inside its time window.
+    fn window<'a>(&self, q: &QueryCode, ctx: &Ctx<'a>) -> &'a [EventRec] {
+        let Some(group) = ctx.lead.events.get(q.event as usize) else {
+            return &[];
+        };
+        let now = ctx.now;
+        let hi = group.partition_point(|e| e.at <= now);
+        let lo = match q.within {
+            Some(w) => {
+                let from = now.saturating_sub(w);
+                group.partition_point(|e| e.at <= from).min(hi)
+            }
+            None => 0,
+        };
+        &group[lo..hi]
+    }
+
+    #[inline]
+    fn passes(&self, q: &QueryCode, ctx: &Ctx, s: &mut Scratch) -> Result<bool, OpError> {
+        match q.filter {
+            None => Ok(true),
+            Some(f) => Ok(self.run(f, ctx, s)? == Value::Bool(true)),
+        }
+    }
+
+    fn aggregate(&self, agg: &AggCode, ctx: &Ctx, s: &mut Scratch) -> Result<Value, OpError> {
+        let events = self.window(&agg.query, ctx);
+        let mut count: i64 = 0;
+        let mut int_sum: i64 = 0;
+        let mut num_sum: f64 = 0.0;
+        let mut best: Value = Value::Unknown;
+        s.keys.clear();
+        s.str_keys.clear();
+        s.other_keys.clear();
+        match agg.kind {
+            AggKind::Last => {
+                for ev in events.iter().rev() {
+                    let ectx = Ctx {
+                        event: Some(ev),
+                        ..*ctx
+                    };
+                    if self.passes(&agg.query, &ectx, s)? {
+                        return Ok(Value::Time(ev.at));
+                    }
+                }
+                return Ok(Value::Unknown);
+            }
+            AggKind::First | AggKind::Exists => {
+                for ev in events {
+                    let ectx = Ctx {
+                        event: Some(ev),
+                        ..*ctx
+                    };
+                    if self.passes(&agg.query, &ectx, s)? {
+                        return Ok(if agg.kind == AggKind::Exists {
+                            Value::Bool(true)
+                        } else {
+                            Value::Time(ev.at)
+                        });
+                    }
+                }
+                return Ok(if agg.kind == AggKind::Exists {
+                    Value::Bool(false)
+                } else {
+                    Value::Unknown
+                });
+            }
+            _ => {}
+        }
+        for ev in events {
+            let ectx = Ctx {
+                event: Some(ev),
+                ..*ctx
+            };
+            if !self.passes(&agg.query, &ectx, s)? {
+                continue;
+            }
+            let v = match agg.arg {
+                Some(b) => {
+                    let v = self.run(b, &ectx, s)?;
+                    if !v.is_known() {
+                        continue;
+                    }
+                    v
+                }
+                None => Value::Unknown,
+            };
+            count += 1;
+            match agg.kind {
+                AggKind::Sum | AggKind::Avg => match v {
+                    Value::Int(i) if agg.arg_int && agg.kind == AggKind::Sum => {
+                        int_sum = int_sum.checked_add(i).ok_or(OpError::IntOverflow)?
+                    }
+                    ref v => num_sum += v.as_f64().unwrap_or(0.0),
+                },
+                AggKind::Min if !best.is_known() || less(&v, &best) => best = v,
+                AggKind::Max if !best.is_known() || less(&best, &v) => best = v,
+                AggKind::Distinct => match v {
+                    Value::Bool(b) => s.keys.push((0, b as u64)),
+                    Value::Int(i) => s.keys.push((1, i as u64)),
+                    Value::Number(n) => s.keys.push((2, num_key(n))),
+                    Value::Time(t) => s.keys.push((3, t as u64)),
+                    Value::Duration(d) => s.keys.push((4, d as u64)),
+                    Value::Enum(e) => s.keys.push((5, e.0 as u64)),
+                    Value::Str(t) => s.str_keys.push(t),
+                    other => {
+                        if !s
+                            .other_keys
+                            .iter()
+                            .any(|o| ops::value_eq(o, &other) == Some(true))
+                        {
+                            s.other_keys.push(other);
+                        }
+                    }
+                },
+                _ => {}
+            }
+        }
+        Ok(match agg.kind {
+            AggKind::Count => Value::Int(count),
+            AggKind::Sum if agg.arg_int => Value::Int(int_sum),
+            AggKind::Sum => Value::Number(num_sum),
+            AggKind::Avg if count == 0 => Value::Unknown,
+            AggKind::Avg => Value::Number(num_sum / count as f64),
+            AggKind::Min | AggKind::Max => best,
+            AggKind::Distinct => {
+                s.keys.sort_unstable();
+                s.keys.dedup();
+                s.str_keys.sort_unstable();
+                s.str_keys.dedup();
+                Value::Int((s.keys.len() + s.str_keys.len() + s.other_keys.len()) as i64)
+            }
+            _ => Value::Unknown,
+        })
+    }
+
+    /// Run one block; leaves the stack as it found it.
+    pub(crate) fn run(&self, b: Block, ctx: &Ctx, s: &mut Scratch) -> Result<Value, OpError> {
+        let base = s.stack.len();
+        let r = self.run_inner(b, ctx, s);
+        s.stack.truncate(base);
+        r
+    }
+
+    fn run_inner(&self, b: Block, ctx: &Ctx, s: &mut Scratch) -> Result<Value, OpError> {
+        let mut pc = b.0 as usize;
+        loop {
+            match self.code[pc] {
+                Instr::Const(i) => s.stack.push(self.consts[i as usize].clone()),
+                Instr::Field(i) => s
+                    .stack
+                    .push(ctx.lead.fields.get(i as usize).cloned().unwrap_or_default()),
+                Instr::EventField(i) => s.stack.push(
+                    ctx.event
+                        .and_then(|e| e.fields.get(i as usize))
+                        .cloned()
+                        .unwrap_or_default(),
+                ),
+                Instr::EventAt => s
+                    .stack
+                    .push(ctx.event.map_or(Value::Unknown, |e| Value::Time(e.at))),
+                Instr::Id => s.stack.push(match &ctx.lead.id {
+                    LeadId::Str(x) => Value::Str(x.clone()),
+                    LeadId::Int(i) => Value::Str(i.to_string().into()),
+                }),
+                Instr::Now => s.stack.push(Value::Time(ctx.now)),
+                Instr::TimeInStage => s
+                    .stack
+                    .push(ctx.time_in_stage.map_or(Value::Unknown, Value::Duration)),
+                Instr::Stage => s.stack.push(ctx.stage.map_or(Value::Unknown, Value::Enum)),
+                Instr::Load(i) => s.stack.push(s.slots[i as usize].clone()),
+                Instr::LoadScore(i) => s.stack.push(Value::Number(s.scores[i as usize])),
+                Instr::LoadTier(i) => s
+                    .stack
+                    .push(s.tiers[i as usize].map_or(Value::Unknown, Value::Enum)),
+                Instr::Neg(k) => {
+                    let v = pop(s);
+                    s.stack.push(ops::neg(k, &v)?);
+                }
+                Instr::Not => {
+                    let v = pop(s);
+                    s.stack.push(ops::not(&v));
+                }
+                Instr::Arith(k) => {
+                    let r = pop(s);
+                    let l = pop(s);
+                    s.stack.push(ops::arith(k, &l, &r)?);
+                }
+                Instr::Cmp(k, op) => {
+                    let r = pop(s);
+                    let l = pop(s);
+                    s.stack.push(ops::compare(k, op, &l, &r));
+                }
+                Instr::AndJump(off) => {
+                    if matches!(s.stack.last(), Some(Value::Bool(false))) {
+                        pc += off as usize;
+                    }
+                }
+                Instr::OrJump(off) => {
+                    if matches!(s.stack.last(), Some(Value::Bool(true))) {
+                        pc += off as usize;
+                    }
+                }
+                Instr::AndEnd => {
+                    let r = pop(s);
+                    let l = pop(s);
+                    s.stack.push(ops::and(&l, &r));
+                }
+                Instr::OrEnd => {
+                    let r = pop(s);
+                    let l = pop(s);
+                    s.stack.push(ops::or(&l, &r));
+                }
+                Instr::BetweenLo(k, off) => {
+                    let lo = pop(s);
+                    let c = match s.stack.last() {
+                        Some(v) => ops::compare(k, CmpOp::Le, &lo, v),
+                        None => Value::Unknown,
+                    };
+                    if c == Value::Bool(false) {
+                        if let Some(top) = s.stack.last_mut() {
+                            *top = c;
+                        }
+                        pc += off as usize;
+                    } else {
+                        s.stack.push(c);
+                    }
+                }
+                Instr::BetweenHi(k) => {
+                    let hi = pop(s);
+                    let c = pop(s);
+                    let v = pop(s);
+                    s.stack
+                        .push(ops::and(&c, &ops::compare(k, CmpOp::Le, &v, &hi)));
+                }
+                Instr::FieldCmpConst(src, k, op, c) => {
+                    let v = ops::compare(k, op, field(ctx, src), &self.consts[c as usize]);
+                    s.stack.push(v);
+                }
+                Instr::FieldInConst(src, negated, c) => {
+                    let v = ops::member(field(ctx, src), &self.consts[c as usize], negated);
+                    s.stack.push(v);
+                }
+                Instr::FieldStrConst(src, op, c) => {
+                    let v = ops::str_test(op, field(ctx, src), &self.consts[c as usize]);
+                    s.stack.push(v);
+                }
+                Instr::CmpConst(k, op, c) => {
+                    let l = pop(s);
+                    s.stack
+                        .push(ops::compare(k, op, &l, &self.consts[c as usize]));
+                }
+                Instr::InConst { negated, list } => {
+                    let v = pop(s);
+                    s.stack
+                        .push(ops::member(&v, &self.consts[list as usize], negated));
+                }
+                Instr::StrConst(op, c) => {
+                    let l = pop(s);
+                    s.stack
+                        .push(ops::str_test(op, &l, &self.consts[c as usize]));
+                }
+                Instr::In { negated } => {
+                    let list = pop(s);
+                    let v = pop(s);
+                    s.stack.push(ops::member(&v, &list, negated));
+                }
+                Instr::Str(op) => {
+                    let r = pop(s);
+                    let l = pop(s);
+                    s.stack.push(ops::str_test(op, &l, &r));
+                }
+                Instr::Matches(i) => {
+                    let v = pop(s);
+                    s.stack.push(match v {
+                        Value::Str(t) => Value::Bool(self.regexes[i as usize].is_match(&t)),
+                        _ => Value::Unknown,
+                    });
+                }
+                Instr::Func(k) => {
+                    let v = if arity(k) == 2 {
+                        let b = pop(s);
+                        let a = pop(s);
+                        ops::call(k, &[a, b], ctx.now)?
+                    } else {
+                        let a = pop(s);
+                        ops::call(k, std::slice::from_ref(&a), ctx.now)?
+                    };
+                    s.stack.push(v);
+                }
+                Instr::Agg(i) => {
+                    let v = self.aggregate(&self.aggs[i as usize], ctx, s)?;
+                    s.stack.push(v);
+                }
+                Instr::End => return Ok(pop(s)),
+            }
+            pc += 1;
+        }
+    }
+
+    /// A rule's total after decay and cap.
+    fn rule_total(
+        &self,
+        rule: &RulePlan,
+        decay: mql_sema::hir::Decay,
+        ctx: &Ctx,
+        s: &mut Scratch,
+        mut events_out: Option<&mut Vec<(i64, f64)>>,
+        cond_out: Option<&mut Option<Value>>,
+    ) -> Result<f64, OpError> {
+        let (points, cap) = (rule.points, rule.cap);
+        Ok(match &rule.code {
+            RuleCode::Cond(b) => {
+                let v = self.run(*b, ctx, s)?;
+                let t = if v == Value::Bool(true) { points } else { 0.0 };
+                if let Some(c) = cond_out {
+                    *c = Some(v);
+                }
+                ops::apply_cap(t, cap)
+            }
+            RuleCode::Each(q) => {
+                let mut total = 0.0;
+                for ev in self.window(q, ctx) {
+                    let ectx = Ctx {
+                        event: Some(ev),
+                        ..*ctx
+                    };
+                    if self.passes(q, &ectx, s)? {
+                        let f = ops::decay_factor(decay, ctx.now - ev.at);
+                        total += points * f;
+                        if let Some(out) = events_out.as_deref_mut() {
+                            out.push((ev.at, f));
+                        }
+                    }
+                }
+                ops::apply_cap(total, cap)
+            }
+            RuleCode::Latest(q) => {
+                let mut total = 0.0;
+                for ev in self.window(q, ctx).iter().rev() {
+                    let ectx = Ctx {
+                        event: Some(ev),
+                        ..*ctx
+                    };
+                    if self.passes(q, &ectx, s)? {
+                        let f = ops::decay_factor(decay, ctx.now - ev.at);
+                        total = points * f;
+                        if let Some(out) = events_out.as_deref_mut() {
+                            out.push((ev.at, f));
+                        }
+                        break;
+                    }
+                }
+                ops::apply_cap(total, cap)
+            }
+        })
+    }
+
+    /// Evaluate one lead at `now`. With `explain`, the result also carries
+    /// criteria and per-rule contributions.
+    pub fn eval(&self, lead: &LeadRecord, now: i64, explain: bool) -> LeadResult {
+        SCRATCH.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut s) => self.eval_core(lead, now, explain, &mut s, None),
+            Err(_) => self.eval_core(lead, now, explain, &mut Scratch::default(), None),
+        })
+    }
+
+    /// Evaluate one lead with scratch memory the caller keeps.
+    pub fn eval_with(
+        &self,
+        lead: &LeadRecord,
+        now: i64,
+        explain: bool,
+        scratch: &mut Scratch,
+    ) -> LeadResult {
+        self.eval_core(lead, now, explain, scratch, None)
+    }
+
+    /// Evaluate many leads in parallel; results keep the input order and do
+    /// not depend on the number of threads.
+    pub fn eval_batch(&self, leads: &[LeadRecord], now: i64, explain: bool) -> Vec<LeadResult> {
+        leads
+            .par_iter()
+            .map(|l| self.eval(l, now, explain))
+            .collect()
+    }
+
+    pub(crate) fn eval_core(
+        &self,
+        lead: &LeadRecord,
+        now: i64,
+        explain: bool,
+        s: &mut Scratch,
+        mut trace: Option<&mut Trace>,
+    ) -> LeadResult {
+        s.stack.clear();
+        s.slots.clear();
+        s.slots.resize(self.n_values, Value::Unknown);
+        s.scores.clear();
+        s.scores.resize(self.n_scores, 0.0);
+        s.tiers.clear();
+        s.tiers.resize(self.n_tiers, None);
+        let mut contributions: Vec<Vec<f64>> = if explain {
+            self.rule_counts
+                .iter()
+                .map(|&n| Vec::with_capacity(n))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        if let Some(t) = trace.as_deref_mut() {
+            *t = Trace {
+                rule_events: self
+                    .rule_counts
+                    .iter()
+                    .map(|&n| vec![Vec::new(); n])
+                    .collect(),
+                rule_conds: self.rule_counts.iter().map(|&n| vec![None; n]).collect(),
+                tier_arms: vec![Vec::new(); self.n_tiers],
+                walk: Vec::new(),
+                slots: Vec::new(),
+            };
+        }
+        let ctx = Ctx {
+            lead,
+            now,
+            event: None,
+            time_in_stage: None,
+            stage: None,
+        };
+        for (k, step) in self.steps.iter().enumerate() {
+            let r: Result<(), OpError> = (|| {
+                match step {
+                    Step::Value { slot, block } => {
+                        let v = self.run(*block, &ctx, s)?;
+                        s.slots[*slot as usize] = v;
+                    }
+                    Step::Score {
+                        index,
+                        decay,
+                        range,
+                        rules,
+                    } => {
+                        let mut total = 0.0;
+                        for (ri, rule) in rules.iter().enumerate() {
+                            let (ev_out, cond_out) = match trace.as_deref_mut() {
+                                Some(t) => {
+                                    let sc = *index as usize;
+                                    (
+                                        Some(&mut t.rule_events[sc][ri]),
+                                        Some(&mut t.rule_conds[sc][ri]),
+                                    )
+                                }
+                                None => (None, None),
+                            };
+                            let t = self.rule_total(rule, *decay, &ctx, s, ev_out, cond_out)?;
+                            total += t;
+                            if explain {
+                                contributions[*index as usize].push(t);
+                            }
+                        }
+                        s.scores[*index as usize] = ops::clamp(total, *range);
+                    }
+                    Step::Tier { index, arms } => {
+                        let mut chosen = None;
+                        for (label, cond) in arms {
+                            let v = match cond {
+                                Some(b) => self.run(*b, &ctx, s)?,
+                                None => Value::Bool(true),
+                            };
+                            let hit = v == Value::Bool(true);
+                            if let Some(t) = trace.as_deref_mut() {
+                                t.tier_arms[*index as usize].push(v);
+                            }
+                            if hit {
+                                chosen = Some(*label);
+                                break;
+                            }
+                        }
+                        s.tiers[*index as usize] = chosen;
+                    }
+                }
+                Ok(())
+            })();
+            if let Err(e) = r {
+                return LeadResult::failed(
+                    lead.id.clone(),
+                    EvalError(format!("{} in {}", e.describe(), self.step_where[k])),
+                );
+            }
+        }
+        // the stage walk (spec §8)
+        let from_stage = if self.first_stage.is_some() {
+            lead.stage.or(self.first_stage)
+        } else {
+            None
+        };
+        let mut path = Vec::new();
+        let mut cycle = None;
+        if let Some(mut current) = from_stage {
+            s.visited.clear();
+            s.visited.push(current);
+            let mut tis = lead.stage_since.and_then(|t| now.checked_sub(t));
+            loop {
+                let tctx = Ctx {
+                    time_in_stage: tis,
+                    ..ctx
+                };
+                let mut fired = None;
+                if let Some(t) = trace.as_deref_mut() {
+                    t.walk.push(Vec::new());
+                }
+                for (i, tr) in self.transitions.iter().enumerate() {
+                    let applies = match tr.from {
+                        Some(f) => f == current,
+                        None => tr.to != current,
+                    };
+                    if !applies {
+                        continue;
+                    }
+                    let v = match self.run(tr.cond, &tctx, s) {
+                        Ok(v) => v,
+                        Err(e) => {
+                            return LeadResult::failed(
+                                lead.id.clone(),
+                                EvalError(format!(
+                                    "{} in {}",
+                                    e.describe(),
+                                    self.transition_where[i]
+                                )),
+                            )
+                        }
+                    };
+                    let hit = v == Value::Bool(true);
+                    if let Some(t) = trace.as_deref_mut() {
+                        if let Some(w) = t.walk.last_mut() {
+                            w.push((i as u32, v));
+                        }
+                    }
+                    if hit {
+                        fired = Some(i);
+                        break;
+                    }
+                }
+                let Some(i) = fired else { break };
+                let tr = &self.transitions[i];
+                let step = PathStep {
+                    from: current,
+                    to: tr.to,
+                    transition: i as u32,
+                };
+                if s.visited.contains(&tr.to) {
+                    cycle = Some(step);
+                    break;
+                }
+                s.visited.push(tr.to);
+                path.push(step);
+                current = tr.to;
+                tis = Some(0);
+            }
+        }
+        let stage = path.last().map(|p| p.to).or(from_stage);
+        let segments = self
+            .segments
+            .iter()
+            .copied()
+            .filter(|&i| s.slots[i as usize] == Value::Bool(true))
+            .collect();
+        let criteria = if explain {
+            self.criteria
+                .iter()
+                .map(|&i| (i, s.slots[i as usize].as_bool()))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        if let Some(t) = trace {
+            t.slots = s.slots.clone();
+        }
+        LeadResult {
+            id: lead.id.clone(),
+            error: None,
+            stage,
+            from_stage,
+            path,
+            cycle,
+            scores: s.scores.clone(),
+            tiers: s.tiers.clone(),
+            segments,
+            criteria,
+            contributions,
+            explained: explain,
+        }
+    }
+
+    /// Run a block after `eval_core` with the final stage in scope (for `expect`).
+    pub(crate) fn run_after(
+        &self,
+        b: Block,
+        lead: &LeadRecord,
+        now: i64,
+        stage: Option<Sym>,
+        s: &mut Scratch,
+    ) -> Result<Value, OpError> {
+        let ctx = Ctx {
+            lead,
+            now,
+            event: None,
+            time_in_stage: None,
+            stage,
+        };
+        self.run(b, &ctx, s)
+    }
+}
+
+fn arity(k: FuncKind) -> usize {
+    match k {
+        FuncKind::Default
+        | FuncKind::MinInt
+        | FuncKind::MaxInt
+        | FuncKind::MinNum
+        | FuncKind::MaxNum
+        | FuncKind::Round => 2,
+        _ => 1,
+    }
+}
+
+static UNKNOWN: Value = Value::Unknown;
+
+/// A lead or event field, by reference.
+#[inline]
+fn field<'a>(ctx: &Ctx<'a>, src: Src) -> &'a Value {
+    let v = match src {
+        Src::Field(i) => ctx.lead.fields.get(i as usize),
+        Src::Event(i) => ctx.event.and_then(|e| e.fields.get(i as usize)),
+    };
+    v.unwrap_or(&UNKNOWN)
+}
+
+#[inline]
+fn pop(s: &mut Scratch) -> Value {
+    s.stack.pop().unwrap_or_default()
+}

@@ -1,0 +1,55 @@
+//! `mql explain RULES --leads FILE --id ID`: one lead as a readable tree —
+//! each criterion met / not met / unknown and why, each rule's points with
+//! decay and caps, each tier label tried, each transition taken.
+
+use mql_core::LeadRecord;
+
+use super::run::{compile, open_leads, DataArgs};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The model file
+    rules: String,
+    #[command(flatten)]
+    data: DataArgs,
+    /// The id of the lead to explain
+    #[arg(long)]
+    id: String,
+}
+
+pub fn run(args: Args) -> anyhow::Result<u8> {
+    let now = args.data.now()?;
+    let Some(runnable) = compile(&args.rules)? else {
+        return Ok(1);
+    };
+    let model = &runnable.model;
+    let wanted = args.id.clone();
+    // Only this lead's data issues matter here: they explain unknown values.
+    let mut leads = open_leads(model, &args.data, move |issue| {
+        if issue.lead.as_ref().is_some_and(|l| l.to_string() == wanted) {
+            eprintln!("{issue}");
+        }
+    })?;
+    let mut found: Option<LeadRecord> = None;
+    while let Some(lead) = leads.next_lead()? {
+        if lead.id.to_string() == args.id {
+            found = Some(lead);
+            break;
+        }
+    }
+    let Some(lead) = found else {
+        eprintln!(
+            "error: no lead with id `{}` in `{}`{}",
+            args.id,
+            args.data.leads,
+            match &args.data.id_field {
+                Some(f) => format!(" (ids read from `{f}`)"),
+                None => " (ids are read from `id`; use --id-field to name another column)".into(),
+            }
+        );
+        return Ok(2);
+    };
+    let explanation = mql_vm::explain(&runnable.program, model, &lead, now);
+    print!("{}", mql_vm::render_explanation(&explanation, model));
+    Ok(0)
+}

@@ -24,6 +24,8 @@ struct Cli {
 enum Command {
     /// Parse and type-check models; print diagnostics; exit 1 if any error
     Check(cmd::check::Args),
+    /// Rewrite models in the canonical layout, keeping comments
+    Fmt(cmd::fmt::Args),
     /// Score and stage every lead of a data file
     Eval(cmd::eval::Args),
     /// Explain one lead: criteria, points with decay, tiers and transitions
@@ -47,6 +49,7 @@ fn main() -> ExitCode {
     };
     let status = match cli.command {
         Command::Check(args) => cmd::check::run(args),
+        Command::Fmt(args) => cmd::fmt::run(args),
         Command::Eval(args) => cmd::eval::run(args),
         Command::Explain(args) => cmd::explain::run(args),
         Command::Test(args) => cmd::test::run(args),

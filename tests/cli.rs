@@ -82,3 +82,159 @@ fn missing_file_is_a_usage_error() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn fmt_check_reports_unformatted_and_fmt_fixes_it() {
+    let dir = std::env::temp_dir().join(format!("mql-fmt-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("messy.mql");
+    std::fs::write(
+        &file,
+        "lead {  size: int }\nscore fit {\n   size > 10 => +5 // big enough\n}\n",
+    )
+    .unwrap();
+    let path = file.to_str().unwrap();
+    let out = mql(&["fmt", "--check", path]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let out = mql(&["fmt", path]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let formatted = std::fs::read_to_string(&file).unwrap();
+    assert!(formatted.contains("// big enough"), "{formatted}");
+    let out = mql(&["fmt", "--check", path]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+const ACME: &str = "examples/b2b_saas/acme.mql";
+const ACME_LEADS: &str = "examples/b2b_saas/leads.ndjson";
+
+#[test]
+fn eval_streams_ndjson_with_data_errors_and_summary() {
+    let out = mql(&[
+        "eval",
+        ACME,
+        "--leads",
+        ACME_LEADS,
+        "--as-of",
+        "2026-11-01",
+        "--format",
+        "ndjson",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert_eq!(stdout.lines().count(), 40);
+    let first: serde_json::Value = serde_json::from_str(stdout.lines().next().unwrap()).unwrap();
+    assert_eq!(first["id"], "ACME-0001");
+    insta::assert_snapshot!("eval_acme_ndjson", stdout);
+    insta::assert_snapshot!("eval_acme_stderr", text(&out.stderr));
+}
+
+#[test]
+fn eval_strict_exits_2_on_data_errors() {
+    let out = mql(&[
+        "eval",
+        ACME,
+        "--leads",
+        ACME_LEADS,
+        "--as-of",
+        "2026-11-01",
+        "--strict",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stdout).starts_with("id,"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+#[test]
+fn eval_table_and_csv_with_separate_events_file() {
+    let out = mql(&[
+        "eval",
+        "examples/ecommerce/shop.mql",
+        "--leads",
+        "examples/ecommerce/leads.csv",
+        "--events",
+        "examples/ecommerce/events.csv",
+        "--id-field",
+        "Customer ID",
+        "--as-of",
+        "2026-11-20T12:00:00Z",
+        "--format",
+        "table",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    insta::assert_snapshot!("eval_shop_table", text(&out.stdout));
+}
+
+#[test]
+fn eval_rejects_a_bad_as_of() {
+    let out = mql(&["eval", ACME, "--leads", ACME_LEADS, "--as-of", "yesterday"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("is not a time"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn eval_on_a_broken_model_exits_1() {
+    let out = mql(&["eval", "tests/fixtures/broken.mql", "--leads", ACME_LEADS]);
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn explain_one_lead_as_a_tree() {
+    let out = mql(&[
+        "explain",
+        ACME,
+        "--leads",
+        ACME_LEADS,
+        "--id",
+        "ACME-0033",
+        "--as-of",
+        "2026-11-01",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    insta::assert_snapshot!("explain_acme_0033", text(&out.stdout));
+    let out = mql(&["explain", ACME, "--leads", ACME_LEADS, "--id", "NOPE"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn test_verb_runs_example_tests_and_reports_failures() {
+    let out = mql(&["test", ACME]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).ends_with("4 passed, 0 failed\n"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = mql(&["test", "tests/fixtures/failing_test.mql"]);
+    assert_eq!(out.status.code(), Some(1));
+    insta::assert_snapshot!("test_failing", text(&out.stdout));
+}
+
+#[test]
+fn compile_emits_bytecode_and_ast() {
+    let out = mql(&[
+        "compile",
+        "tests/fixtures/failing_test.mql",
+        "--emit",
+        "bytecode",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    insta::assert_snapshot!("compile_bytecode", text(&out.stdout));
+    let out = mql(&[
+        "compile",
+        "tests/fixtures/failing_test.mql",
+        "--emit",
+        "ast",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    insta::assert_snapshot!("compile_ast", text(&out.stdout));
+}

@@ -5,5 +5,6 @@ pub mod common;
 pub mod compile;
 pub mod eval;
 pub mod explain;
+pub mod fmt;
 pub mod run;
 pub mod test;

@@ -109,50 +109,8 @@ pub fn scan(src: &str) -> Vec<Tok> {
     out
 }
 
-/// Reserved words of the language (spec §2).
-pub const KEYWORDS: &[&str] = &[
-    "model",
-    "use",
-    "event",
-    "const",
-    "let",
-    "criterion",
-    "segment",
-    "score",
-    "tier",
-    "stages",
-    "transition",
-    "test",
-    "when",
-    "otherwise",
-    "each",
-    "latest",
-    "where",
-    "within",
-    "decay",
-    "range",
-    "to",
-    "and",
-    "or",
-    "not",
-    "in",
-    "between",
-    "contains",
-    "starts_with",
-    "ends_with",
-    "matches",
-    "true",
-    "false",
-    "any",
-    "int",
-    "number",
-    "bool",
-    "string",
-    "time",
-    "duration",
-    "enum",
-    "list",
-];
+/// Whether a word is reserved (spec §2), by the syntax crate's keyword list.
+pub use mql_syntax::lexer::is_keyword;
 
 /// Words that are keywords only where the grammar expects them.
 pub const CONTEXTUAL: &[&str] = &[
@@ -172,10 +130,6 @@ pub const CONTEXTUAL: &[&str] = &[
 pub const TYPE_WORDS: &[&str] = &[
     "int", "number", "bool", "string", "time", "duration", "enum", "list",
 ];
-
-pub fn is_keyword(w: &str) -> bool {
-    KEYWORDS.contains(&w)
-}
 
 /// Is `name` a valid identifier that is not a keyword?
 pub fn is_identifier(name: &str) -> bool {

@@ -1,4 +1,5 @@
-//! The `mql` command: check, evaluate, explain and test lead-scoring models.
+//! The `mql` command: check, evaluate, explain, test, diff and backtest
+//! lead-scoring models.
 //! Each verb lives in `src/cmd/`; this file only parses the command line and
 //! maps outcomes to the exit codes of the CLI contract (0 ok, 1 rule errors or
 //! failed tests, 2 bad usage, unreadable files or, with `--strict`, data errors).
@@ -32,6 +33,10 @@ enum Command {
     Explain(cmd::explain::Args),
     /// Run the `test` blocks of models
     Test(cmd::test::Args),
+    /// Compare two versions of a model on the same leads
+    Diff(cmd::diff::Args),
+    /// Measure how well a model predicts a known yes/no outcome of the leads
+    Backtest(cmd::backtest::Args),
     /// Print the parsed tree or the compiled bytecode of a model
     Compile(cmd::compile::Args),
     /// Run the language server on stdin/stdout (for editors)
@@ -53,6 +58,8 @@ fn main() -> ExitCode {
         Command::Eval(args) => cmd::eval::run(args),
         Command::Explain(args) => cmd::explain::run(args),
         Command::Test(args) => cmd::test::run(args),
+        Command::Diff(args) => cmd::diff::run(args),
+        Command::Backtest(args) => cmd::backtest::run(args),
         Command::Compile(args) => cmd::compile::run(args),
         Command::Lsp => mql_lsp::run_stdio().map(|()| 0),
     };

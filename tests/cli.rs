@@ -238,3 +238,162 @@ fn compile_emits_bytecode_and_ast() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     insta::assert_snapshot!("compile_ast", text(&out.stdout));
 }
+
+const V1: &str = "tests/fixtures/diff/funnel_v1.mql";
+const V2: &str = "tests/fixtures/diff/funnel_v2.mql";
+const FUNNEL_LEADS: &str = "tests/fixtures/diff/leads.ndjson";
+
+#[test]
+fn diff_shows_the_stage_matrix_and_the_leads_that_change() {
+    let out = mql(&[
+        "diff",
+        V1,
+        V2,
+        "--leads",
+        FUNNEL_LEADS,
+        "--as-of",
+        "2026-11-01",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    insta::assert_snapshot!(
+        "diff_text",
+        format!(
+            "{}\n--- stderr ---\n{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        )
+    );
+}
+
+#[test]
+fn diff_as_json_counts_by_hand() {
+    let out = mql(&[
+        "diff",
+        V1,
+        V2,
+        "--leads",
+        FUNNEL_LEADS,
+        "--as-of",
+        "2026-11-01",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    assert_eq!(v["leads"], 6);
+    // b: 60 employees is `big` only under the new bar: lead → mql, grade none → A.
+    // c: 5 employees joins the new `small_team` segment. Nothing else changes.
+    assert_eq!(
+        v["changed_counts"],
+        serde_json::json!({"any": 2, "stage": 1, "tier": 1, "segments": 1})
+    );
+    assert_eq!(v["changed"][0]["id"], "b");
+    assert_eq!(
+        v["changed"][0]["stage"],
+        serde_json::json!({"old": "lead", "new": "mql"})
+    );
+    assert_eq!(
+        v["changed"][0]["tiers"]["grade"],
+        serde_json::json!({"old": null, "new": "A"})
+    );
+    assert_eq!(v["changed"][0]["scores"]["new"]["fit"], 50.0);
+    assert_eq!(v["changed"][1]["id"], "c");
+    assert_eq!(
+        v["changed"][1]["segments"],
+        serde_json::json!({"added": ["small_team"], "removed": []})
+    );
+    // a, d, f stay in mql; c and e stay leads; b moves up.
+    assert_eq!(
+        v["matrix"][0]["to"],
+        serde_json::json!({"lead": 2, "mql": 1, "sql": 0})
+    );
+    assert_eq!(
+        v["matrix"][1]["to"],
+        serde_json::json!({"lead": 0, "mql": 3, "sql": 0})
+    );
+}
+
+#[test]
+fn diff_refuses_standard_input() {
+    let out = mql(&["diff", V1, V2, "--leads", "-"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("needs a file"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn backtest_reports_rates_precision_recall_lift_and_auc() {
+    let out = mql(&[
+        "backtest",
+        V1,
+        "--leads",
+        FUNNEL_LEADS,
+        "--as-of",
+        "2026-11-01",
+        "--outcome",
+        "converted",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    insta::assert_snapshot!(
+        "backtest_text",
+        format!(
+            "{}\n--- stderr ---\n{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        )
+    );
+}
+
+#[test]
+fn backtest_as_json_matches_hand_counts() {
+    let out = mql(&[
+        "backtest",
+        V1,
+        "--leads",
+        FUNNEL_LEADS,
+        "--as-of",
+        "2026-11-01",
+        "--outcome",
+        "Converted",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    // d ("maybe") and f (missing) have no usable outcome; a and c converted,
+    // b and e did not.
+    assert_eq!(v["leads"], 4);
+    assert_eq!(v["with_outcome"], 2);
+    assert_eq!(v["unknown_outcome"], 2);
+    // Only a reaches mql: precision 1, recall 1/2, lift 1 / 0.5 = 2.
+    let mql_stage = &v["stages"][1];
+    assert_eq!(mql_stage["stage"], "mql");
+    assert_eq!(
+        mql_stage["reached"],
+        serde_json::json!({"leads": 1, "with_outcome": 1, "precision": 1.0, "recall": 0.5, "lift": 2.0})
+    );
+    // fit: a 70 and c 0 converted, b 0 and e 20 did not; of the four
+    // (yes, no) pairs a wins twice, c ties b and loses to e: 2.5 / 4.
+    assert_eq!(v["scores"][0]["auc"], 0.625);
+    assert_eq!(v["scores"][0]["mean_with_outcome"], 35.0);
+    assert_eq!(v["scores"][0]["mean_without_outcome"], 10.0);
+    assert_eq!(v["tiers"][0]["labels"][2]["label"], serde_json::Value::Null);
+    assert_eq!(v["tiers"][0]["labels"][2]["leads"], 2);
+}
+
+#[test]
+fn backtest_refuses_an_outcome_that_is_not_yes_or_no() {
+    let out = mql(&[
+        "backtest",
+        V1,
+        "--leads",
+        FUNNEL_LEADS,
+        "--outcome",
+        "employees",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    insta::assert_snapshot!("backtest_wrong_outcome_type", text(&out.stderr));
+}

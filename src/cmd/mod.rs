@@ -1,8 +1,10 @@
 //! One module per verb of the `mql` command, plus what they share.
 
+pub mod backtest;
 pub mod check;
 pub mod common;
 pub mod compile;
+pub mod diff;
 pub mod eval;
 pub mod explain;
 pub mod fmt;

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use mql_core::time::{parse_time, TimeSyntax};
+use mql_core::Schema;
 use mql_data::{read_events, InputFormat, Issues, LeadReader, ReadOptions, Source};
 use mql_sema::hir::Model;
 use mql_vm::Program;
@@ -86,6 +87,16 @@ pub fn compile(path: &str) -> anyhow::Result<Option<Runnable>> {
 pub fn open_leads<'a>(
     model: &'a Model,
     args: &DataArgs,
+    report: impl FnMut(mql_data::DataIssue) + 'a,
+) -> anyhow::Result<LeadReader<'a>> {
+    open_leads_with(&model.schema, args, report)
+}
+
+/// [`open_leads`] against a schema of the caller's (`backtest` adds the
+/// outcome column to the model's schema so that it is decoded too).
+pub fn open_leads_with<'a>(
+    schema: &'a Schema,
+    args: &DataArgs,
     mut report: impl FnMut(mql_data::DataIssue) + 'a,
 ) -> anyhow::Result<LeadReader<'a>> {
     let options = args.read_options();
@@ -96,18 +107,13 @@ pub fn open_leads<'a>(
                 format: None,
                 id_field: None,
             };
-            let index = read_events(
-                &model.schema,
-                Source::open(path)?,
-                &events_options,
-                &mut issues,
-            )?;
+            let index = read_events(schema, Source::open(path)?, &events_options, &mut issues)?;
             Some(index)
         }
         None => None,
     };
     let issues = Issues::new(report);
-    let reader = LeadReader::new(&model.schema, Source::open(&args.leads)?, &options, issues)?;
+    let reader = LeadReader::new(schema, Source::open(&args.leads)?, &options, issues)?;
     Ok(match events {
         Some(index) => reader.with_events(index),
         None => reader,

@@ -170,7 +170,7 @@ pub(crate) fn normalise_enum(text: &str) -> Cow<'_, str> {
 
 /// Lower-case, trim, and turn every run of characters other than letters and
 /// digits into one `_` (keys and CSV headers).
-pub(crate) fn normalise_key(text: &str) -> String {
+pub fn normalise_key(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut gap = false;
     for c in text.trim().chars() {

@@ -32,6 +32,7 @@ mod layout;
 mod leads;
 mod source;
 
+pub use decode::normalise_key;
 pub use events::{read_events, EventIndex};
 pub use issue::{DataIssue, IssueKind, Issues};
 pub use leads::LeadReader;

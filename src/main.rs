@@ -6,6 +6,11 @@
 
 mod cmd;
 
+/// Decoding and evaluating leads allocate many small, short-lived values;
+/// mimalloc serves them faster than the system allocator, on every core.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};

@@ -1,19 +1,22 @@
 //! `mql eval RULES --leads FILE`: score and stage every lead, in input order,
-//! on all cores; results on standard output (or `-o FILE`), data issues and a
+//! on all cores (reading overlaps with evaluating); results on standard output (or `-o FILE`), data issues and a
 //! summary on standard error.
 
-use std::cell::Cell;
+use std::cell::RefCell;
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::rc::Rc;
+use std::sync::mpsc;
 
 use clap::ValueEnum;
 use indicatif::{ProgressBar, ProgressStyle};
-use mql_data::IssueKind;
+use mql_core::LeadRecord;
+use mql_data::{DataIssue, IssueKind};
 use mql_sema::hir::Model;
 use mql_vm::LeadResult;
+use rayon::prelude::*;
 
-use super::run::{compile, open_leads, progress_allowed, DataArgs};
+use super::run::{compile, open_leads, progress_allowed, DataArgs, Runnable};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -64,13 +67,13 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             Format::Ndjson
         }
     });
-    let out: Box<dyn Write> = match &args.output {
+    let out: Box<dyn Write + Send> = match &args.output {
         Some(path) => {
             Box::new(File::create(path).map_err(|e| anyhow::anyhow!("cannot write `{path}`: {e}"))?)
         }
-        None => Box::new(io::stdout().lock()),
+        None => Box::new(io::stdout()),
     };
-    let mut writer = ResultWriter::new(format, model, BufWriter::with_capacity(1 << 16, out));
+    let writer = ResultWriter::new(format, model, BufWriter::with_capacity(1 << 16, out));
 
     let progress = progress_allowed().then(|| {
         let bar = ProgressBar::new_spinner();
@@ -81,68 +84,132 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         bar
     });
 
-    let data_errors = Rc::new(Cell::new(0u64));
-    let counter = data_errors.clone();
-    let bar = progress.clone();
+    // Data issues are collected while a chunk is read and printed just
+    // before that chunk's results, so standard error reads in input order.
+    let pending: Rc<RefCell<Vec<DataIssue>>> = Rc::default();
+    let sink = pending.clone();
     let mut leads = open_leads(model, &args.data, move |issue| {
-        if issue.kind == IssueKind::Error {
-            counter.set(counter.get() + 1);
-        }
-        match &bar {
-            Some(bar) => bar.suspend(|| eprintln!("{issue}")),
-            None => eprintln!("{issue}"),
-        }
+        sink.borrow_mut().push(issue)
     })?;
 
-    let stage_count = model.schema.stages.as_ref().map_or(0, |s| s.variants.len());
-    let mut per_stage = vec![0u64; stage_count];
-    let mut eval_errors = 0u64;
-    loop {
-        let chunk = leads.next_chunk(CHUNK)?;
-        if chunk.is_empty() {
-            break;
-        }
-        let results = runnable.program.eval_batch(&chunk, now, args.explain);
-        for r in &results {
-            if let Some(e) = &r.error {
-                eval_errors += 1;
-                let line = format!("evaluation error: lead {}: {e}", r.id);
-                match &progress {
-                    Some(bar) => bar.suspend(|| eprintln!("{line}")),
-                    None => eprintln!("{line}"),
+    // Two stages: this thread reads and decodes leads; a second one evaluates
+    // them on every core and writes the results. Reading the next chunk
+    // overlaps with evaluating the last.
+    let (tx, rx) = mpsc::sync_channel::<Batch>(2);
+    let explain = args.explain;
+    let (read, written) = std::thread::scope(|scope| {
+        let worker =
+            scope.spawn(|| evaluate_and_write(&runnable, now, explain, rx, writer, progress));
+        let read = (|| -> anyhow::Result<u64> {
+            loop {
+                let leads_chunk = leads.next_chunk(CHUNK)?;
+                let done = leads_chunk.is_empty();
+                let issues = std::mem::take(&mut *pending.borrow_mut());
+                if tx
+                    .send(Batch {
+                        leads: leads_chunk,
+                        issues,
+                    })
+                    .is_err()
+                    || done
+                {
+                    // The writer stopped (its error is reported below) or
+                    // the input is exhausted.
+                    return Ok(leads.leads_read());
                 }
             }
-            if let (Some(stage), Some(stages)) = (r.stage, &model.schema.stages) {
-                if let Some(i) = stages.syms.iter().position(|s| *s == stage) {
-                    per_stage[i] += 1;
-                }
-            }
-            writer.write(r)?;
-        }
-        if let Some(bar) = &progress {
-            bar.inc(results.len() as u64);
-        }
-    }
-    let leads_read = leads.leads_read();
-    drop(leads);
-    writer.finish()?;
-    if let Some(bar) = &progress {
-        bar.finish_and_clear();
-    }
+        })();
+        drop(tx);
+        let written = worker.join().unwrap_or_else(|_| {
+            Err(anyhow::anyhow!(
+                "the evaluation thread stopped unexpectedly"
+            ))
+        });
+        (read, written)
+    });
+    let tally = written?;
+    let leads_read = read?;
 
-    let errors = data_errors.get() + eval_errors;
+    let errors = tally.data_errors + tally.eval_errors;
     let mut summary = format!("leads read: {leads_read}, data errors: {errors}");
     if let Some(stages) = &model.schema.stages {
         let parts: Vec<String> = stages
             .variants
             .iter()
-            .zip(&per_stage)
+            .zip(&tally.per_stage)
             .map(|(name, n)| format!("{name} {n}"))
             .collect();
         summary.push_str(&format!(", stages: {}", parts.join(", ")));
     }
     eprintln!("{summary}");
     Ok(if args.strict && errors > 0 { 2 } else { 0 })
+}
+
+/// Leads read together, with the data issues met while reading them.
+struct Batch {
+    leads: Vec<LeadRecord>,
+    issues: Vec<DataIssue>,
+}
+
+/// What the evaluation stage counted.
+struct Tally {
+    data_errors: u64,
+    eval_errors: u64,
+    per_stage: Vec<u64>,
+}
+
+fn evaluate_and_write<W: Write>(
+    runnable: &Runnable,
+    now: i64,
+    explain: bool,
+    batches: mpsc::Receiver<Batch>,
+    mut writer: ResultWriter<'_, W>,
+    progress: Option<ProgressBar>,
+) -> anyhow::Result<Tally> {
+    let model = &runnable.model;
+    let say = |line: &str| match &progress {
+        Some(bar) => bar.suspend(|| eprintln!("{line}")),
+        None => eprintln!("{line}"),
+    };
+    let stage_count = model.schema.stages.as_ref().map_or(0, |s| s.variants.len());
+    let mut tally = Tally {
+        data_errors: 0,
+        eval_errors: 0,
+        per_stage: vec![0; stage_count],
+    };
+    for batch in batches {
+        for issue in &batch.issues {
+            if issue.kind == IssueKind::Error {
+                tally.data_errors += 1;
+            }
+            say(&issue.to_string());
+        }
+        if batch.leads.is_empty() {
+            continue;
+        }
+        let results = runnable.program.eval_batch(&batch.leads, now, explain);
+        drop(batch.leads);
+        for r in &results {
+            if let Some(e) = &r.error {
+                tally.eval_errors += 1;
+                say(&format!("evaluation error: lead {}: {e}", r.id));
+            }
+            if let (Some(stage), Some(stages)) = (r.stage, &model.schema.stages) {
+                if let Some(i) = stages.syms.iter().position(|s| *s == stage) {
+                    tally.per_stage[i] += 1;
+                }
+            }
+        }
+        writer.write_all(&results)?;
+        if let Some(bar) = &progress {
+            bar.inc(results.len() as u64);
+        }
+    }
+    writer.finish()?;
+    if let Some(bar) = &progress {
+        bar.finish_and_clear();
+    }
+    Ok(tally)
 }
 
 /// Writes results in one of the output formats, in the order given.
@@ -164,6 +231,34 @@ impl<'m, W: Write> ResultWriter<'m, W> {
             count: 0,
             table: Vec::new(),
         }
+    }
+
+    /// Write a chunk of results; the text of line formats is rendered on
+    /// every core, then written in order.
+    fn write_all(&mut self, results: &[LeadResult]) -> io::Result<()> {
+        if matches!(self.format, Format::Ndjson | Format::Json) {
+            let model = self.model;
+            let lines: Vec<String> = results
+                .par_iter()
+                .map(|r| mql_vm::json_line(r, model))
+                .collect();
+            for line in lines {
+                if self.format == Format::Json {
+                    self.out
+                        .write_all(if self.count == 0 { b"[\n" } else { b",\n" })?;
+                    self.out.write_all(line.as_bytes())?;
+                } else {
+                    self.out.write_all(line.as_bytes())?;
+                    self.out.write_all(b"\n")?;
+                }
+                self.count += 1;
+            }
+            return Ok(());
+        }
+        for r in results {
+            self.write(r)?;
+        }
+        Ok(())
     }
 
     fn write(&mut self, r: &LeadResult) -> io::Result<()> {

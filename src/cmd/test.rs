@@ -47,7 +47,11 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             let explanation = mql_vm::explain(&program, &model, &test.lead, test.as_of);
             println!("    why:");
             for l in mql_vm::render_explanation(&explanation, &model).lines() {
-                println!("      {l}");
+                if l.is_empty() {
+                    println!();
+                } else {
+                    println!("      {l}");
+                }
             }
         }
     }

@@ -454,7 +454,14 @@ impl<'a> Cx<'a> {
                         let is_assign =
                             i == 2 && matches!(kind, "const" | "let" | "criterion" | "segment");
                         // `name = value` inside `{ … }` wants a `:` (the grammar says so)
-                        let field_like = prev.is_some_and(|p| {
+                        // … unless the line goes on to `=>`: then it is a
+                        // score rule's condition (`size = 1000 => +5`).
+                        let rule_follows = code[i + 1..]
+                            .iter()
+                            .take_while(|n| !n.line_start)
+                            .any(|n| self.word(n) == "=>");
+                        let field_like = !rule_follows
+                            && prev.is_some_and(|p| {
                             is(p, Tok::Word)
                                 && (p.line_start
                                     || code

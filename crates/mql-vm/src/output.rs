@@ -64,12 +64,7 @@ pub fn format_number(x: f64) -> String {
 /// renderings, pick the one ending in an even digit (as Python's `repr`
 /// does, which wrote the conformance outputs).
 fn tie_to_even(x: f64, digits: String, exp: i32) -> String {
-    // Cheap test first: a tie needs the digits after the 17th to read `5000…`,
-    // which 25 correctly rounded digits already rule out almost always.
-    let near = format!("{:.24e}", x.abs());
-    let (m, _) = near.split_once('e').unwrap_or((&near, ""));
-    let near_digits: String = m.chars().filter(|c| *c != '.').collect();
-    if near_digits.get(digits.len()..) != Some("50000000") {
+    if digits.len() != 17 || !exactly_18_digits(x) {
         return digits;
     }
     let exact = format!("{:.767e}", x.abs());
@@ -93,6 +88,44 @@ fn tie_to_even(x: f64, digits: String, exp: i32) -> String {
         }
     }
     digits
+}
+
+/// Whether the exact decimal value of `x` has 18 significant digits: only
+/// then can it lie exactly halfway between two 17-digit renderings. With
+/// `x = m / 2^k` (`m` odd), the exact value is `m * 5^k / 10^k`, so its
+/// significant digits are those of `m * 5^k`.
+fn exactly_18_digits(x: f64) -> bool {
+    let bits = x.abs().to_bits();
+    let exp_bits = ((bits >> 52) & 0x7ff) as i32;
+    let frac = bits & ((1u64 << 52) - 1);
+    let (mut m, mut e) = if exp_bits == 0 {
+        (frac, -1074)
+    } else {
+        (frac | (1u64 << 52), exp_bits - 1075)
+    };
+    if m == 0 {
+        return false;
+    }
+    let tz = m.trailing_zeros();
+    m >>= tz;
+    e += tz as i32;
+    // An integer (e >= 0) below 2^53 has at most 16 digits, and above it
+    // ends in an even digit, never in the `5` of a tie.
+    if e >= 0 {
+        return false;
+    }
+    let k = (-e) as u32;
+    // m < 2^53 and 5^k >= 5^33 > 10^23 would give more than 18 digits.
+    if k > 32 {
+        return false;
+    }
+    let Some(p) = 5u128.checked_pow(k) else {
+        return false;
+    };
+    let Some(n) = (m as u128).checked_mul(p) else {
+        return false;
+    };
+    (100_000_000_000_000_000..1_000_000_000_000_000_000).contains(&n)
 }
 
 fn string(out: &mut String, s: &str) {
@@ -388,5 +421,36 @@ mod tests {
         assert_eq!(format_number(-1000000000000000.25), "-1000000000000000.2");
         // 17 digits that are not a tie keep Rust's shortest form.
         assert_eq!(format_number(0.1 + 0.2), "0.30000000000000004");
+        assert!(super::exactly_18_digits(1000000000000000.25));
+        assert!(!super::exactly_18_digits(0.1 + 0.2));
+        assert!(!super::exactly_18_digits(50.0));
+    }
+
+    /// The quick test must agree with the exact decimal expansion.
+    #[test]
+    fn the_18_digit_test_agrees_with_the_exact_expansion() {
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut ties = 0;
+        for i in 0..20_000u64 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            // Mix random doubles with halves, quarters and eighths of big integers.
+            let v = if i % 2 == 0 {
+                f64::from_bits(x >> 2)
+            } else {
+                (x >> 12) as f64 / f64::from(1u32 << (i % 4))
+            };
+            if !v.is_finite() || v == 0.0 {
+                continue;
+            }
+            let exact = format!("{:.767e}", v);
+            let (m, _) = exact.split_once('e').unwrap();
+            let digits = m.replace('.', "");
+            let significant = digits.trim_end_matches('0').len();
+            assert_eq!(super::exactly_18_digits(v), significant == 18, "{v:e}");
+            ties += usize::from(significant == 18);
+        }
+        assert!(ties > 100, "only {ties} values with 18 digits were tried");
     }
 }

@@ -416,12 +416,12 @@ mod tests {
         assert_eq!(format_number(f64::NAN), "null");
         // Exactly halfway between two 17-digit renderings: the even one wins,
         // as in the reference's output.
-        assert_eq!(format_number(1000000000000000.25), "1000000000000000.2");
-        assert_eq!(format_number(1000000000000000.75), "1000000000000000.8");
-        assert_eq!(format_number(-1000000000000000.25), "-1000000000000000.2");
+        assert_eq!(format_number(1e15 + 0.25), "1000000000000000.2");
+        assert_eq!(format_number(1e15 + 0.75), "1000000000000000.8");
+        assert_eq!(format_number(-(1e15 + 0.25)), "-1000000000000000.2");
         // 17 digits that are not a tie keep Rust's shortest form.
         assert_eq!(format_number(0.1 + 0.2), "0.30000000000000004");
-        assert!(super::exactly_18_digits(1000000000000000.25));
+        assert!(super::exactly_18_digits(1e15 + 0.25));
         assert!(!super::exactly_18_digits(0.1 + 0.2));
         assert!(!super::exactly_18_digits(50.0));
     }

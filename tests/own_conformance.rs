@@ -15,28 +15,7 @@ use common::{case_dirs, case_name, check_case, Rules};
 /// yet: (case folder, what differs). They still run; their differences are
 /// printed but do not fail the suite, and a listed case that passes does, so
 /// the list cannot go stale.
-const KNOWN_DIVERGENCES: &[(&str, &str)] = &[
-    (
-        "76-csv-bom-blank-and-short-row",
-        "a leads CSV row after blank lines is reported at the first blank line's number",
-    ),
-    (
-        "85-csv-events-line-numbers",
-        "an events CSV row after blank lines is reported at the first blank line's number",
-    ),
-    (
-        "98-duplicate-ids-share-events",
-        "a duplicate id in a leads CSV is reported without its column",
-    ),
-    (
-        "99-csv-crlf-line-numbers",
-        "in a CSV with CRLF line ends every data error names the line before its row",
-    ),
-    (
-        "104-rule-text-without-comment",
-        "a comment after a rule ends up in its contribution's text",
-    ),
-];
+const KNOWN_DIVERGENCES: &[(&str, &str)] = &[];
 
 #[test]
 fn own_conformance_cases() {

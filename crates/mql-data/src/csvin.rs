@@ -1,7 +1,10 @@
 //! CSV input: rows with their line numbers (blank lines skipped), and the
 //! header of a leads or events file matched to the schema.
 
+use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::io::{BufReader, Read};
+use std::rc::Rc;
 use std::sync::Arc;
 
 use csv::ByteRecord;
@@ -12,9 +15,78 @@ use crate::source::ReadError;
 
 /// A CSV file read row by row.
 pub(crate) struct CsvRows<'a> {
-    reader: csv::Reader<BufReader<Box<dyn Read + 'a>>>,
+    reader: csv::Reader<LineTracker<BufReader<Box<dyn Read + 'a>>>>,
     record: ByteRecord,
     file: Arc<str>,
+    /// The line of each record's first byte, in order, as the tracker found them.
+    starts: Rc<RefCell<VecDeque<u64>>>,
+}
+
+/// Where the tracker is within the CSV text.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum At {
+    /// Between records: line ends (and blank lines) are skipped here.
+    RecordStart,
+    FieldStart,
+    Unquoted,
+    Quoted,
+    /// A `"` inside a quoted field: the end of the quotes, or the first of `""`.
+    QuoteInQuoted,
+}
+
+/// Passes the bytes through to the CSV reader and notes the line on which
+/// each record begins. The CSV reader's own positions point at the blank
+/// lines before a record and, with Windows line ends, at the line before it,
+/// so line numbers of data errors are taken from here instead. It follows
+/// the same quoting rules as the reader: a `"` opens quotes only at the start
+/// of a field, and line ends inside quotes belong to the cell.
+pub(crate) struct LineTracker<R> {
+    inner: R,
+    at: At,
+    line: u64,
+    starts: Rc<RefCell<VecDeque<u64>>>,
+}
+
+impl<R: Read> LineTracker<R> {
+    fn new(inner: R, starts: Rc<RefCell<VecDeque<u64>>>) -> Self {
+        LineTracker {
+            inner,
+            at: At::RecordStart,
+            line: 1,
+            starts,
+        }
+    }
+
+    fn scan(&mut self, bytes: &[u8]) {
+        let mut starts = self.starts.borrow_mut();
+        for &b in bytes {
+            if self.at == At::RecordStart && b != b'\n' && b != b'\r' {
+                starts.push_back(self.line);
+                self.at = At::FieldStart;
+            }
+            self.at = match (self.at, b) {
+                (At::RecordStart, _) => At::RecordStart,
+                (At::Quoted, b'"') => At::QuoteInQuoted,
+                (At::Quoted, _) => At::Quoted,
+                (At::QuoteInQuoted, b'"') => At::Quoted,
+                (At::FieldStart, b'"') => At::Quoted,
+                (_, b',') => At::FieldStart,
+                (_, b'\n' | b'\r') => At::RecordStart,
+                _ => At::Unquoted,
+            };
+            if b == b'\n' {
+                self.line += 1;
+            }
+        }
+    }
+}
+
+impl<R: Read> Read for LineTracker<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.scan(&buf[..n]);
+        Ok(n)
+    }
 }
 
 /// One row: its line, and its cells when they are valid UTF-8.
@@ -25,14 +97,16 @@ pub(crate) enum Row<'r> {
 
 impl<'a> CsvRows<'a> {
     pub fn new(file: Arc<str>, input: BufReader<Box<dyn Read + 'a>>) -> CsvRows<'a> {
+        let starts: Rc<RefCell<VecDeque<u64>>> = Rc::default();
         let reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
-            .from_reader(input);
+            .from_reader(LineTracker::new(input, starts.clone()));
         CsvRows {
             reader,
             record: ByteRecord::new(),
             file,
+            starts,
         }
     }
 
@@ -55,7 +129,12 @@ impl<'a> CsvRows<'a> {
             if !more {
                 return Ok(None);
             }
-            let line = self.record.position().map(|p| p.line()).unwrap_or(0);
+            // The tracker has seen every byte the reader has, so it knows
+            // this record's start; the reader's own line is a fallback.
+            let tracked = self.starts.borrow_mut().pop_front();
+            let line = tracked
+                .or_else(|| self.record.position().map(|p| p.line()))
+                .unwrap_or(0);
             let blank =
                 self.record.len() == 1 && self.record[0].iter().all(|b| b.is_ascii_whitespace());
             if blank || self.record.is_empty() {
@@ -240,4 +319,50 @@ pub(crate) fn event_header(
         at,
         fields,
     })
+}
+
+#[cfg(test)]
+mod line_tests {
+    use super::{CsvRows, Row};
+    use std::io::{BufReader, Read};
+
+    /// (line, first cell) of every row of `text`.
+    fn rows(text: &'static str) -> Vec<(u64, String)> {
+        let input: Box<dyn Read> = Box::new(text.as_bytes());
+        let mut csv = CsvRows::new("t.csv".into(), BufReader::new(input));
+        let mut out = Vec::new();
+        while let Some(row) = csv.next_row().expect("readable") {
+            match row {
+                Row::Cells(line, cells) => out.push((line, cells[0].to_string())),
+                Row::NotText(line) => out.push((line, "?".into())),
+            }
+        }
+        out
+    }
+
+    fn expect(text: &'static str, want: &[(u64, &str)]) {
+        let want: Vec<(u64, String)> = want.iter().map(|(l, c)| (*l, c.to_string())).collect();
+        assert_eq!(rows(text), want, "{text:?}");
+    }
+
+    #[test]
+    fn rows_after_blank_lines_keep_their_own_line() {
+        expect("h\n1\n\n\n2\n3", &[(1, "h"), (2, "1"), (5, "2"), (6, "3")]);
+        expect("\n\nh\n5\n", &[(3, "h"), (4, "5")]);
+    }
+
+    #[test]
+    fn windows_line_ends_do_not_shift_lines() {
+        expect("h\r\n1\r\n2\r\n\r\n3\r\n", &[(1, "h"), (2, "1"), (3, "2"), (5, "3")]);
+    }
+
+    #[test]
+    fn line_breaks_inside_quotes_belong_to_the_cell() {
+        expect(
+            "h,x\n\"a\nb\",1\n4,\"p\"\"\nq\"\n5,z\n",
+            &[(1, "h"), (2, "a\nb"), (4, "4"), (6, "5")],
+        );
+        // A quote inside an unquoted cell is an ordinary character.
+        expect("h\n5\" screen\n6\n", &[(1, "h"), (2, "5\" screen"), (3, "6")]);
+    }
 }

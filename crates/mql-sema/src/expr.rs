@@ -60,9 +60,34 @@ pub fn trim_span(text: &str, span: Span) -> Span {
     Span::new(span.start as usize, span.start as usize + kept)
 }
 
-/// Source text of a span with runs of white space collapsed.
+/// Source text of a span with `//` comments left out and runs of white space
+/// collapsed to one space (a rule's text as results and messages show it).
 pub fn collapse(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    let mut code = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    let mut in_string = false;
+    while let Some(c) = chars.next() {
+        if in_string {
+            code.push(c);
+            match c {
+                '\\' => code.extend(chars.next()),
+                '"' => in_string = false,
+                _ => {}
+            }
+        } else if c == '/' && chars.peek() == Some(&'/') {
+            // A comment runs to the end of its line.
+            for rest in chars.by_ref() {
+                if rest == '\n' {
+                    code.push('\n');
+                    break;
+                }
+            }
+        } else {
+            in_string = c == '"';
+            code.push(c);
+        }
+    }
+    code.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn lit(v: Value, ty: Ty, span: Span) -> Expr {
@@ -1576,4 +1601,19 @@ fn signature(f: &str) -> String {
         _ => format!("see the list of functions for `{f}`"),
     };
     s
+}
+
+#[cfg(test)]
+mod collapse_tests {
+    use super::collapse;
+
+    #[test]
+    fn comments_are_left_out_but_not_inside_strings() {
+        assert_eq!(collapse("vip  =>\n  +10 // the big one"), "vip => +10");
+        assert_eq!(
+            collapse("url starts_with \"https://x\" // docs\n  => +5"),
+            "url starts_with \"https://x\" => +5"
+        );
+        assert_eq!(collapse(r#"name == "a\"//b" => +1"#), r#"name == "a\"//b" => +1"#);
+    }
 }

@@ -353,7 +353,10 @@ mod line_tests {
 
     #[test]
     fn windows_line_ends_do_not_shift_lines() {
-        expect("h\r\n1\r\n2\r\n\r\n3\r\n", &[(1, "h"), (2, "1"), (3, "2"), (5, "3")]);
+        expect(
+            "h\r\n1\r\n2\r\n\r\n3\r\n",
+            &[(1, "h"), (2, "1"), (3, "2"), (5, "3")],
+        );
     }
 
     #[test]
@@ -363,6 +366,9 @@ mod line_tests {
             &[(1, "h"), (2, "a\nb"), (4, "4"), (6, "5")],
         );
         // A quote inside an unquoted cell is an ordinary character.
-        expect("h\n5\" screen\n6\n", &[(1, "h"), (2, "5\" screen"), (3, "6")]);
+        expect(
+            "h\n5\" screen\n6\n",
+            &[(1, "h"), (2, "5\" screen"), (3, "6")],
+        );
     }
 }

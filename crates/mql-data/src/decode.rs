@@ -22,7 +22,7 @@ pub(crate) enum Plan {
 }
 
 /// An enum's variants by their normalised text.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct EnumPlan {
     variants: Vec<(Box<str>, Sym)>,
     /// `basic, pro, enterprise`, for messages.
@@ -91,7 +91,7 @@ impl Plan {
 /// Shares the text of values that repeat (countries, job titles, pages,
 /// campaigns…) so that they are stored once, per field. A field whose texts
 /// rarely repeat (emails) soon stops being cached.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct Strings {
     fields: Vec<TextCache>,
     /// Room reused while reading the items of a list.
@@ -99,7 +99,7 @@ pub(crate) struct Strings {
     empty: Option<Arc<[Value]>>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 struct TextCache {
     known: rustc_hash::FxHashSet<Arc<str>>,
     looked: u32,

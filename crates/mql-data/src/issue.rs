@@ -74,7 +74,13 @@ pub struct Issues<'a> {
     errors: u64,
     notes: u64,
     noted: FxHashSet<String>,
+    /// When set, issues are kept here, in order, with the name a note is
+    /// reported once for, to be replayed into the run's `Issues` later.
+    deferred: Option<Vec<Deferred>>,
 }
+
+/// An issue kept for replaying: the once-per-run name of a note, and the issue.
+pub(crate) type Deferred = (Option<String>, DataIssue);
 
 impl<'a> Issues<'a> {
     /// Hand every issue to `sink` as soon as it is found.
@@ -84,6 +90,31 @@ impl<'a> Issues<'a> {
             errors: 0,
             notes: 0,
             noted: FxHashSet::default(),
+            deferred: None,
+        }
+    }
+
+    /// Keep issues to replay them later, in order, into the run's `Issues`
+    /// (records decoded on other threads).
+    pub(crate) fn deferred() -> Issues<'static> {
+        let mut issues = Issues::new(|_| {});
+        issues.deferred = Some(Vec::new());
+        issues
+    }
+
+    /// The issues kept by a [`Issues::deferred`].
+    pub(crate) fn into_deferred(self) -> Vec<Deferred> {
+        self.deferred.unwrap_or_default()
+    }
+
+    /// Report kept issues as if they were found now: the counts, the sink and
+    /// the once-per-run rule for notes apply as usual.
+    pub(crate) fn replay(&mut self, kept: Vec<Deferred>) {
+        for (name, issue) in kept {
+            match name {
+                Some(name) => self.note_once(&name, || issue),
+                None => self.report(issue),
+            }
         }
     }
 
@@ -108,6 +139,10 @@ impl<'a> Issues<'a> {
     }
 
     pub(crate) fn report(&mut self, issue: DataIssue) {
+        if let Some(kept) = &mut self.deferred {
+            kept.push((None, issue));
+            return;
+        }
         match issue.kind {
             IssueKind::Error => self.errors += 1,
             IssueKind::Note => self.notes += 1,
@@ -118,6 +153,10 @@ impl<'a> Issues<'a> {
     /// Report a note once per run for `name`; later notes for the same name are dropped.
     pub(crate) fn note_once(&mut self, name: &str, issue: impl FnOnce() -> DataIssue) {
         if self.noted.insert(name.to_string()) {
+            if let Some(kept) = &mut self.deferred {
+                kept.push((Some(name.to_string()), issue()));
+                return;
+            }
             self.report(issue());
         }
     }

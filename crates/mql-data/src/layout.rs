@@ -142,6 +142,7 @@ impl<'t> LeadSlots<'t> {
 }
 
 /// The schema, prepared for reading data.
+#[derive(Clone)]
 pub(crate) struct Layout<'s> {
     pub schema: &'s Schema,
     pub lead_plans: Vec<Plan>,
@@ -277,6 +278,7 @@ type FieldMatch = Option<(usize, bool)>;
 
 /// Decodes leads and events by a [`Layout`], remembering what it learnt about
 /// keys, and the ids seen so far.
+#[derive(Clone)]
 pub(crate) struct Decoder<'s> {
     pub layout: Layout<'s>,
     lead_keys: FxHashMap<Box<str>, (LeadKey, bool)>,
@@ -366,7 +368,31 @@ impl<'s> Decoder<'s> {
         t
     }
 
+    /// Report `id` if an earlier record had it. `loc` is the record's place
+    /// (its line, and the lead). Called in input order, after the record's
+    /// own issues, whether records were decoded one by one or in parallel.
+    pub fn check_duplicate(&mut self, id: &LeadId, loc: &Loc, issues: &mut Issues) {
+        match self.seen_ids.get(id) {
+            Some(first) => {
+                let shown = match id {
+                    LeadId::Str(s) => format!("{s:?}"),
+                    LeadId::Int(i) => i.to_string(),
+                };
+                issues.report(loc.error(
+                    Some(&self.layout.id_key),
+                    format!(
+                        "duplicate id {shown} (first at line {first}); both records are evaluated"
+                    ),
+                ));
+            }
+            None => {
+                self.seen_ids.insert(id.clone(), loc.line);
+            }
+        }
+    }
+
     /// Decode one lead from its slots. `position` is its 1-based record number.
+    /// Duplicate ids are not checked here: see [`Decoder::check_duplicate`].
     pub fn lead(
         &mut self,
         slots: &LeadSlots,
@@ -392,23 +418,6 @@ impl<'s> Decoder<'s> {
         }
         let id = id.unwrap_or(LeadId::Int(position as i64));
         loc.lead = Some(id.clone());
-        match self.seen_ids.get(&id) {
-            Some(first) => {
-                let shown = match &id {
-                    LeadId::Str(s) => format!("{s:?}"),
-                    LeadId::Int(i) => i.to_string(),
-                };
-                issues.report(loc.error(
-                    Some(&self.layout.id_key),
-                    format!(
-                        "duplicate id {shown} (first at line {first}); both records are evaluated"
-                    ),
-                ));
-            }
-            None => {
-                self.seen_ids.insert(id.clone(), base.line);
-            }
-        }
         for (name, kept, dropped) in &slots.clashes {
             issues.report(dropped.cell.loc(&loc, lines).error(
                 Some(name),

@@ -6,10 +6,11 @@ use std::io::{BufRead, BufReader, Read};
 use std::sync::Arc;
 
 use mql_core::{LeadId, LeadRecord, Schema};
+use rayon::prelude::*;
 
 use crate::csvin::{lead_header, not_text, wrong_width, CsvRows, Row};
 use crate::events::{json_array, EventIndex};
-use crate::issue::{Issues, Loc};
+use crate::issue::{Deferred, Issues, Loc};
 use crate::json::{line_starts, parse_object, Entries, Lines};
 use crate::layout::{Cell, Decoder, Layout, LeadKey, LeadSlots, Slot};
 use crate::source::{buffered, resolve_format, InputFormat, ReadError, ReadOptions, Source};
@@ -42,6 +43,9 @@ enum Input<'a> {
 /// exhausted, the events of the events file that found no lead are reported too.
 pub struct LeadReader<'a> {
     dec: Decoder<'a>,
+    /// Copies of `dec` that decode NDJSON records on other threads (made on
+    /// first use, one per thread); `dec` alone tracks the ids seen.
+    forks: Vec<Decoder<'a>>,
     issues: Issues<'a>,
     file: Arc<str>,
     input: Input<'a>,
@@ -98,6 +102,7 @@ impl<'a> LeadReader<'a> {
         };
         Ok(LeadReader {
             dec: Decoder::new(layout),
+            forks: Vec::new(),
             issues,
             file,
             input,
@@ -134,8 +139,16 @@ impl<'a> LeadReader<'a> {
         self.position
     }
 
-    /// Up to `n` more leads, in input order; empty at the end.
+    /// Up to `n` more leads, in input order; empty at the end. NDJSON records
+    /// are decoded on every core; the leads, their issues and the duplicate
+    /// id checks come out exactly as when reading one lead at a time.
     pub fn next_chunk(&mut self, n: usize) -> Result<Vec<LeadRecord>, ReadError> {
+        if matches!(self.input, Input::Ndjson { .. })
+            && n >= PARALLEL_MIN
+            && rayon::current_num_threads() > 1
+        {
+            return self.next_chunk_parallel(n);
+        }
         let mut out = Vec::with_capacity(n.min(1 << 16));
         while out.len() < n {
             match self.next_lead()? {
@@ -162,19 +175,95 @@ impl<'a> LeadReader<'a> {
         }
         let got = self.read_one()?;
         match got {
-            Some(mut lead) => {
-                self.attach_events(&mut lead);
-                self.leads_read += 1;
-                Ok(Some(lead))
-            }
+            Some((lead, line)) => Ok(Some(self.complete(lead, line))),
             None => {
-                self.finished = true;
-                if let Some(index) = &self.events {
-                    index.report_unmatched(&mut self.issues);
-                }
+                self.finish();
                 Ok(None)
             }
         }
+    }
+
+    /// The steps every decoded lead goes through in input order: the
+    /// duplicate-id check, the events file's events, sorting.
+    fn complete(&mut self, mut lead: LeadRecord, line: u64) -> LeadRecord {
+        let loc = Loc {
+            file: self.file.clone(),
+            line,
+            column: None,
+            lead: Some(lead.id.clone()),
+        };
+        self.dec.check_duplicate(&lead.id, &loc, &mut self.issues);
+        self.attach_events(&mut lead);
+        self.leads_read += 1;
+        lead
+    }
+
+    fn finish(&mut self) {
+        self.finished = true;
+        if let Some(index) = &self.events {
+            index.report_unmatched(&mut self.issues);
+        }
+    }
+
+    /// [`LeadReader::next_chunk`] for NDJSON: lines are split off here, decoded
+    /// in contiguous parts by one decoder per thread, and their issues replayed
+    /// in input order.
+    fn next_chunk_parallel(&mut self, n: usize) -> Result<Vec<LeadRecord>, ReadError> {
+        if self.finished {
+            return Ok(Vec::new());
+        }
+        let Input::Ndjson { reader, buf, line } = &mut self.input else {
+            return Ok(Vec::new());
+        };
+        let mut raws: Vec<RawLine> = Vec::with_capacity(n);
+        let mut at_end = false;
+        while raws.len() < n {
+            buf.clear();
+            let got = reader
+                .read_until(b'\n', buf)
+                .map_err(|e| ReadError::io(&self.file, e))?;
+            if got == 0 {
+                at_end = true;
+                break;
+            }
+            *line += 1;
+            let text = match std::str::from_utf8(buf) {
+                Ok(t) if t.trim().is_empty() => continue,
+                Ok(t) => Some(t.trim().to_string()),
+                Err(_) => None,
+            };
+            self.position += 1;
+            raws.push(RawLine {
+                line: *line,
+                position: self.position,
+                text,
+            });
+        }
+
+        let threads = rayon::current_num_threads();
+        while self.forks.len() < threads {
+            self.forks.push(self.dec.clone());
+        }
+        let per_part = raws.len().div_ceil(threads).max(1);
+        let file = &self.file;
+        let decoded: Vec<Vec<DecodedLine>> = self
+            .forks
+            .par_iter_mut()
+            .zip(raws.par_chunks(per_part))
+            .map(|(dec, part)| part.iter().map(|raw| decode_line(dec, file, raw)).collect())
+            .collect();
+
+        let mut out = Vec::with_capacity(raws.len());
+        for d in decoded.into_iter().flatten() {
+            self.issues.replay(d.issues);
+            if let Some((lead, line)) = d.lead {
+                out.push(self.complete(lead, line));
+            }
+        }
+        if at_end {
+            self.finish();
+        }
+        Ok(out)
     }
 
     fn attach_events(&mut self, lead: &mut LeadRecord) {
@@ -187,7 +276,7 @@ impl<'a> LeadReader<'a> {
         lead.sort_events();
     }
 
-    fn read_one(&mut self) -> Result<Option<LeadRecord>, ReadError> {
+    fn read_one(&mut self) -> Result<Option<(LeadRecord, u64)>, ReadError> {
         let base = Loc {
             file: self.file.clone(),
             line: 0,
@@ -223,14 +312,8 @@ impl<'a> LeadReader<'a> {
                 match parse_object(text) {
                     Ok(entries) => {
                         let lines = Lines::Fixed(*line);
-                        return Ok(Some(json_lead(
-                            dec,
-                            &entries,
-                            self.position,
-                            &loc,
-                            &lines,
-                            issues,
-                        )));
+                        let lead = json_lead(dec, &entries, self.position, &loc, &lines, issues);
+                        return Ok(Some((lead, *line)));
                     }
                     Err(why) => issues.report(loc.error(None, format!("{why} (line skipped)"))),
                 }
@@ -252,14 +335,8 @@ impl<'a> LeadReader<'a> {
                 self.position += 1;
                 match parse_object(item) {
                     Ok(entries) => {
-                        return Ok(Some(json_lead(
-                            dec,
-                            &entries,
-                            self.position,
-                            &loc,
-                            &lines,
-                            issues,
-                        )))
+                        let lead = json_lead(dec, &entries, self.position, &loc, &lines, issues);
+                        return Ok(Some((lead, loc.line)));
                     }
                     Err(why) => issues.report(loc.error(None, format!("{why} (record skipped)"))),
                 }
@@ -306,9 +383,60 @@ impl<'a> LeadReader<'a> {
                     );
                 }
                 let lines = Lines::Fixed(line);
-                return Ok(Some(dec.lead(&slots, self.position, &loc, &lines, issues)));
+                let lead = dec.lead(&slots, self.position, &loc, &lines, issues);
+                return Ok(Some((lead, line)));
             },
         }
+    }
+}
+
+/// Chunks smaller than this are read one lead at a time.
+const PARALLEL_MIN: usize = 64;
+
+/// One NDJSON line split off for decoding: `None` text when it is not UTF-8.
+struct RawLine {
+    line: u64,
+    position: u64,
+    text: Option<String>,
+}
+
+/// What decoding one line gave: its issues, in order, and its lead.
+struct DecodedLine {
+    issues: Vec<Deferred>,
+    lead: Option<(LeadRecord, u64)>,
+}
+
+fn decode_line(dec: &mut Decoder, file: &Arc<str>, raw: &RawLine) -> DecodedLine {
+    let mut issues = Issues::deferred();
+    let loc = Loc {
+        file: file.clone(),
+        line: raw.line,
+        column: None,
+        lead: None,
+    };
+    let lead = match &raw.text {
+        None => {
+            issues.report(loc.error(
+                None,
+                "this line is not UTF-8 text; save the file as UTF-8 (line skipped)".into(),
+            ));
+            None
+        }
+        Some(text) => match parse_object(text) {
+            Ok(entries) => {
+                let lines = Lines::Fixed(raw.line);
+                let lead = json_lead(dec, &entries, raw.position, &loc, &lines, &mut issues);
+                Some((lead, raw.line))
+            }
+            Err(why) => {
+                issues.report(loc.error(None, format!("{why} (line skipped)")));
+                None
+            }
+        },
+    };
+    DecodedLine {
+        issues: issues.into_deferred(),
+        lead,
     }
 }
 

@@ -460,3 +460,72 @@ fn standard_input_needs_a_format() {
     .unwrap();
     assert!(matches!(e, ReadError::UnknownFormat { .. }));
 }
+
+/// A few thousand NDJSON lines with every kind of trouble spread over them:
+/// bad values, malformed and blank lines, duplicate ids far apart, keys the
+/// model does not declare first met deep in the file.
+fn troubled_ndjson() -> String {
+    let mut text = String::new();
+    for i in 1..=3000u32 {
+        let line = match i % 97 {
+            0 => "{\"id\": \"broken\"".to_string(),
+            1 => String::new(),
+            2 => format!(r#"{{"id": "L-{}", "company_size": "big"}}"#, i / 2),
+            3 if i > 1500 => format!(r#"{{"id": "L-{i}", "late_key": 1, "vip": "maybe"}}"#),
+            4 => format!(
+                r#"{{"id": "L-{i}", "events": [{{"type": "page_view", "at": "2026-01-0{}", "url": "/x", "extra": 1}}, {{"type": "nope", "at": "2026-01-01"}}]}}"#,
+                1 + i % 9
+            ),
+            _ => format!(
+                r#"{{"id": "L-{i}", "email": "p{i}@x.io", "company_size": {}, "seniority": "{}", "stage": "{}", "events": [{{"type": "purchase", "at": "2026-02-01", "amount": {i}.5, "plan": "Pro"}}, {{"type": "page_view", "at": "2026-01-01", "url": "/a", "seconds": 3}}]}}"#,
+                i % 500,
+                ["vp", "cxo", "intern", "ceo"][(i % 4) as usize],
+                ["lead", "mql", "won"][(i % 3) as usize],
+            ),
+        };
+        text.push_str(&line);
+        text.push('\n');
+    }
+    text
+}
+
+#[test]
+fn ndjson_read_in_parallel_chunks_equals_reading_one_lead_at_a_time() {
+    let s = schema();
+    let text = troubled_ndjson();
+    let one_by_one = read("leads.ndjson", &text);
+
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(4)
+        .build()
+        .expect("a thread pool");
+    let mut got = Vec::new();
+    let leads = pool.install(|| {
+        let issues = Issues::collect(&mut got);
+        let mut reader = LeadReader::new(
+            &s,
+            Source::from_text("leads.ndjson", &text),
+            &ReadOptions::default(),
+            issues,
+        )
+        .unwrap();
+        let mut leads = Vec::new();
+        // Uneven chunk sizes, so parts and chunks split the trouble differently.
+        for n in [100usize, 777, 64, 4096].into_iter().cycle() {
+            let chunk = reader.next_chunk(n).unwrap();
+            if chunk.is_empty() {
+                break;
+            }
+            leads.extend(chunk);
+        }
+        leads
+    });
+    let parallel = Read { leads, issues: got };
+
+    assert!(one_by_one.leads.len() > 2900);
+    assert!(one_by_one.issues.len() > 100, "{}", one_by_one.listing());
+    assert!(one_by_one.listing().contains("late_key"));
+    assert!(one_by_one.listing().contains("duplicate id"));
+    assert_eq!(parallel.leads, one_by_one.leads);
+    assert_eq!(parallel.listing(), one_by_one.listing());
+}

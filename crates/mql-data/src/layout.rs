@@ -273,6 +273,18 @@ impl<'s> Layout<'s> {
     }
 }
 
+/// Two independent 64-bit SipHash digests of a lead id, as one 128-bit key.
+fn id_digest(id: &LeadId) -> u128 {
+    use std::hash::{Hash, Hasher};
+    let half = |salt: u64| {
+        let mut h = std::hash::DefaultHasher::new();
+        salt.hash(&mut h);
+        id.hash(&mut h);
+        h.finish()
+    };
+    (u128::from(half(0x6d71_6c5f_6964_5f31)) << 64) | u128::from(half(0x6d71_6c5f_6964_5f32))
+}
+
 /// The field a key fills and whether it matched exactly; `None`: no field.
 type FieldMatch = Option<(usize, bool)>;
 
@@ -284,7 +296,11 @@ pub(crate) struct Decoder<'s> {
     lead_keys: FxHashMap<Box<str>, (LeadKey, bool)>,
     event_keys: FxHashMap<Box<str>, EventKey>,
     event_fields: Vec<FxHashMap<Box<str>, FieldMatch>>,
-    seen_ids: FxHashMap<LeadId, u64>,
+    /// The line of each id's first record, by a 128-bit digest of the id
+    /// (its type and text), so that memory per lead stays small whatever
+    /// the ids' length; two ids sharing a digest has odds of about 1 in 10^19
+    /// even for a billion leads.
+    seen_ids: FxHashMap<u128, u64>,
     /// Room reused from event to event: each entry's kind, and each field's entry.
     ev_kinds: Vec<EventKey>,
     ev_slots: Vec<Option<(usize, bool)>>,
@@ -372,7 +388,8 @@ impl<'s> Decoder<'s> {
     /// (its line, and the lead). Called in input order, after the record's
     /// own issues, whether records were decoded one by one or in parallel.
     pub fn check_duplicate(&mut self, id: &LeadId, loc: &Loc, issues: &mut Issues) {
-        match self.seen_ids.get(id) {
+        let digest = id_digest(id);
+        match self.seen_ids.get(&digest) {
             Some(first) => {
                 let shown = match id {
                     LeadId::Str(s) => format!("{s:?}"),
@@ -386,7 +403,7 @@ impl<'s> Decoder<'s> {
                 ));
             }
             None => {
-                self.seen_ids.insert(id.clone(), loc.line);
+                self.seen_ids.insert(digest, loc.line);
             }
         }
     }

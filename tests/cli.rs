@@ -397,3 +397,59 @@ fn backtest_refuses_an_outcome_that_is_not_yes_or_no() {
     assert_eq!(out.status.code(), Some(2));
     insta::assert_snapshot!("backtest_wrong_outcome_type", text(&out.stderr));
 }
+
+#[test]
+fn eval_output_is_the_same_whatever_the_number_of_threads() {
+    // 12,000 leads (three chunks' worth), copies of the example's leads with
+    // new ids, a duplicate id and a bad value here and there.
+    let source = std::fs::read_to_string("examples/b2b_saas/leads.ndjson").unwrap();
+    let lines: Vec<serde_json::Value> = source
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let mut text = String::new();
+    for k in 0..300 {
+        for (i, lead) in lines.iter().enumerate() {
+            let mut lead = lead.clone();
+            let id = if (k * 40 + i) % 1999 == 0 { 7 } else { k * 40 + i };
+            lead["id"] = serde_json::json!(format!("C-{id}"));
+            if (k + i) % 613 == 0 {
+                lead["company_size"] = serde_json::json!("lots");
+            }
+            text.push_str(&lead.to_string());
+            text.push('\n');
+        }
+    }
+    let dir = std::env::temp_dir().join(format!("mql-threads-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let leads = dir.join("leads.ndjson");
+    std::fs::write(&leads, text).unwrap();
+    let run = |threads: &str| {
+        Command::new(env!("CARGO_BIN_EXE_mql"))
+            .args([
+                "eval",
+                "examples/b2b_saas/acme.mql",
+                "--as-of",
+                "2026-11-01",
+                "--explain",
+                "--format",
+                "ndjson",
+                "--leads",
+            ])
+            .arg(&leads)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env("RAYON_NUM_THREADS", threads)
+            .output()
+            .expect("mql runs")
+    };
+    let one = run("1");
+    let three = run("3");
+    std::fs::remove_dir_all(&dir).ok();
+    assert_eq!(one.status.code(), Some(0), "{}", text(&one.stderr));
+    assert_eq!(one.stdout.iter().filter(|b| **b == b'\n').count(), 12_000);
+    let stderr = text(&one.stderr);
+    assert!(stderr.contains("duplicate id \"C-7\""), "{stderr}");
+    assert!(stderr.contains("found \"lots\""), "{stderr}");
+    assert!(one.stdout == three.stdout, "results differ between 1 and 3 threads");
+    assert_eq!(stderr, text(&three.stderr));
+}

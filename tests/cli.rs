@@ -407,7 +407,7 @@ fn eval_output_is_the_same_whatever_the_number_of_threads() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    let mut text = String::new();
+    let mut data = String::new();
     for k in 0..300 {
         for (i, lead) in lines.iter().enumerate() {
             let mut lead = lead.clone();
@@ -416,14 +416,14 @@ fn eval_output_is_the_same_whatever_the_number_of_threads() {
             if (k + i) % 613 == 0 {
                 lead["company_size"] = serde_json::json!("lots");
             }
-            text.push_str(&lead.to_string());
-            text.push('\n');
+            data.push_str(&lead.to_string());
+            data.push('\n');
         }
     }
     let dir = std::env::temp_dir().join(format!("mql-threads-test-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let leads = dir.join("leads.ndjson");
-    std::fs::write(&leads, text).unwrap();
+    std::fs::write(&leads, data).unwrap();
     let run = |threads: &str| {
         Command::new(env!("CARGO_BIN_EXE_mql"))
             .args([

@@ -108,11 +108,12 @@ fn event_named(ix: &Index, w: &str) -> Option<DefId> {
 
 fn context<'a>(ix: &Index, text: &'a str, start: usize) -> Option<Ctx<'a>> {
     let all = lex::scan(text);
-    // Inside a comment or a string: nothing to complete.
+    // Inside a comment or a string (a comment or an open string runs to
+    // its line's end): nothing to complete.
     if all.iter().any(|t| {
-        matches!(t.kind, Kind::Comment | Kind::DocComment | Kind::Str)
+        matches!(t.kind, Kind::Comment | Kind::DocComment | Kind::Str { .. })
             && t.start < start
-            && (start < t.end || (t.kind != Kind::Str && start == t.end))
+            && (start < t.end || (t.kind != Kind::Str { closed: true } && start == t.end))
     }) {
         return None;
     }

@@ -1,17 +1,25 @@
-//! A forgiving scanner over any text, even half-typed: comments, strings,
-//! numbers, times, words and punctuation with their byte ranges. Semantic
-//! tokens and completion read it; it never fails and never panics.
+//! The editor's view of the syntax crate's logos lexer: comments (doc
+//! comments told apart), strings, numbers, times, words and punctuation with
+//! their byte ranges, over any text, even half-typed. Semantic tokens,
+//! completion and signature help read it; it never fails and never panics.
+
+use mql_syntax::lexer::{tokenize, Tok as Lexed};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
     Comment,
     DocComment,
-    Str,
+    /// A string; `closed: false` when its closing quote is missing (it then
+    /// ends at the end of its line).
+    Str {
+        closed: bool,
+    },
     /// Numbers, durations (`14d`) and percents (`25%`).
     Number,
     /// `@2026-11-01T00:00:00Z`
     Time,
     Word,
+    /// Brackets, operators, separators and any character no token matches.
     Punct,
 }
 
@@ -32,81 +40,35 @@ pub fn is_ident_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_'
 }
 
-/// Scan the whole text. White space is skipped; anything unexpected becomes a
-/// one-character `Punct`.
+/// Scan the whole text with the language's lexer. White space is skipped;
+/// anything unexpected becomes a `Punct` (whole characters: the lexer's
+/// error tokens end on character boundaries).
 pub fn scan(src: &str) -> Vec<Tok> {
-    let bytes = src.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        let start = i;
-        let kind = if b.is_ascii_whitespace() {
-            i += 1;
-            continue;
-        } else if src[i..].starts_with("//") {
-            let doc = src[i..].starts_with("///") && !src[i..].starts_with("////");
-            i = src[i..].find('\n').map_or(bytes.len(), |n| i + n);
-            if doc {
-                Kind::DocComment
-            } else {
-                Kind::Comment
-            }
-        } else if b == b'"' {
-            i += 1;
-            while i < bytes.len() {
-                match bytes[i] {
-                    b'\\' => i += 2,
-                    b'"' => {
-                        i += 1;
-                        break;
+    tokenize(src)
+        .into_iter()
+        .map(|t| {
+            let kind = match t.tok {
+                Some(Lexed::Comment) => {
+                    let text = t.text(src);
+                    if text.starts_with("///") && !text.starts_with("////") {
+                        Kind::DocComment
+                    } else {
+                        Kind::Comment
                     }
-                    _ => i += 1,
                 }
+                Some(Lexed::Str(closed)) => Kind::Str { closed },
+                Some(Lexed::NumWord) => Kind::Number,
+                Some(Lexed::Time) => Kind::Time,
+                Some(Lexed::Word) => Kind::Word,
+                _ => Kind::Punct,
+            };
+            Tok {
+                kind,
+                start: t.start,
+                end: t.end,
             }
-            i = i.min(bytes.len());
-            Kind::Str
-        } else if b.is_ascii_digit() {
-            while i < bytes.len()
-                && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'.' || bytes[i] == b'_')
-            {
-                i += 1;
-            }
-            if i < bytes.len() && bytes[i] == b'%' {
-                i += 1;
-            }
-            Kind::Number
-        } else if b == b'@' {
-            i += 1;
-            while i < bytes.len()
-                && (bytes[i].is_ascii_alphanumeric()
-                    || matches!(bytes[i], b'-' | b':' | b'.' | b'+'))
-            {
-                i += 1;
-            }
-            Kind::Time
-        } else if b.is_ascii_alphabetic() || b == b'_' {
-            while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
-                i += 1;
-            }
-            Kind::Word
-        } else {
-            let two = src.get(i..i + 2).unwrap_or("");
-            if matches!(two, "=>" | "->" | "==" | "!=" | "<=" | ">=") {
-                i += 2;
-            } else {
-                // One character, whatever its width.
-                i += src[i..].chars().next().map_or(1, char::len_utf8);
-            }
-            Kind::Punct
-        };
-        out.push(Tok {
-            kind,
-            start,
-            end: i,
-        });
-    }
-    out
+        })
+        .collect()
 }
 
 /// Whether a word is reserved (spec §2), by the syntax crate's keyword list.
@@ -149,8 +111,29 @@ mod tests {
         let kinds: Vec<(Kind, &str)> = scan(src).iter().map(|t| (t.kind, t.text(src))).collect();
         assert_eq!(kinds[0], (Kind::DocComment, "/// doc"));
         assert!(kinds.contains(&(Kind::Punct, "==")));
-        // The unterminated string runs to the end.
-        assert_eq!(kinds.last().map(|k| k.0), Some(Kind::Str));
+        // The unterminated string runs to the end of its line.
+        assert_eq!(
+            kinds.last(),
+            Some(&(Kind::Str { closed: false }, "\"é😀 => +10 up to 40 }"))
+        );
+    }
+
+    #[test]
+    fn an_open_string_stops_at_its_line_end() {
+        let src = "let a = \"x\nlet b = 2 // done\n§ é";
+        let toks = scan(src);
+        let kinds: Vec<(Kind, &str)> = toks.iter().map(|t| (t.kind, t.text(src))).collect();
+        assert_eq!(kinds[3], (Kind::Str { closed: false }, "\"x"));
+        assert_eq!(kinds[4], (Kind::Word, "let"));
+        assert!(kinds.contains(&(Kind::Comment, "// done")));
+        // Characters no token matches are whole characters.
+        assert_eq!(
+            &kinds[kinds.len() - 2..],
+            [(Kind::Punct, "§"), (Kind::Punct, "é")]
+        );
+        assert!(toks
+            .iter()
+            .all(|t| src.is_char_boundary(t.start) && src.is_char_boundary(t.end)));
     }
 
     #[test]

@@ -67,17 +67,100 @@ mod never_panics {
         }
     }
 
-    #[test]
-    #[ignore = "slow on a loaded machine (minutes); run with --ignored"]
-    fn on_a_whole_model_and_every_prefix_of_it() {
-        every_feature("/tmp/never-panics/full.mql", TEXT);
-        let mut cut = 0;
-        while cut < TEXT.len() {
-            every_feature("/tmp/never-panics/prefix.mql", &TEXT[..cut]);
-            cut += 11;
-            while !TEXT.is_char_boundary(cut) {
-                cut += 1;
+    /// Where to cut the model: every `step`th byte and every line end (on
+    /// character boundaries), and the whole text. A plain list, so the loop
+    /// over it ends whatever the text's length.
+    fn cuts(text: &str, step: usize) -> Vec<usize> {
+        let mut out: Vec<usize> = (0..=text.len())
+            .filter(|&i| text.is_char_boundary(i))
+            .filter(|&i| i % step == 0 || text[i..].starts_with('\n') || i == text.len())
+            .collect();
+        out.dedup();
+        out
+    }
+
+    /// Runs `work` on another thread and fails, naming the input, when one
+    /// input takes longer than `limit` (a hang must fail, not stall the suite).
+    fn within<T: Clone + Send + 'static>(
+        limit: std::time::Duration,
+        inputs: Vec<T>,
+        work: impl Fn(&T) + Send + 'static,
+        describe: impl Fn(&T) -> String,
+    ) {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let todo = inputs.clone();
+        let worker = std::thread::spawn(move || {
+            for (n, input) in todo.iter().enumerate() {
+                if tx.send(n).is_err() {
+                    return;
+                }
+                work(input);
+            }
+        });
+        let mut current = None;
+        loop {
+            match rx.recv_timeout(limit) {
+                Ok(n) => current = Some(n),
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                    let what = current.map_or_else(String::new, |n| describe(&inputs[n]));
+                    panic!("no answer within {limit:?} on {what}");
+                }
             }
         }
+        if let Err(e) = worker.join() {
+            std::panic::resume_unwind(e);
+        }
+    }
+
+    #[test]
+    fn on_a_whole_model_and_every_prefix_of_it() {
+        within(
+            std::time::Duration::from_secs(60),
+            cuts(TEXT, 3),
+            |&cut| every_feature("/tmp/never-panics/prefix.mql", &TEXT[..cut]),
+            |&cut| format!("the first {cut} bytes: {:?}", &TEXT[..cut]),
+        );
+    }
+
+    /// The sampled prefixes used to be stepped through with `cut += 11`,
+    /// which jumped past the end of the text and then searched forever for
+    /// a character boundary beyond it (the test "hung" after all its work).
+    #[test]
+    fn prefixes_end_at_the_whole_text() {
+        for text in [TEXT, "", "a", "ab😀", "x\ny\n", "é"] {
+            for step in [1, 2, 3, 11] {
+                let c = cuts(text, step);
+                assert_eq!(c.first(), Some(&0), "{text:?} by {step}");
+                assert_eq!(c.last(), Some(&text.len()), "{text:?} by {step}");
+                assert!(c.windows(2).all(|w| w[0] < w[1]));
+                assert!(c.iter().all(|&i| text.is_char_boundary(i)));
+                for (i, _) in text.match_indices('\n') {
+                    assert!(c.contains(&i), "line end {i} of {text:?} by {step}");
+                }
+            }
+        }
+    }
+
+    /// A hang is reported with the input it hung on.
+    #[test]
+    fn a_hang_names_its_input() {
+        let caught = std::panic::catch_unwind(|| {
+            within(
+                std::time::Duration::from_millis(50),
+                vec![1u64, 2],
+                |&n| {
+                    if n == 2 {
+                        std::thread::sleep(std::time::Duration::from_secs(2));
+                    }
+                },
+                |n| format!("input {n}"),
+            )
+        });
+        let message = caught
+            .err()
+            .and_then(|e| e.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        assert!(message.contains("input 2"), "{message}");
     }
 }

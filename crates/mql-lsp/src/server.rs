@@ -1,6 +1,7 @@
 //! The LSP backend: open documents and the shared salsa database behind a
 //! lock, edits applied under the lock, every query run on a clone of the
-//! database off the async runtime. A query cancelled by a newer edit is
+//! database on a thread of its own (with a stack the parser does not need to
+//! grow), off the async runtime. A query cancelled by a newer edit is
 //! retried on a fresh clone; a newer edit makes older diagnostics moot.
 
 use std::collections::{HashMap, HashSet};
@@ -51,6 +52,30 @@ fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
 /// The most times a query is retried after salsa cancelled it.
 const RETRIES: usize = 50;
 
+/// Stack of the threads that run queries. The parser moves to a freshly
+/// mapped stack for each declaration when less than 4 MiB of stack remain;
+/// on the 2 MiB threads of tokio's blocking pool that happened for every
+/// declaration and doubled the time of a cold check of a large model.
+const QUERY_STACK: usize = 16 << 20;
+
+/// Run `f` on a thread of its own with a roomy stack, off the async runtime.
+/// `None` when the thread could not start or `f` panicked.
+async fn on_query_thread<T, F>(f: F) -> Option<T>
+where
+    T: Send + 'static,
+    F: FnOnce() -> T + Send + 'static,
+{
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name("mql-query".into())
+        .stack_size(QUERY_STACK)
+        .spawn(move || {
+            let _ = tx.send(f());
+        })
+        .ok()?;
+    rx.await.ok()
+}
+
 impl Backend {
     pub fn new(client: Client) -> Backend {
         Backend {
@@ -69,7 +94,7 @@ impl Backend {
         F: Fn(&Database, &HashMap<String, Doc>) -> T + Send + 'static,
     {
         let state = self.state.clone();
-        let job = tokio::task::spawn_blocking(move || {
+        let job = on_query_thread(move || {
             for _ in 0..RETRIES {
                 let (db, docs) = {
                     let st = lock(&state);
@@ -82,10 +107,7 @@ impl Backend {
             }
             Err(Error::request_cancelled())
         });
-        match job.await {
-            Ok(r) => r,
-            Err(_) => Err(Error::internal_error()),
-        }
+        job.await.unwrap_or_else(|| Err(Error::internal_error()))
     }
 
     /// Run a request against the analysis of the open document `uri`.
@@ -480,5 +502,27 @@ impl LanguageServer for Backend {
             Some(signature::inlay_hints(a, 0, range))
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::on_query_thread;
+
+    /// The parser wants 4 MiB of stack per declaration and maps a new stack
+    /// when less is left; queries leave it more than that.
+    #[tokio::test]
+    async fn queries_run_with_stack_to_spare_for_the_parser() {
+        let remaining = on_query_thread(stacker::remaining_stack).await.flatten();
+        assert!(
+            remaining.is_some_and(|r| r > 8 << 20),
+            "remaining stack: {remaining:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_panicking_query_answers_nothing() {
+        let answer: Option<u32> = on_query_thread(|| panic!("a bug")).await;
+        assert_eq!(answer, None);
     }
 }

@@ -113,7 +113,7 @@ pub fn semantic_tokens(ix: &Index, file: usize) -> Vec<SemanticToken> {
         match tok.kind {
             Kind::Comment => emit(tok.start, tok.end, T::Comment, 0),
             Kind::DocComment => emit(tok.start, tok.end, T::Comment, DOCUMENTATION),
-            Kind::Str => emit(tok.start, tok.end, T::Str, 0),
+            Kind::Str { .. } => emit(tok.start, tok.end, T::Str, 0),
             Kind::Number | Kind::Time => emit(tok.start, tok.end, T::Number, 0),
             Kind::Punct => {
                 if is_operator(word) {

@@ -278,6 +278,26 @@ async fn completes_declared_names_in_expressions() {
 }
 
 #[tokio::test]
+async fn nothing_to_complete_inside_strings_and_comments() {
+    for fx in [
+        // A string still being typed: open up to the end of its line.
+        format!("{MODEL}\ncriterion p = exists(page_view where url == \"/pri$0"),
+        format!("{MODEL}\ncriterion p = exists(page_view where url == \"/pri$0\n"),
+        format!("{MODEL}\ncriterion p = exists(page_view where url == \"/p\\\"ri$0\n"),
+        format!("{MODEL}\n// a note about sco$0\n"),
+    ] {
+        let out = complete(&fx).await;
+        assert!(out.ends_with("-----\n"), "completions offered in\n{out}");
+    }
+    // The next line completes again, though the string above is not closed.
+    let fx = format!(
+        "{MODEL}\ncriterion p = exists(page_view where url == \"/pri\ncriterion q = decision$0"
+    );
+    let out = complete(&fx).await;
+    assert!(out.contains("decision_maker"), "{out}");
+}
+
+#[tokio::test]
 async fn go_to_definition_across_declarations() {
     let (c, text, offset, answer) = ask(
         &at("decision_maker => +25", 3),

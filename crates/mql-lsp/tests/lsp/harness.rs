@@ -78,6 +78,22 @@ impl Client {
         c
     }
 
+    /// Ask the server to shut down and exit, and wait until it has closed
+    /// its output. Returns the answer to `shutdown`.
+    pub async fn shutdown(mut self) -> Value {
+        let answer = self.request("shutdown", Value::Null).await;
+        self.notify("exit", Value::Null).await;
+        loop {
+            match tokio::time::timeout(TIMEOUT, self.incoming.recv()).await {
+                Ok(Some(_)) => continue,
+                Ok(None) => return answer,
+                Err(_) => {
+                    panic!("the server did not close its output within {TIMEOUT:?} of `exit`")
+                }
+            }
+        }
+    }
+
     pub async fn send_raw(&mut self, body: &str) {
         let msg = format!("Content-Length: {}\r\n\r\n{}", body.len(), body);
         self.writer

@@ -1,6 +1,7 @@
 //! The server never falls over: malformed messages, unknown documents,
 //! positions past the end, a 20,000-line file, bursts of edits, and a used
-//! file deleted from disk all get sensible answers.
+//! file deleted from disk all get sensible answers; `shutdown` and `exit`
+//! end it cleanly.
 
 use serde_json::{json, Value};
 
@@ -68,7 +69,7 @@ async fn requests_for_an_unknown_document_answer_nothing() {
             json!({ "textDocument": text_document(&uri) }),
         )
         .await;
-    assert_eq!(answer["result"], Value::Null);
+    assert_eq!(answer.get("result"), Some(&Value::Null), "{answer}");
     still_alive(&mut c).await;
 }
 
@@ -253,4 +254,13 @@ async fn ranged_changes_are_applied_in_utf16_units() {
         diags[0]["range"]["start"],
         json!({ "line": 3, "character": 22 })
     );
+}
+
+#[tokio::test]
+async fn shutdown_and_exit_end_the_server() {
+    let mut c = Client::start().await;
+    c.open("main.mql", MODEL).await;
+    let answer = c.shutdown().await;
+    assert!(answer.get("error").is_none(), "{answer}");
+    assert_eq!(answer.get("result"), Some(&Value::Null), "{answer}");
 }

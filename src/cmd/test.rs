@@ -31,28 +31,16 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         for test in &model.tests {
             let outcome = mql_vm::run_test(&program, &model, test);
             let line = index.line(test.origin.span.start);
+            let place = format!("{}:{line}", loaded.path);
             if outcome.passed {
                 passed += 1;
-                println!("ok      {}:{line} {}", loaded.path, test.name);
-                continue;
+            } else {
+                failed += 1;
             }
-            failed += 1;
-            println!("FAILED  {}:{line} {}", loaded.path, test.name);
-            if let Some(e) = &outcome.error {
-                println!("    the lead could not be evaluated: {e}");
-            }
-            for expect in outcome.expects.iter().filter(|e| !e.passed) {
-                println!("    {}", expect.describe());
-            }
-            let explanation = mql_vm::explain(&program, &model, &test.lead, test.as_of);
-            println!("    why:");
-            for l in mql_vm::render_explanation(&explanation, &model).lines() {
-                if l.is_empty() {
-                    println!();
-                } else {
-                    println!("      {l}");
-                }
-            }
+            print!(
+                "{}",
+                mql_vm::render_test_outcome(&outcome, &program, &model, test, &place)
+            );
         }
     }
     println!("{passed} passed, {failed} failed");

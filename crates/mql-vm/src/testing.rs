@@ -153,34 +153,36 @@ fn run_with(
     }
 }
 
-/// A test's outcome as `mql test` shows it: `pass`/`FAIL` and the name; for
-/// a failure, each failing expectation with its operands' values, then the
-/// explanation of the test's lead.
+/// A test's outcome as `mql test` shows it: `ok`/`FAILED`, `place` (the
+/// test's file and line) and its name; for a failure, each failing
+/// expectation with its operands' values, then the explanation of the
+/// test's lead.
 pub fn render_test_outcome(
     outcome: &TestOutcome,
     program: &Program,
     model: &Model,
     test: &TestDecl,
+    place: &str,
 ) -> String {
     let mut out = String::new();
     if outcome.passed {
-        out.push_str(&format!("pass  {}\n", outcome.name));
+        out.push_str(&format!("ok      {place} {}\n", outcome.name));
         return out;
     }
-    out.push_str(&format!("FAIL  {}\n", outcome.name));
+    out.push_str(&format!("FAILED  {place} {}\n", outcome.name));
     if let Some(e) = &outcome.error {
-        out.push_str(&format!("      could not evaluate the test's lead: {e}\n"));
+        out.push_str(&format!("    the lead could not be evaluated: {e}\n"));
     }
     for e in outcome.expects.iter().filter(|e| !e.passed) {
-        out.push_str(&format!("      {}\n", e.describe()));
+        out.push_str(&format!("    {}\n", e.describe()));
     }
     let ex = crate::explain(program, model, &test.lead, test.as_of);
-    out.push_str("      why:\n");
+    out.push_str("    why:\n");
     for line in crate::render_explanation(&ex, model).lines() {
         if line.is_empty() {
             out.push('\n');
         } else {
-            out.push_str(&format!("        {line}\n"));
+            out.push_str(&format!("      {line}\n"));
         }
     }
     out

@@ -455,7 +455,13 @@ fn failing_expect_reports_operand_values() {
         out.expects[0].describe(),
         "expected engagement between 55.0 and 60.0, but engagement = 54.753211886089446"
     );
-    insta::assert_snapshot!(crate::render_test_outcome(&out, &p, &m, &m.tests[0]));
+    insta::assert_snapshot!(crate::render_test_outcome(
+        &out,
+        &p,
+        &m,
+        &m.tests[0],
+        &format!("model.mql:{}", m.tests[0].origin.line)
+    ));
 }
 
 #[test]

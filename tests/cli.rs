@@ -411,7 +411,11 @@ fn eval_output_is_the_same_whatever_the_number_of_threads() {
     for k in 0..300 {
         for (i, lead) in lines.iter().enumerate() {
             let mut lead = lead.clone();
-            let id = if (k * 40 + i) % 1999 == 0 { 7 } else { k * 40 + i };
+            let id = if (k * 40 + i) % 1999 == 0 {
+                7
+            } else {
+                k * 40 + i
+            };
             lead["id"] = serde_json::json!(format!("C-{id}"));
             if (k + i) % 613 == 0 {
                 lead["company_size"] = serde_json::json!("lots");
@@ -450,6 +454,20 @@ fn eval_output_is_the_same_whatever_the_number_of_threads() {
     let stderr = text(&one.stderr);
     assert!(stderr.contains("duplicate id \"C-7\""), "{stderr}");
     assert!(stderr.contains("found \"lots\""), "{stderr}");
-    assert!(one.stdout == three.stdout, "results differ between 1 and 3 threads");
+    assert!(
+        one.stdout == three.stdout,
+        "results differ between 1 and 3 threads"
+    );
     assert_eq!(stderr, text(&three.stderr));
+}
+
+#[test]
+fn backtest_says_when_no_lead_has_the_outcome() {
+    let out = mql(&["backtest", V1, "--leads", FUNNEL_LEADS, "--outcome", "won"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("none of the 6 leads has a yes/no value in `won`"),
+        "{stderr}"
+    );
 }

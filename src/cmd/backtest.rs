@@ -176,6 +176,13 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     }
     let leads_read = leads.leads_read();
     drop(leads);
+    if stats.all.leads == 0 && stats.unknown_outcome > 0 {
+        eprintln!(
+            "error: none of the {} leads has a yes/no value in `{}`; check the column's name in `{}` (names are matched after lower-casing and turning spaces into `_`)",
+            stats.unknown_outcome, args.outcome, args.data.leads
+        );
+        return Ok(2);
+    }
 
     let report = Report {
         model,

@@ -2,13 +2,46 @@
 //! choice is made from the HIR types; constant subexpressions are folded.
 
 use mql_core::{LeadId, LeadRecord, Ty, Value};
-use mql_sema::hir::{ArithOp, DeclRef, Expr, ExprKind, Func, Model, Query, RuleKind, ValueKind};
+use mql_sema::hir::{
+    ArithOp, CmpOp, DeclRef, Expr, ExprKind, Func, Model, Query, RuleKind, ValueKind,
+};
 
 use crate::program::{
-    AggCode, ArithKind, Block, CmpKind, ExpectPlan, FuncKind, Instr, Names, NegKind, Program,
-    QueryCode, RuleCode, RulePlan, Src, Step, TransitionPlan,
+    AggCode, ArithKind, Block, CmpKind, EventTest, ExpectPlan, FuncKind, Instr, Names, NegKind,
+    Program, QueryCode, RuleCode, RulePlan, Src, Step, TransitionPlan,
 };
 use crate::vm::{Ctx, Scratch};
+
+/// The direct test of a filter block (starting at `code[0]`) of one of the
+/// common simple shapes, or `None`.
+fn event_test(code: &[Instr], consts: &[Value]) -> Option<EventTest> {
+    let text = |c: u32| match consts.get(c as usize) {
+        Some(Value::Str(t)) => Some(t.clone()),
+        _ => None,
+    };
+    match code {
+        [Instr::FieldStrConst(Src::Event(field), op, c), Instr::End, ..] => Some(EventTest::Str {
+            field: *field,
+            op: *op,
+            text: text(*c)?,
+        }),
+        [Instr::FieldCmpConst(Src::Event(field), CmpKind::Str, op @ (CmpOp::Eq | CmpOp::Ne), c), Instr::End, ..] => {
+            Some(EventTest::StrEq {
+                field: *field,
+                equal: *op == CmpOp::Eq,
+                text: text(*c)?,
+            })
+        }
+        [Instr::EventField(field), Instr::End, ..] => Some(EventTest::Flag(*field)),
+        [Instr::EventAt, Instr::Func(FuncKind::Hour), Instr::CmpConst(CmpKind::I64, op, c), Instr::End, ..] => {
+            match consts.get(*c as usize) {
+                Some(Value::Int(n)) => Some(EventTest::Hour { op: *op, n: *n }),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
 
 /// Compile a checked model to bytecode.
 pub fn compile(model: &Model) -> Program {
@@ -380,10 +413,12 @@ impl Compiler {
         if let Some(b) = filter {
             self.origin(b, file, line, format!("{label} (filter)"));
         }
+        let test = filter.and_then(|b| event_test(&self.p.code[b.0 as usize..], &self.p.consts));
         QueryCode {
             event: q.event,
             within: q.within,
             filter,
+            test,
         }
     }
 

@@ -127,7 +127,7 @@ pub fn not(v: &Value) -> Value {
     }
 }
 
-fn ord_holds(op: CmpOp, o: Ordering) -> bool {
+pub(crate) fn ord_holds(op: CmpOp, o: Ordering) -> bool {
     match op {
         CmpOp::Eq => o == Ordering::Equal,
         CmpOp::Ne => o != Ordering::Equal,
@@ -224,13 +224,14 @@ pub fn member(v: &Value, list: &Value, negated: bool) -> Value {
     let (Value::List(items), true) = (list, v.is_known()) else {
         return Value::Unknown;
     };
-    let mut found = false;
-    for item in items.iter() {
-        if value_eq(v, item) == Some(true) {
-            found = true;
-            break;
-        }
-    }
+    // enums and text, the usual list elements, compare directly
+    let found = match v {
+        Value::Enum(e) => items.iter().any(|x| matches!(x, Value::Enum(y) if y == e)),
+        Value::Str(t) => items
+            .iter()
+            .any(|x| matches!(x, Value::Str(y) if y.as_bytes() == t.as_bytes())),
+        _ => items.iter().any(|item| value_eq(v, item) == Some(true)),
+    };
     Value::Bool(found != negated)
 }
 
@@ -275,7 +276,15 @@ pub fn call(kind: FuncKind, args: &[Value], now: i64) -> OpResult {
         },
         Domain => match a {
             Value::Str(s) => match s.rfind('@') {
-                Some(i) => Value::Str(s[i + 1..].to_lowercase().into()),
+                Some(i) => {
+                    let d = &s[i + 1..];
+                    // most domains are lower-case ASCII already: one copy, not two
+                    if d.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) {
+                        Value::Str(d.into())
+                    } else {
+                        Value::Str(d.to_lowercase().into())
+                    }
+                }
                 None => Value::Unknown,
             },
             _ => Value::Unknown,

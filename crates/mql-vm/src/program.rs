@@ -1,6 +1,8 @@
 //! The bytecode: instructions, per-declaration evaluation plans and the
 //! compiled [`Program`] the VM runs.
 
+use std::sync::Arc;
+
 use mql_core::{Sym, Value};
 use mql_sema::hir::{AggKind, CmpOp, Decay, DeclRef, StrOp};
 
@@ -158,6 +160,33 @@ pub struct QueryCode {
     pub event: u32,
     pub within: Option<i64>,
     pub filter: Option<Block>,
+    /// The filter decoded into a direct test when it has one of the common
+    /// simple shapes; the block stays the source for explanations and the
+    /// disassembly, and the VM runs it when this is `None`.
+    pub test: Option<EventTest>,
+}
+
+/// A query filter simple enough to decide per event without the stack
+/// machine. Each gives exactly the block's answer to "is the filter true"
+/// (an unknown field never passes).
+#[derive(Clone, Debug)]
+pub enum EventTest {
+    /// `FIELD starts_with "text"` (or `ends_with`, `contains`) on a string field.
+    Str {
+        field: u32,
+        op: StrOp,
+        text: Arc<str>,
+    },
+    /// `FIELD == "text"` (`equal`) or `FIELD != "text"` on a string field.
+    StrEq {
+        field: u32,
+        equal: bool,
+        text: Arc<str>,
+    },
+    /// A bool field on its own.
+    Flag(u32),
+    /// `hour(at) OP n`.
+    Hour { op: CmpOp, n: i64 },
 }
 
 /// An aggregate over a query.

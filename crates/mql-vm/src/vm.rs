@@ -5,12 +5,12 @@ use std::cell::RefCell;
 use std::sync::Arc;
 
 use mql_core::{EventRec, LeadId, LeadRecord, Sym, Value};
-use mql_sema::hir::{AggKind, CmpOp};
+use mql_sema::hir::{AggKind, CmpOp, StrOp};
 use rayon::prelude::*;
 
 use crate::ops::{self, OpError};
 use crate::program::{
-    AggCode, Block, FuncKind, Instr, Program, QueryCode, RuleCode, RulePlan, Src, Step,
+    AggCode, Block, EventTest, FuncKind, Instr, Program, QueryCode, RuleCode, RulePlan, Src, Step,
 };
 
 /// An evaluation error of one lead: what went wrong, and where.
@@ -116,6 +116,43 @@ thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
 
+impl EventTest {
+    /// Whether the filter is true for this event (same answer as its block).
+    #[inline(always)]
+    fn holds(&self, ev: &EventRec) -> bool {
+        let field = |i: u32| ev.fields.get(i as usize);
+        match self {
+            EventTest::Str { field: i, op, text } => match field(*i) {
+                Some(Value::Str(s)) => match op {
+                    StrOp::Contains => contains(s, text),
+                    StrOp::StartsWith => s.starts_with(&**text),
+                    StrOp::EndsWith => s.ends_with(&**text),
+                },
+                _ => false,
+            },
+            EventTest::StrEq {
+                field: i,
+                equal,
+                text,
+            } => match field(*i) {
+                Some(Value::Str(s)) => (s.as_bytes() == text.as_bytes()) == *equal,
+                _ => false,
+            },
+            EventTest::Flag(i) => matches!(field(*i), Some(Value::Bool(true))),
+            EventTest::Hour { op, n } => ops::ord_holds(
+                *op,
+                (ev.at.rem_euclid(ops::MS_PER_DAY) / ops::MS_PER_HOUR).cmp(n),
+            ),
+        }
+    }
+}
+
+/// Substring search, kept out of line so the per-event test stays small.
+#[inline(never)]
+fn contains(s: &str, t: &str) -> bool {
+    s.contains(t)
+}
+
 /// An f64 sum key that treats 0.0 and -0.0 alike.
 fn num_key(n: f64) -> u64 {
     if n == 0.0 {
@@ -144,22 +181,34 @@ impl Program {
             return &[];
         };
         let now = ctx.now;
-        let hi = group.partition_point(|e| e.at <= now);
-        let lo = match q.within {
-            Some(w) => {
-                let from = now.saturating_sub(w);
-                group.partition_point(|e| e.at <= from).min(hi)
-            }
-            None => 0,
+        // Usually every event is in the past: check the newest before searching.
+        let hi = match group.last() {
+            Some(e) if e.at > now => group.partition_point(|e| e.at <= now),
+            _ => group.len(),
         };
-        &group[lo..hi]
+        let group = &group[..hi];
+        let lo = match (q.within, group.first()) {
+            (Some(w), Some(first)) => {
+                let from = now.saturating_sub(w);
+                if first.at > from {
+                    0
+                } else {
+                    group.partition_point(|e| e.at <= from)
+                }
+            }
+            _ => 0,
+        };
+        &group[lo..]
     }
 
-    #[inline]
+    #[inline(always)]
     fn passes(&self, q: &QueryCode, ctx: &Ctx, s: &mut Scratch) -> Result<bool, OpError> {
+        if let (Some(t), Some(ev)) = (&q.test, ctx.event) {
+            return Ok(t.holds(ev));
+        }
         match q.filter {
             None => Ok(true),
-            Some(f) => Ok(self.run(f, ctx, s)? == Value::Bool(true)),
+            Some(f) => Ok(matches!(self.run(f, ctx, s)?, Value::Bool(true))),
         }
     }
 
@@ -275,11 +324,62 @@ impl Program {
     }
 
     /// Run one block; leaves the stack as it found it.
+    #[inline]
     pub(crate) fn run(&self, b: Block, ctx: &Ctx, s: &mut Scratch) -> Result<Value, OpError> {
+        match self.quick(b, ctx, s) {
+            Some(v) => Ok(v),
+            None => self.run_stack(b, ctx, s),
+        }
+    }
+
+    /// Run a block on the stack machine.
+    #[inline(never)]
+    fn run_stack(&self, b: Block, ctx: &Ctx, s: &mut Scratch) -> Result<Value, OpError> {
         let base = s.stack.len();
         let r = self.run_inner(b, ctx, s);
         s.stack.truncate(base);
         r
+    }
+
+    /// The value of a block of one of the short shapes the compiler emits
+    /// for most conditions (`url starts_with "/pricing"`, `attended`,
+    /// `decision_maker`, `fit >= 40`, `hour(at) < 6`), computed without the
+    /// stack; `None` for any other block, or when a function fails (the
+    /// stack machine then runs it and reports the error).
+    #[inline]
+    fn quick(&self, b: Block, ctx: &Ctx, s: &Scratch) -> Option<Value> {
+        let consts = &self.consts;
+        Some(match self.code.get(b.0 as usize..)? {
+            [Instr::FieldCmpConst(src, k, op, c), Instr::End, ..] => {
+                ops::compare(*k, *op, field(ctx, *src), &consts[*c as usize])
+            }
+            [Instr::FieldStrConst(src, op, c), Instr::End, ..] => {
+                ops::str_test(*op, field(ctx, *src), &consts[*c as usize])
+            }
+            [Instr::FieldInConst(src, negated, c), Instr::End, ..] => {
+                ops::member(field(ctx, *src), &consts[*c as usize], *negated)
+            }
+            [Instr::EventField(i), Instr::End, ..] => field(ctx, Src::Event(*i)).clone(),
+            [Instr::Field(i), Instr::End, ..] => field(ctx, Src::Field(*i)).clone(),
+            [Instr::Load(i), Instr::End, ..] => s.slots[*i as usize].clone(),
+            [Instr::Load(i), Instr::CmpConst(k, op, c), Instr::End, ..] => {
+                ops::compare(*k, *op, &s.slots[*i as usize], &consts[*c as usize])
+            }
+            [Instr::LoadScore(i), Instr::CmpConst(k, op, c), Instr::End, ..] => ops::compare(
+                *k,
+                *op,
+                &Value::Number(s.scores[*i as usize]),
+                &consts[*c as usize],
+            ),
+            [Instr::EventAt, Instr::Func(f), Instr::CmpConst(k, op, c), Instr::End, ..]
+                if arity(*f) == 1 =>
+            {
+                let at = ctx.event.map_or(Value::Unknown, |e| Value::Time(e.at));
+                let v = ops::call(*f, std::slice::from_ref(&at), ctx.now).ok()?;
+                ops::compare(*k, *op, &v, &consts[*c as usize])
+            }
+            _ => return None,
+        })
     }
 
     fn run_inner(&self, b: Block, ctx: &Ctx, s: &mut Scratch) -> Result<Value, OpError> {

@@ -218,18 +218,24 @@ impl<'a> LeadReader<'a> {
         let mut raws: Vec<RawLine> = Vec::with_capacity(n);
         let mut at_end = false;
         while raws.len() < n {
-            buf.clear();
+            // Each line gets its own buffer, handed to the decoding thread
+            // without a copy.
+            let mut bytes = Vec::with_capacity(buf.capacity().max(256));
             let got = reader
-                .read_until(b'\n', buf)
+                .read_until(b'\n', &mut bytes)
                 .map_err(|e| ReadError::io(&self.file, e))?;
             if got == 0 {
                 at_end = true;
                 break;
             }
             *line += 1;
-            let text = match std::str::from_utf8(buf) {
+            if bytes.len() > buf.capacity() {
+                // Remember the longest line's size for the next buffers.
+                buf.reserve(bytes.len());
+            }
+            let text = match String::from_utf8(bytes) {
                 Ok(t) if t.trim().is_empty() => continue,
-                Ok(t) => Some(t.trim().to_string()),
+                Ok(t) => Some(t),
                 Err(_) => None,
             };
             self.position += 1;
@@ -422,10 +428,13 @@ fn decode_line(dec: &mut Decoder, file: &Arc<str>, raw: &RawLine) -> DecodedLine
             ));
             None
         }
-        Some(text) => match parse_object(text) {
+        Some(text) => match parse_object(text.trim()) {
             Ok(entries) => {
                 let lines = Lines::Fixed(raw.line);
-                let lead = json_lead(dec, &entries, raw.position, &loc, &lines, &mut issues);
+                let mut lead = json_lead(dec, &entries, raw.position, &loc, &lines, &mut issues);
+                // Sorted here, on this thread; sorting again after the events
+                // file's events are joined is then a quick pass.
+                lead.sort_events();
                 Some((lead, raw.line))
             }
             Err(why) => {

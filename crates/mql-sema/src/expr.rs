@@ -1614,6 +1614,9 @@ mod collapse_tests {
             collapse("url starts_with \"https://x\" // docs\n  => +5"),
             "url starts_with \"https://x\" => +5"
         );
-        assert_eq!(collapse(r#"name == "a\"//b" => +1"#), r#"name == "a\"//b" => +1"#);
+        assert_eq!(
+            collapse(r#"name == "a\"//b" => +1"#),
+            r#"name == "a\"//b" => +1"#
+        );
     }
 }

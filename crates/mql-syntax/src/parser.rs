@@ -462,12 +462,12 @@ impl<'a> Cx<'a> {
                             .any(|n| self.word(n) == "=>");
                         let field_like = !rule_follows
                             && prev.is_some_and(|p| {
-                            is(p, Tok::Word)
-                                && (p.line_start
-                                    || code
-                                        .get(i.wrapping_sub(2))
-                                        .is_some_and(|pp| matches!(self.word(pp), "{" | ",")))
-                        });
+                                is(p, Tok::Word)
+                                    && (p.line_start
+                                        || code
+                                            .get(i.wrapping_sub(2))
+                                            .is_some_and(|pp| matches!(self.word(pp), "{" | ",")))
+                            });
                         if !is_assign && !field_like {
                             return Some(
                                 Diagnostic::error(

@@ -215,34 +215,32 @@ impl<'a> LeadReader<'a> {
         let Input::Ndjson { reader, buf, line } = &mut self.input else {
             return Ok(Vec::new());
         };
+        // The chunk's lines go one after the other into one buffer, kept from
+        // chunk to chunk, that the decoding threads read from.
+        let block = buf;
+        block.clear();
         let mut raws: Vec<RawLine> = Vec::with_capacity(n);
         let mut at_end = false;
         while raws.len() < n {
-            // Each line gets its own buffer, handed to the decoding thread
-            // without a copy.
-            let mut bytes = Vec::with_capacity(buf.capacity().max(256));
+            let start = block.len();
             let got = reader
-                .read_until(b'\n', &mut bytes)
+                .read_until(b'\n', block)
                 .map_err(|e| ReadError::io(&self.file, e))?;
             if got == 0 {
                 at_end = true;
                 break;
             }
             *line += 1;
-            if bytes.len() > buf.capacity() {
-                // Remember the longest line's size for the next buffers.
-                buf.reserve(bytes.len());
+            if is_blank(&block[start..]) {
+                block.truncate(start);
+                continue;
             }
-            let text = match String::from_utf8(bytes) {
-                Ok(t) if t.trim().is_empty() => continue,
-                Ok(t) => Some(t),
-                Err(_) => None,
-            };
             self.position += 1;
             raws.push(RawLine {
                 line: *line,
                 position: self.position,
-                text,
+                start,
+                end: block.len(),
             });
         }
 
@@ -256,7 +254,11 @@ impl<'a> LeadReader<'a> {
             .forks
             .par_iter_mut()
             .zip(raws.par_chunks(per_part))
-            .map(|(dec, part)| part.iter().map(|raw| decode_line(dec, file, raw)).collect())
+            .map(|(dec, part)| {
+                part.iter()
+                    .map(|raw| decode_line(dec, file, &block[raw.start..raw.end], raw))
+                    .collect()
+            })
             .collect();
 
         let mut out = Vec::with_capacity(raws.len());
@@ -399,11 +401,24 @@ impl<'a> LeadReader<'a> {
 /// Chunks smaller than this are read one lead at a time.
 const PARALLEL_MIN: usize = 64;
 
-/// One NDJSON line split off for decoding: `None` text when it is not UTF-8.
+/// One NDJSON line split off for decoding: where it is in the chunk's buffer.
 struct RawLine {
     line: u64,
     position: u64,
-    text: Option<String>,
+    start: usize,
+    end: usize,
+}
+
+/// A line with nothing but white space, as `str::trim` sees it. Only a line
+/// whose first non-blank byte is not ASCII needs the full UTF-8 check here.
+fn is_blank(bytes: &[u8]) -> bool {
+    // The ASCII characters `char::is_whitespace` counts (with vertical tab).
+    let space = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r');
+    match bytes.iter().find(|b| !space(b)) {
+        None => true,
+        Some(b) if b.is_ascii() => false,
+        Some(_) => std::str::from_utf8(bytes).is_ok_and(|t| t.trim().is_empty()),
+    }
 }
 
 /// What decoding one line gave: its issues, in order, and its lead.
@@ -412,7 +427,7 @@ struct DecodedLine {
     lead: Option<(LeadRecord, u64)>,
 }
 
-fn decode_line(dec: &mut Decoder, file: &Arc<str>, raw: &RawLine) -> DecodedLine {
+fn decode_line(dec: &mut Decoder, file: &Arc<str>, bytes: &[u8], raw: &RawLine) -> DecodedLine {
     let mut issues = Issues::deferred();
     let loc = Loc {
         file: file.clone(),
@@ -420,7 +435,7 @@ fn decode_line(dec: &mut Decoder, file: &Arc<str>, raw: &RawLine) -> DecodedLine
         column: None,
         lead: None,
     };
-    let lead = match &raw.text {
+    let lead = match std::str::from_utf8(bytes).ok() {
         None => {
             issues.report(loc.error(
                 None,
@@ -478,5 +493,29 @@ impl Iterator for LeadReader<'_> {
 
     fn next(&mut self) -> Option<Self::Item> {
         self.next_lead().transpose()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_blank;
+
+    #[test]
+    fn blank_means_what_trim_means() {
+        let samples: [&[u8]; 9] = [
+            b"",
+            b" \t\r\n",
+            b"\x0b\x0c\n",
+            b" {}\n",
+            "\u{a0}\u{2028}\n".as_bytes(),
+            "\u{a0}x".as_bytes(),
+            b"\xff\n",
+            b"  \xc3\n",
+            "\u{85}".as_bytes(),
+        ];
+        for bytes in samples {
+            let by_trim = std::str::from_utf8(bytes).is_ok_and(|t| t.trim().is_empty());
+            assert_eq!(is_blank(bytes), by_trim, "{bytes:?}");
+        }
     }
 }

@@ -69,6 +69,9 @@ pub fn compile(model: &Model) -> Program {
             criteria: slots_of(model, ValueKind::Criterion),
             tests: Vec::new(),
             block_origins: Vec::new(),
+            fast: Vec::new(),
+            touch: Vec::new(),
+            touch_fields: Vec::new(),
             names: Names {
                 fields: model.schema.lead.iter().map(|f| f.name.clone()).collect(),
                 values: model.values.iter().map(|v| v.name.clone()).collect(),
@@ -236,6 +239,9 @@ pub fn compile(model: &Model) -> Program {
             .collect();
         c.p.tests.push(plans);
     }
+    c.p.fast = crate::fast::table(&c.p.code, &c.p.consts);
+    c.p.touch = crate::vm::touch_plan(&c.p, model.schema.events.len());
+    c.p.touch_fields = crate::vm::fields_read(&c.p.code);
     c.p
 }
 

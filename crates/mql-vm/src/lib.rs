@@ -23,9 +23,11 @@ mod compile;
 mod describe;
 mod disasm;
 mod explain;
+mod fast;
 mod ops;
 mod output;
 mod program;
+mod short;
 mod testing;
 mod vm;
 
@@ -47,5 +49,6 @@ pub use output::{
 };
 
 pub use program::{ArithKind, Block, CmpKind, FuncKind, Instr, NegKind, Program, Src};
+pub use short::ShortVec;
 pub use testing::{render_test_outcome, run_test, ExpectOutcome, OperandValue, TestOutcome};
 pub use vm::{EvalError, LeadResult, PathStep, Scratch};

@@ -138,7 +138,7 @@ pub(crate) fn ord_holds(op: CmpOp, o: Ordering) -> bool {
     }
 }
 
-fn num_holds(op: CmpOp, a: f64, b: f64) -> bool {
+pub(crate) fn num_holds(op: CmpOp, a: f64, b: f64) -> bool {
     match op {
         CmpOp::Eq => a == b,
         CmpOp::Ne => a != b,

@@ -278,6 +278,13 @@ pub struct Program {
     pub(crate) names: Names,
     /// Source of each block, for the disassembly: (block, file, line, label).
     pub(crate) block_origins: Vec<(Block, u32, u32, String)>,
+    /// Per instruction, the fast form of the block starting there (see
+    /// `fast.rs`); filled once compilation is done.
+    pub(crate) fast: Vec<crate::fast::Fast>,
+    /// Per event type, what to read of a lead's events up front.
+    pub(crate) touch: Vec<crate::vm::Touch>,
+    /// The lead fields any block reads, to fetch their texts up front.
+    pub(crate) touch_fields: Vec<u32>,
 }
 
 impl Program {

@@ -677,7 +677,11 @@ impl Gen {
                     ExprKind::Between {
                         value: b(self.expr(T::Int, d)),
                         lo: b(self.expr(T::Int, d)),
-                        hi: b(self.expr(T::Num, d)),
+                        hi: b(if self.chance(50) {
+                            self.expr(T::Int, d)
+                        } else {
+                            self.expr(T::Num, d)
+                        }),
                     },
                     Ty::Bool,
                 ),
@@ -688,7 +692,12 @@ impl Gen {
                     } else {
                         lit(
                             Value::List(
-                                vec![Value::Str("Ab".into()), Value::Str("/pricing".into())].into(),
+                                vec![
+                                    Value::Str("Ab".into()),
+                                    Value::Str("/pricing".into()),
+                                    Value::Str("b.com".into()),
+                                ]
+                                .into(),
                             ),
                             Ty::List(Box::new(Ty::String)),
                         )

@@ -11,7 +11,6 @@ use std::cell::Cell;
 use std::io::{self, Write};
 use std::rc::Rc;
 
-use clap::ValueEnum;
 use mql_core::time::format_time;
 use mql_core::{FieldDef, Ty, Value};
 use mql_data::{normalise_key, IssueKind};
@@ -19,15 +18,8 @@ use mql_sema::hir::{Model, ValueKind};
 use mql_vm::LeadResult;
 use serde_json::{json, Value as Json};
 
+use super::common::ReportFormat as Format;
 use super::run::{compile, open_leads_with, DataArgs};
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    /// A report for people
-    Text,
-    /// One JSON object, for scripts
-    Json,
-}
 
 #[derive(clap::Args)]
 pub struct Args {

@@ -8,6 +8,15 @@ use mql_core::{Diagnostic, LineIndex, Severity};
 use mql_db::{Database, Db};
 use mql_sema::Checked;
 
+/// How `diff` and `backtest` print their report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    /// A report for people
+    Text,
+    /// One JSON object, for scripts
+    Json,
+}
+
 /// Colour only on a terminal, and never when `NO_COLOR` is set.
 pub fn stderr_color() -> bool {
     std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()

@@ -11,22 +11,14 @@ use std::collections::{BTreeSet, HashSet, VecDeque};
 use std::io::{self, Write};
 use std::rc::Rc;
 
-use clap::ValueEnum;
 use mql_core::time::format_time;
 use mql_data::{DataIssue, IssueKind};
 use mql_sema::hir::{Model, ValueKind};
 use mql_vm::LeadResult;
 use serde_json::{json, Value as Json};
 
+use super::common::ReportFormat as Format;
 use super::run::{compile, open_leads, DataArgs, Runnable};
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    /// A report for people
-    Text,
-    /// One JSON object, for scripts
-    Json,
-}
 
 #[derive(clap::Args)]
 pub struct Args {

@@ -368,6 +368,29 @@ impl Program {
     }
 
     #[inline(always)]
+    /// Whether `ev` passes the query's filter: by its direct test when `d`
+    /// (from [`direct`]) has one, else by running the filter block.
+    fn event_passes(
+        &self,
+        q: &QueryCode,
+        d: Option<Option<&EventTest>>,
+        ev: &EventRec,
+        ctx: &Ctx,
+        s: &mut Scratch,
+    ) -> Result<bool, OpError> {
+        match d {
+            Some(t) => Ok(t.is_none_or(|t| t.holds(ev))),
+            None => self.passes(
+                q,
+                &Ctx {
+                    event: Some(ev),
+                    ..*ctx
+                },
+                s,
+            ),
+        }
+    }
+
     fn passes(&self, q: &QueryCode, ctx: &Ctx, s: &mut Scratch) -> Result<bool, OpError> {
         if let (Some(t), Some(ev)) = (&q.test, ctx.event) {
             return Ok(t.holds(ev));
@@ -745,17 +768,7 @@ impl Program {
                     return Ok(ops::apply_cap(total, cap));
                 }
                 for ev in self.window(q, ctx) {
-                    let pass = match d {
-                        Some(t) => t.is_none_or(|t| t.holds(ev)),
-                        None => self.passes(
-                            q,
-                            &Ctx {
-                                event: Some(ev),
-                                ..*ctx
-                            },
-                            s,
-                        )?,
-                    };
+                    let pass = self.event_passes(q, d, ev, ctx, s)?;
                     if pass {
                         let f = ops::decay_factor(decay, ctx.now - ev.at);
                         total += points * f;
@@ -770,17 +783,7 @@ impl Program {
                 let mut total = 0.0;
                 let d = direct(q);
                 for ev in self.window(q, ctx).iter().rev() {
-                    let pass = match d {
-                        Some(t) => t.is_none_or(|t| t.holds(ev)),
-                        None => self.passes(
-                            q,
-                            &Ctx {
-                                event: Some(ev),
-                                ..*ctx
-                            },
-                            s,
-                        )?,
-                    };
+                    let pass = self.event_passes(q, d, ev, ctx, s)?;
                     if pass {
                         let f = ops::decay_factor(decay, ctx.now - ev.at);
                         total = points * f;

@@ -147,7 +147,14 @@ impl<'a> LeadReader<'a> {
             && n >= PARALLEL_MIN
             && rayon::current_num_threads() > 1
         {
-            return self.next_chunk_parallel(n);
+            // A chunk whose every line was bad gives no lead: go on to the
+            // next, so that an empty chunk always means the end.
+            loop {
+                let chunk = self.next_chunk_parallel(n)?;
+                if !chunk.is_empty() || self.finished {
+                    return Ok(chunk);
+                }
+            }
         }
         let mut out = Vec::with_capacity(n.min(1 << 16));
         while out.len() < n {

@@ -467,6 +467,11 @@ fn standard_input_needs_a_format() {
 fn troubled_ndjson() -> String {
     let mut text = String::new();
     for i in 1..=3000u32 {
+        // A long run of broken lines: some chunks give no lead at all.
+        if (1200..1400).contains(&i) {
+            text.push_str("{\"id\": \n");
+            continue;
+        }
         let line = match i % 97 {
             0 => "{\"id\": \"broken\"".to_string(),
             1 => String::new(),
@@ -510,9 +515,63 @@ fn ndjson_read_in_parallel_chunks_equals_reading_one_lead_at_a_time() {
         )
         .unwrap();
         let mut leads = Vec::new();
-        // Uneven chunk sizes, so parts and chunks split the trouble differently.
-        for n in [100usize, 777, 64, 4096].into_iter().cycle() {
+        // Uneven chunk sizes, so parts and chunks split the trouble
+        // differently, and single leads asked for in between.
+        for n in [100usize, 777, 1, 64, 4096, 1, 1].into_iter().cycle() {
+            if n == 1 {
+                match reader.next_lead().unwrap() {
+                    Some(lead) => leads.push(lead),
+                    None => break,
+                }
+                continue;
+            }
             let chunk = reader.next_chunk(n).unwrap();
+            if chunk.is_empty() {
+                break;
+            }
+            leads.extend(chunk);
+        }
+        let records = text.lines().filter(|l| !l.trim().is_empty()).count();
+        assert_eq!(reader.records_seen(), records as u64);
+        leads
+    });
+    let parallel = Read { leads, issues: got };
+
+    assert!(one_by_one.leads.len() > 2700);
+    assert!(one_by_one.issues.len() > 100, "{}", one_by_one.listing());
+    assert!(one_by_one.listing().contains("late_key"));
+    assert!(one_by_one.listing().contains("duplicate id"));
+    assert_eq!(parallel.leads, one_by_one.leads);
+    assert_eq!(parallel.listing(), one_by_one.listing());
+}
+
+#[test]
+fn a_chunk_of_only_bad_lines_does_not_end_the_reading() {
+    let s = schema();
+    let mut text = String::new();
+    for i in 0..320 {
+        if (10..310).contains(&i) {
+            text.push_str("{\"id\": \n");
+        } else {
+            text.push_str(&format!("{{\"id\": \"L-{i}\"}}\n"));
+        }
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .expect("a thread pool");
+    let mut got = Vec::new();
+    let leads = pool.install(|| {
+        let mut reader = LeadReader::new(
+            &s,
+            Source::from_text("leads.ndjson", &text),
+            &ReadOptions::default(),
+            Issues::collect(&mut got),
+        )
+        .unwrap();
+        let mut leads = Vec::new();
+        loop {
+            let chunk = reader.next_chunk(64).unwrap();
             if chunk.is_empty() {
                 break;
             }
@@ -520,12 +579,6 @@ fn ndjson_read_in_parallel_chunks_equals_reading_one_lead_at_a_time() {
         }
         leads
     });
-    let parallel = Read { leads, issues: got };
-
-    assert!(one_by_one.leads.len() > 2900);
-    assert!(one_by_one.issues.len() > 100, "{}", one_by_one.listing());
-    assert!(one_by_one.listing().contains("late_key"));
-    assert!(one_by_one.listing().contains("duplicate id"));
-    assert_eq!(parallel.leads, one_by_one.leads);
-    assert_eq!(parallel.listing(), one_by_one.listing());
+    assert_eq!(leads.len(), 20, "the leads after the broken lines were lost");
+    assert_eq!(got.len(), 300);
 }

@@ -579,6 +579,10 @@ fn a_chunk_of_only_bad_lines_does_not_end_the_reading() {
         }
         leads
     });
-    assert_eq!(leads.len(), 20, "the leads after the broken lines were lost");
+    assert_eq!(
+        leads.len(),
+        20,
+        "the leads after the broken lines were lost"
+    );
     assert_eq!(got.len(), 300);
 }

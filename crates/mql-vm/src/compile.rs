@@ -267,33 +267,24 @@ fn place(model: &Model, file: u32, line: u32) -> String {
 }
 
 fn where_of(model: &Model, d: DeclRef) -> String {
-    match d {
+    let (word, name, origin) = match d {
         DeclRef::Value(i) => {
             let v = &model.values[i as usize];
-            format!(
-                "{} `{}` ({})",
-                kind_word(v.kind),
-                v.name,
-                place(model, v.origin.file, v.origin.line)
-            )
+            (kind_word(v.kind), &v.name, &v.origin)
         }
         DeclRef::Score(i) => {
             let v = &model.scores[i as usize];
-            format!(
-                "score `{}` ({})",
-                v.name,
-                place(model, v.origin.file, v.origin.line)
-            )
+            ("score", &v.name, &v.origin)
         }
         DeclRef::Tier(i) => {
             let v = &model.tiers[i as usize];
-            format!(
-                "tier `{}` ({})",
-                v.name,
-                place(model, v.origin.file, v.origin.line)
-            )
+            ("tier", &v.name, &v.origin)
         }
-    }
+    };
+    format!(
+        "{word} `{name}` ({})",
+        place(model, origin.file, origin.line)
+    )
 }
 
 fn kind_word(k: ValueKind) -> &'static str {
@@ -318,36 +309,6 @@ struct Compiler {
     p: Program,
     /// The declaration being compiled: file, line, label (for the listing).
     here: (u32, u32, String),
-}
-
-/// True when the expression depends on neither the lead, its events, nor `now`.
-fn is_constant(e: &Expr) -> bool {
-    match &e.kind {
-        ExprKind::Lit(_) => true,
-        ExprKind::Field(_)
-        | ExprKind::EventField(_)
-        | ExprKind::EventAt
-        | ExprKind::Id
-        | ExprKind::Now
-        | ExprKind::TimeInStage
-        | ExprKind::Stage
-        | ExprKind::ValueRef(_)
-        | ExprKind::ScoreRef(_)
-        | ExprKind::TierRef(_)
-        | ExprKind::Agg { .. } => false,
-        ExprKind::Call(Func::Since, _) => false,
-        ExprKind::Neg(a) | ExprKind::Not(a) | ExprKind::Matches(a, _) => is_constant(a),
-        ExprKind::Arith(_, a, b)
-        | ExprKind::Cmp(_, a, b)
-        | ExprKind::And(a, b)
-        | ExprKind::Or(a, b)
-        | ExprKind::StrTest(_, a, b) => is_constant(a) && is_constant(b),
-        ExprKind::Between { value, lo, hi } => {
-            is_constant(value) && is_constant(lo) && is_constant(hi)
-        }
-        ExprKind::In { value, list, .. } => is_constant(value) && is_constant(list),
-        ExprKind::Call(_, args) => args.iter().all(is_constant),
-    }
 }
 
 fn cmp_kind(a: &Ty, b: &Ty) -> CmpKind {
@@ -429,7 +390,7 @@ impl Compiler {
     }
 
     fn expr(&mut self, e: &Expr, out: &mut Vec<Instr>) {
-        if is_constant(e) && !matches!(e.kind, ExprKind::Lit(_)) {
+        if mql_sema::fold::is_const(e) && !matches!(e.kind, ExprKind::Lit(_)) {
             let mut code = Vec::new();
             self.expr_inner(e, &mut code);
             if let Some(v) = self.fold(code.clone()) {

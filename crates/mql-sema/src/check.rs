@@ -1087,50 +1087,22 @@ impl<'a> Checker<'a> {
             .iter()
             .filter_map(|&(k, kind)| named(k).map(|(f, d, ne)| (k, f, d, ne, kind)))
             .collect();
-        let score_decls: Vec<(usize, u32, &ast::Decl, &ast::ScoreDecl)> = ph
-            .score_decls
-            .iter()
-            .filter_map(|&k| match items.get(k) {
-                Some(&(f, d)) => match &d.kind {
-                    DeclKind::Score(s) => Some((k, f, d, s)),
-                    _ => None,
-                },
-                None => None,
-            })
-            .collect();
-        let tier_decls: Vec<(usize, u32, &ast::Decl, &ast::TierDecl)> = ph
-            .tier_decls
-            .iter()
-            .filter_map(|&k| match items.get(k) {
-                Some(&(f, d)) => match &d.kind {
-                    DeclKind::Tier(t) => Some((k, f, d, t)),
-                    _ => None,
-                },
-                None => None,
-            })
-            .collect();
-        let transitions: Vec<(usize, u32, &ast::Decl, &ast::TransitionDecl)> = ph
-            .transitions
-            .iter()
-            .filter_map(|&k| match items.get(k) {
-                Some(&(f, d)) => match &d.kind {
-                    DeclKind::Transition(t) => Some((k, f, d, t)),
-                    _ => None,
-                },
-                None => None,
-            })
-            .collect();
-        let tests: Vec<(usize, u32, &ast::Decl, &ast::TestDecl)> = ph
-            .tests
-            .iter()
-            .filter_map(|&k| match items.get(k) {
-                Some(&(f, d)) => match &d.kind {
-                    DeclKind::Test(t) => Some((k, f, d, t)),
-                    _ => None,
-                },
-                None => None,
-            })
-            .collect();
+        let score_decls = pick(&items, &ph.score_decls, |d| match d {
+            DeclKind::Score(x) => Some(x),
+            _ => None,
+        });
+        let tier_decls = pick(&items, &ph.tier_decls, |d| match d {
+            DeclKind::Tier(x) => Some(x),
+            _ => None,
+        });
+        let transitions = pick(&items, &ph.transitions, |d| match d {
+            DeclKind::Transition(x) => Some(x),
+            _ => None,
+        });
+        let tests = pick(&items, &ph.tests, |d| match d {
+            DeclKind::Test(x) => Some(x),
+            _ => None,
+        });
         let order = &ph.order;
         let refs_of = &ph.refs_of;
         let nvals = self.sc.values.len();
@@ -2357,6 +2329,21 @@ fn plural_desc(t: &Ty) -> &'static str {
         Ty::Duration => "durations",
         _ => "lists",
     }
+}
+
+/// The declarations at `keys` (indices into `items`) that are of one kind,
+/// with their index, file and declaration.
+fn pick<'a, T>(
+    items: &[(u32, &'a ast::Decl)],
+    keys: &[usize],
+    kind: impl Fn(&'a DeclKind) -> Option<&'a T>,
+) -> Vec<(usize, u32, &'a ast::Decl, &'a T)> {
+    keys.iter()
+        .filter_map(|&k| {
+            let &(f, d) = items.get(k)?;
+            Some((k, f, d, kind(&d.kind)?))
+        })
+        .collect()
 }
 
 /// The names that declarations of files with syntax errors seem to declare

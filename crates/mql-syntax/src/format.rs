@@ -522,18 +522,23 @@ impl<'a> Fmt<'a> {
 
     /// `{ a: int, b: string }` on the current line.
     fn field_line(&mut self, fields: &[FieldDecl]) {
+        self.braced_line(fields, Self::field);
+    }
+
+    /// ` { item, item }` on the current line (` {}` when there is none).
+    fn braced_line<T>(&mut self, items: &[T], mut item: impl FnMut(&mut Self, &T)) {
         self.sp();
         self.kw("{");
-        if fields.is_empty() {
+        if items.is_empty() {
             self.kw("}");
             return;
         }
-        for (i, f) in fields.iter().enumerate() {
+        for (i, x) in items.iter().enumerate() {
             if i > 0 {
                 self.emit(",");
             }
             self.sp();
-            self.field(f);
+            item(self, x);
         }
         self.sp();
         self.kw("}");
@@ -582,22 +587,8 @@ impl<'a> Fmt<'a> {
                     let w: usize = vs.iter().map(|v| Self::width(&v.name) + 2).sum();
                     self.column() + w + 4 <= MAX_WIDTH
                 };
-                if vs.is_empty() && one {
-                    self.sp();
-                    self.kw("{");
-                    self.kw("}");
-                } else if one {
-                    self.sp();
-                    self.kw("{");
-                    for (i, v) in vs.iter().enumerate() {
-                        if i > 0 {
-                            self.emit(",");
-                        }
-                        self.sp();
-                        self.ident(v);
-                    }
-                    self.sp();
-                    self.kw("}");
+                if one {
+                    self.braced_line(vs, Self::ident);
                 } else {
                     let outer_cont = self.cont;
                     self.open_block();
@@ -864,24 +855,12 @@ impl<'a> Fmt<'a> {
     }
 
     fn lit_line(&mut self, fields: &[LitField]) {
-        self.sp();
-        self.kw("{");
-        if fields.is_empty() {
-            self.kw("}");
-            return;
-        }
-        for (i, f) in fields.iter().enumerate() {
-            if i > 0 {
-                self.emit(",");
-            }
-            self.sp();
-            self.ident(&f.name);
-            self.kw(":");
-            self.sp();
-            self.expr(&f.value);
-        }
-        self.sp();
-        self.kw("}");
+        self.braced_line(fields, |s, f| {
+            s.ident(&f.name);
+            s.kw(":");
+            s.sp();
+            s.expr(&f.value);
+        });
     }
 
     // ------------------------------------------------------------ expressions

@@ -41,27 +41,28 @@ const CHUNK: usize = 4096;
 
 /// What one lead got from one model, in names (the two models have their own
 /// symbol tables, so only names can be compared).
+/// Names are borrowed from the model.
 #[derive(Clone, Debug, PartialEq)]
-struct Outcome {
+struct Outcome<'m> {
     /// Final stage name, `-` for a model without stages, `error` when the
     /// lead could not be evaluated.
-    stage: String,
+    stage: &'m str,
     /// (tier name, label) for every tier of the model.
-    tiers: Vec<(String, Option<String>)>,
-    segments: BTreeSet<String>,
+    tiers: Vec<(&'m str, Option<&'m str>)>,
+    segments: BTreeSet<&'m str>,
     /// (score name, points)
-    scores: Vec<(String, f64)>,
+    scores: Vec<(&'m str, f64)>,
     error: Option<String>,
 }
 
 const NO_STAGES: &str = "-";
 const ERROR: &str = "error";
 
-fn outcome(r: &LeadResult, model: &Model) -> Outcome {
+fn outcome<'m>(r: &LeadResult, model: &'m Model) -> Outcome<'m> {
     let sy = &model.schema.symbols;
     if let Some(e) = &r.error {
         return Outcome {
-            stage: ERROR.into(),
+            stage: ERROR,
             tiers: Vec::new(),
             segments: BTreeSet::new(),
             scores: Vec::new(),
@@ -69,45 +70,43 @@ fn outcome(r: &LeadResult, model: &Model) -> Outcome {
         };
     }
     Outcome {
-        stage: r
-            .stage
-            .map_or(NO_STAGES.to_string(), |s| sy.name(s).to_string()),
+        stage: r.stage.map_or(NO_STAGES, |s| sy.name(s)),
         tiers: model
             .tiers
             .iter()
             .zip(&r.tiers)
-            .map(|(t, l)| (t.name.clone(), l.map(|s| sy.name(s).to_string())))
+            .map(|(t, l)| (t.name.as_str(), l.map(|s| sy.name(s))))
             .collect(),
         segments: r
             .segments
             .iter()
             .filter_map(|i| model.values.get(*i as usize))
             .filter(|v| v.kind == ValueKind::Segment)
-            .map(|v| v.name.clone())
+            .map(|v| v.name.as_str())
             .collect(),
         scores: model
             .scores
             .iter()
             .zip(&r.scores)
-            .map(|(s, v)| (s.name.clone(), *v))
+            .map(|(s, v)| (s.name.as_str(), *v))
             .collect(),
         error: None,
     }
 }
 
 /// One lead whose stage, tiers or segments differ between the versions.
-struct Change {
+struct Change<'m> {
     id: String,
     id_json: Json,
-    old: Outcome,
-    new: Outcome,
+    old: Outcome<'m>,
+    new: Outcome<'m>,
     /// Tiers (declared in both versions) whose label changed: (name, old, new).
-    tiers: Vec<(String, Option<String>, Option<String>)>,
-    added: Vec<String>,
-    removed: Vec<String>,
+    tiers: Vec<(&'m str, Option<&'m str>, Option<&'m str>)>,
+    added: Vec<&'m str>,
+    removed: Vec<&'m str>,
 }
 
-impl Change {
+impl Change<'_> {
     fn stage_changed(&self) -> bool {
         self.old.stage != self.new.stage
     }
@@ -169,15 +168,15 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
 
     let mut rows = Axis::of(&old.model);
     let mut cols = Axis::of(&new.model);
-    let mut matrix: Vec<Vec<u64>> = Vec::new();
+    let mut matrix: Vec<Vec<u64>> = vec![vec![0; cols.0.len()]; rows.0.len()];
     let mut changes: Vec<Change> = Vec::new();
     let mut compared = 0u64;
-    let common_tiers: Vec<String> = old
+    let common_tiers: Vec<&str> = old
         .model
         .tiers
         .iter()
         .filter(|t| new.model.tiers.iter().any(|n| n.name == t.name))
-        .map(|t| t.name.clone())
+        .map(|t| t.name.as_str())
         .collect();
 
     let mut old_queue: VecDeque<LeadResult> = VecDeque::new();
@@ -201,12 +200,13 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             compared += 1;
             let before = outcome(&a, &old.model);
             let after = outcome(&b, &new.model);
-            let (r, c) = (rows.index(&before.stage), cols.index(&after.stage));
-            if matrix.len() < rows.0.len() {
-                matrix.resize(rows.0.len(), Vec::new());
+            let (r, c) = (rows.index(before.stage), cols.index(after.stage));
+            // Only an `error` row or column can be new; rows are evened out below.
+            if r >= matrix.len() {
+                matrix.resize(r + 1, Vec::new());
             }
-            for row in &mut matrix {
-                row.resize(cols.0.len(), 0);
+            if c >= matrix[r].len() {
+                matrix[r].resize(c + 1, 0);
             }
             matrix[r][c] += 1;
             if let Some(change) = compare(&b, before, after, &common_tiers) {
@@ -251,27 +251,27 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     Ok(0)
 }
 
-fn compare(
+fn compare<'m>(
     lead: &LeadResult,
-    old: Outcome,
-    new: Outcome,
-    common_tiers: &[String],
-) -> Option<Change> {
-    let label = |o: &Outcome, name: &str| -> Option<String> {
+    old: Outcome<'m>,
+    new: Outcome<'m>,
+    common_tiers: &[&'m str],
+) -> Option<Change<'m>> {
+    let label = |o: &Outcome<'m>, name: &str| -> Option<&'m str> {
         o.tiers
             .iter()
-            .find(|(n, _)| n == name)
-            .and_then(|(_, l)| l.clone())
+            .find(|(n, _)| *n == name)
+            .and_then(|(_, l)| *l)
     };
     let tiers: Vec<_> = common_tiers
         .iter()
-        .filter_map(|name| {
+        .filter_map(|&name| {
             let (a, b) = (label(&old, name), label(&new, name));
-            (a != b).then(|| (name.clone(), a, b))
+            (a != b).then_some((name, a, b))
         })
         .collect();
-    let added: Vec<String> = new.segments.difference(&old.segments).cloned().collect();
-    let removed: Vec<String> = old.segments.difference(&new.segments).cloned().collect();
+    let added: Vec<&str> = new.segments.difference(&old.segments).copied().collect();
+    let removed: Vec<&str> = old.segments.difference(&new.segments).copied().collect();
     if old.stage == new.stage && tiers.is_empty() && added.is_empty() && removed.is_empty() {
         return None;
     }
@@ -300,8 +300,8 @@ struct Report<'a> {
     rows: &'a [String],
     cols: &'a [String],
     matrix: &'a [Vec<u64>],
-    changes: &'a [Change],
-    common_tiers: &'a [String],
+    changes: &'a [Change<'a>],
+    common_tiers: &'a [&'a str],
 }
 
 impl Report<'_> {
@@ -317,16 +317,16 @@ impl Report<'_> {
     }
 
     /// Tiers only one version declares: their labels cannot be compared.
-    fn lone_tiers(&self) -> Vec<(String, &str)> {
+    fn lone_tiers(&self) -> Vec<(&str, &str)> {
         let mut out = Vec::new();
-        for t in &self.old.model.tiers {
-            if !self.common_tiers.contains(&t.name) {
-                out.push((t.name.clone(), self.old_path));
-            }
-        }
-        for t in &self.new.model.tiers {
-            if !self.common_tiers.contains(&t.name) {
-                out.push((t.name.clone(), self.new_path));
+        for (model, path) in [
+            (&self.old.model, self.old_path),
+            (&self.new.model, self.new_path),
+        ] {
+            for t in &model.tiers {
+                if !self.common_tiers.contains(&t.name.as_str()) {
+                    out.push((t.name.as_str(), path));
+                }
             }
         }
         out
@@ -377,7 +377,7 @@ impl Report<'_> {
             segs
         ));
         let mut header = vec!["id".to_string(), "stage".to_string()];
-        header.extend(self.common_tiers.iter().cloned());
+        header.extend(self.common_tiers.iter().map(|t| t.to_string()));
         header.push("segments".into());
         let shown = limit.unwrap_or(usize::MAX).min(self.changes.len());
         let body: Vec<Vec<String>> = self.changes[..shown]
@@ -387,11 +387,11 @@ impl Report<'_> {
                 row.push(if c.stage_changed() {
                     format!("{} → {}", c.old.stage, c.new.stage)
                 } else {
-                    c.new.stage.clone()
+                    c.new.stage.to_string()
                 });
                 for name in self.common_tiers {
                     row.push(match c.tiers.iter().find(|(n, _, _)| n == name) {
-                        Some((_, a, b)) => format!("{} → {}", label(a), label(b)),
+                        Some((_, a, b)) => format!("{} → {}", label(*a), label(*b)),
                         None => String::new(),
                     });
                 }
@@ -434,14 +434,14 @@ impl Report<'_> {
                 let tiers: serde_json::Map<String, Json> = c
                     .tiers
                     .iter()
-                    .map(|(n, a, b)| (n.clone(), json!({"old": a, "new": b})))
+                    .map(|(n, a, b)| (n.to_string(), json!({"old": a, "new": b})))
                     .collect();
                 let scores = |o: &Outcome| -> serde_json::Map<String, Json> {
                     o.scores
                         .iter()
                         .map(|(n, v)| {
                             let v = if v.is_finite() { json!(v) } else { Json::Null };
-                            (n.clone(), v)
+                            (n.to_string(), v)
                         })
                         .collect()
                 };
@@ -468,8 +468,8 @@ impl Report<'_> {
     }
 }
 
-fn label(l: &Option<String>) -> &str {
-    l.as_deref().unwrap_or("none")
+fn label(l: Option<&str>) -> &str {
+    l.unwrap_or("none")
 }
 
 fn indent(text: &str) -> String {

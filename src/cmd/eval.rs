@@ -233,52 +233,40 @@ impl<'m, W: Write> ResultWriter<'m, W> {
         }
     }
 
-    /// Write a chunk of results; the text of line formats is rendered on
-    /// every core, then written in order.
+    /// Write a chunk of results, in order. The text of the line formats is
+    /// rendered on every core; table rows are kept to be aligned at the end.
     fn write_all(&mut self, results: &[LeadResult]) -> io::Result<()> {
-        if matches!(self.format, Format::Ndjson | Format::Json) {
-            let model = self.model;
-            let lines: Vec<String> = results
-                .par_iter()
-                .map(|r| mql_vm::json_line(r, model))
-                .collect();
-            for line in lines {
-                if self.format == Format::Json {
+        let (model, format) = (self.model, self.format);
+        if format == Format::Table {
+            self.table
+                .extend(results.iter().map(|r| mql_vm::table_row(r, model)));
+            self.count += results.len() as u64;
+            return Ok(());
+        }
+        let lines: Vec<String> = results
+            .par_iter()
+            .map(|r| match format {
+                Format::Csv => mql_vm::csv_row(r, model),
+                _ => mql_vm::json_line(r, model),
+            })
+            .collect();
+        for line in lines {
+            match format {
+                Format::Json => {
                     self.out
                         .write_all(if self.count == 0 { b"[\n" } else { b",\n" })?;
                     self.out.write_all(line.as_bytes())?;
-                } else {
+                }
+                _ => {
+                    if format == Format::Csv && self.count == 0 {
+                        writeln!(self.out, "{}", mql_vm::csv_header(model))?;
+                    }
                     self.out.write_all(line.as_bytes())?;
                     self.out.write_all(b"\n")?;
                 }
-                self.count += 1;
             }
-            return Ok(());
+            self.count += 1;
         }
-        for r in results {
-            self.write(r)?;
-        }
-        Ok(())
-    }
-
-    fn write(&mut self, r: &LeadResult) -> io::Result<()> {
-        match self.format {
-            Format::Ndjson => mql_vm::write_json(r, self.model, &mut self.out)?,
-            Format::Json => {
-                self.out
-                    .write_all(if self.count == 0 { b"[\n" } else { b",\n" })?;
-                self.out
-                    .write_all(mql_vm::json_line(r, self.model).as_bytes())?;
-            }
-            Format::Csv => {
-                if self.count == 0 {
-                    writeln!(self.out, "{}", mql_vm::csv_header(self.model))?;
-                }
-                writeln!(self.out, "{}", mql_vm::csv_row(r, self.model))?;
-            }
-            Format::Table => self.table.push(mql_vm::table_row(r, self.model)),
-        }
-        self.count += 1;
         Ok(())
     }
 

@@ -1,20 +1,20 @@
 //! `mql eval RULES --leads FILE`: score and stage every lead, in input order,
-//! on all cores (reading overlaps with evaluating); results on standard output (or `-o FILE`), data issues and a
+//! on all cores; results on standard output (or `-o FILE`), data issues and a
 //! summary on standard error.
 
 use std::cell::RefCell;
+use std::collections::{BTreeMap, VecDeque};
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
+use std::panic::AssertUnwindSafe;
 use std::rc::Rc;
-use std::sync::mpsc;
+use std::sync::{mpsc, Mutex};
 
 use clap::ValueEnum;
 use indicatif::{ProgressBar, ProgressStyle};
 use mql_core::LeadRecord;
-use mql_data::{DataIssue, IssueKind};
+use mql_data::{DataIssue, Decoded, IssueKind, LineDecoder, RawLines};
 use mql_sema::hir::Model;
-use mql_vm::LeadResult;
-use rayon::prelude::*;
 
 use super::run::{compile, open_leads, progress_allowed, DataArgs, Runnable};
 
@@ -50,9 +50,13 @@ pub struct Args {
     output: Option<String>,
 }
 
-/// Leads evaluated together: big enough to keep every core busy, small enough
-/// that memory does not grow with the input.
-const CHUNK: usize = 4096;
+/// Lines (or leads) a worker takes at a time. A block's text, its leads and
+/// their results stay in one core's cache from reading to output, and handing
+/// blocks over costs little next to the work in them.
+const BLOCK: usize = 256;
+/// Blocks read ahead of the one being written, per worker: enough that no
+/// worker waits, few enough that memory stays flat.
+const AHEAD: usize = 8;
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
     let now = args.data.now()?;
@@ -73,7 +77,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         }
         None => Box::new(io::stdout()),
     };
-    let writer = ResultWriter::new(format, model, BufWriter::with_capacity(1 << 16, out));
+    let mut writer = ResultWriter::new(format, model, BufWriter::with_capacity(1 << 16, out));
 
     let progress = progress_allowed().then(|| {
         let bar = ProgressBar::new_spinner();
@@ -83,55 +87,136 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         );
         bar
     });
+    let say = |line: &str| match &progress {
+        Some(bar) => bar.suspend(|| eprintln!("{line}")),
+        None => eprintln!("{line}"),
+    };
 
-    // Data issues are collected while a chunk is read and printed just
-    // before that chunk's results, so standard error reads in input order.
+    // Data issues are collected as the reader finds them and printed with
+    // the block they belong to, so standard error reads in input order.
     let pending: Rc<RefCell<Vec<DataIssue>>> = Rc::default();
     let sink = pending.clone();
     let mut leads = open_leads(model, &args.data, move |issue| {
         sink.borrow_mut().push(issue)
     })?;
+    let take_issues = || std::mem::take(&mut *pending.borrow_mut());
 
-    // Two stages: this thread reads and decodes leads; a second one evaluates
-    // them on every core and writes the results. Reading the next chunk
-    // overlaps with evaluating the last.
-    let (tx, rx) = mpsc::sync_channel::<Batch>(2);
-    let explain = args.explain;
-    let (read, written) = std::thread::scope(|scope| {
-        let worker =
-            scope.spawn(|| evaluate_and_write(&runnable, now, explain, rx, writer, progress));
-        let read = (|| -> anyhow::Result<u64> {
-            loop {
-                let leads_chunk = leads.next_chunk(CHUNK)?;
-                let done = leads_chunk.is_empty();
-                let issues = std::mem::take(&mut *pending.borrow_mut());
-                if tx
-                    .send(Batch {
-                        leads: leads_chunk,
-                        issues,
-                    })
-                    .is_err()
-                    || done
-                {
-                    // The writer stopped (its error is reported below) or
-                    // the input is exhausted.
-                    return Ok(leads.leads_read());
+    let stage_count = model.schema.stages.as_ref().map_or(0, |s| s.variants.len());
+    let mut tally = Tally {
+        data_errors: 0,
+        eval_errors: 0,
+        per_stage: vec![0; stage_count],
+    };
+    let print_issues = |issues: Vec<DataIssue>, tally: &mut Tally| {
+        for issue in issues {
+            if issue.kind == IssueKind::Error {
+                tally.data_errors += 1;
+            }
+            say(&issue.to_string());
+        }
+    };
+
+    // This thread reads blocks of lines and hands them to one worker per
+    // core, which decodes, evaluates and renders each lead of its block; the
+    // finished blocks come back here and are settled (data issues, duplicate
+    // ids) and written in input order.
+    let workers = rayon::current_num_threads().max(1);
+    let job = Job {
+        runnable: &runnable,
+        now,
+        explain: args.explain,
+        format,
+    };
+    let (work_tx, work_rx) = mpsc::channel::<(u64, Work)>();
+    let work_rx = Mutex::new(work_rx);
+    std::thread::scope(|scope| -> anyhow::Result<()> {
+        // Owned here, so that however this ends the workers see the end of
+        // the blocks and stop.
+        let work_tx = work_tx;
+        let (done_tx, done_rx) = mpsc::channel::<Result<Done, u64>>();
+        for _ in 0..workers {
+            let decoder = leads.line_decoder();
+            let (work_rx, done_tx, job) = (&work_rx, done_tx.clone(), &job);
+            scope.spawn(move || work(job, decoder, work_rx, done_tx));
+        }
+        drop(done_tx);
+
+        // Issues met while reading each block still in flight (CSV and JSON
+        // leads are decoded here), and after the last.
+        let mut read_issues: VecDeque<Vec<DataIssue>> = VecDeque::new();
+        let mut trailing = Vec::new();
+        let mut waiting: BTreeMap<u64, Done> = BTreeMap::new();
+        let (mut sent, mut written, mut at_end) = (0u64, 0u64, false);
+        loop {
+            while !at_end && sent - written < (workers * AHEAD) as u64 {
+                let work = match leads.next_lines(BLOCK)? {
+                    Some(lines) => {
+                        at_end = lines.at_end();
+                        (!lines.is_empty()).then_some(Work::Lines(lines))
+                    }
+                    None => {
+                        let chunk = leads.next_chunk(BLOCK)?;
+                        at_end = chunk.is_empty();
+                        (!at_end).then_some(Work::Leads(chunk))
+                    }
+                };
+                match work {
+                    Some(work) => {
+                        read_issues.push_back(take_issues());
+                        work_tx.send((sent, work)).map_err(|_| {
+                            anyhow::anyhow!("the evaluation threads stopped unexpectedly")
+                        })?;
+                        sent += 1;
+                    }
+                    None => trailing.extend(take_issues()),
                 }
             }
-        })();
-        drop(tx);
-        let written = worker.join().unwrap_or_else(|_| {
-            Err(anyhow::anyhow!(
-                "the evaluation thread stopped unexpectedly"
-            ))
-        });
-        (read, written)
-    });
-    let tally = written?;
-    let leads_read = read?;
+            if written == sent {
+                break;
+            }
+            match done_rx.recv() {
+                Ok(Ok(done)) => {
+                    waiting.insert(done.index, done);
+                }
+                Ok(Err(index)) => anyhow::bail!(
+                    "internal error: evaluating block {index} of the leads stopped unexpectedly; this is a bug in mql, please report it"
+                ),
+                Err(_) => anyhow::bail!("the evaluation threads stopped unexpectedly"),
+            }
+            while let Some(done) = waiting.remove(&written) {
+                let mut issues = read_issues.pop_front().unwrap_or_default();
+                if let Some(decoded) = done.decoded {
+                    leads.settle(decoded);
+                }
+                issues.extend(take_issues());
+                print_issues(issues, &mut tally);
+                for line in &done.errors {
+                    say(line);
+                }
+                tally.eval_errors += done.errors.len() as u64;
+                for (total, n) in tally.per_stage.iter_mut().zip(&done.per_stage) {
+                    *total += n;
+                }
+                writer.write(done.text.as_bytes(), done.rows, done.results)?;
+                if let Some(bar) = &progress {
+                    bar.inc(done.results);
+                }
+                written += 1;
+            }
+        }
+        drop(work_tx);
+        leads.finish();
+        trailing.extend(take_issues());
+        print_issues(trailing, &mut tally);
+        Ok(())
+    })?;
+    writer.finish()?;
+    if let Some(bar) = &progress {
+        bar.finish_and_clear();
+    }
 
     let errors = tally.data_errors + tally.eval_errors;
-    let mut summary = format!("leads read: {leads_read}, data errors: {errors}");
+    let mut summary = format!("leads read: {}, data errors: {errors}", leads.leads_read());
     if let Some(stages) = &model.schema.stages {
         let parts: Vec<String> = stages
             .variants
@@ -145,74 +230,123 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     Ok(if args.strict && errors > 0 { 2 } else { 0 })
 }
 
-/// Leads read together, with the data issues met while reading them.
-struct Batch {
-    leads: Vec<LeadRecord>,
-    issues: Vec<DataIssue>,
+/// What the workers need to know.
+struct Job<'r> {
+    runnable: &'r Runnable,
+    now: i64,
+    explain: bool,
+    format: Format,
 }
 
-/// What the evaluation stage counted.
+/// A block for a worker: NDJSON lines to decode, or leads decoded already.
+enum Work {
+    Lines(RawLines),
+    Leads(Vec<LeadRecord>),
+}
+
+/// What a worker made of a block.
+struct Done {
+    index: u64,
+    /// The lines' issues and ids, to settle in input order.
+    decoded: Option<Decoded>,
+    /// The results in a line format, each line ending with a newline (JSON
+    /// array items start with `,\n` instead).
+    text: String,
+    /// The results as table rows.
+    rows: Vec<Vec<String>>,
+    results: u64,
+    /// `evaluation error: …` lines, in input order.
+    errors: Vec<String>,
+    per_stage: Vec<u64>,
+}
+
+/// What the evaluation counted.
 struct Tally {
     data_errors: u64,
     eval_errors: u64,
     per_stage: Vec<u64>,
 }
 
-fn evaluate_and_write<W: Write>(
-    runnable: &Runnable,
-    now: i64,
-    explain: bool,
-    batches: mpsc::Receiver<Batch>,
-    mut writer: ResultWriter<'_, W>,
-    progress: Option<ProgressBar>,
-) -> anyhow::Result<Tally> {
-    let model = &runnable.model;
-    let say = |line: &str| match &progress {
-        Some(bar) => bar.suspend(|| eprintln!("{line}")),
-        None => eprintln!("{line}"),
-    };
-    let stage_count = model.schema.stages.as_ref().map_or(0, |s| s.variants.len());
-    let mut tally = Tally {
-        data_errors: 0,
-        eval_errors: 0,
-        per_stage: vec![0; stage_count],
-    };
-    for batch in batches {
-        for issue in &batch.issues {
-            if issue.kind == IssueKind::Error {
-                tally.data_errors += 1;
-            }
-            say(&issue.to_string());
-        }
-        if batch.leads.is_empty() {
-            continue;
-        }
-        let results = runnable.program.eval_batch(&batch.leads, now, explain);
-        drop(batch.leads);
-        for r in &results {
-            if let Some(e) = &r.error {
-                tally.eval_errors += 1;
-                say(&format!("evaluation error: lead {}: {e}", r.id));
-            }
-            if let (Some(stage), Some(stages)) = (r.stage, &model.schema.stages) {
-                if let Some(i) = stages.syms.iter().position(|s| *s == stage) {
-                    tally.per_stage[i] += 1;
-                }
-            }
-        }
-        writer.write_all(&results)?;
-        if let Some(bar) = &progress {
-            bar.inc(results.len() as u64);
+/// A worker: take blocks until there are none, and send back what each gave
+/// (or, should evaluating one panic, its number).
+fn work(
+    job: &Job,
+    mut decoder: LineDecoder,
+    blocks: &Mutex<mpsc::Receiver<(u64, Work)>>,
+    done: mpsc::Sender<Result<Done, u64>>,
+) {
+    loop {
+        let next = match blocks.lock() {
+            Ok(blocks) => blocks.recv(),
+            Err(_) => return,
+        };
+        let Ok((index, work)) = next else {
+            return;
+        };
+        let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            evaluate_block(job, &mut decoder, index, work)
+        }));
+        if done.send(result.map_err(|_| index)).is_err() {
+            return;
         }
     }
-    writer.finish()?;
-    if let Some(bar) = &progress {
-        bar.finish_and_clear();
-    }
-    Ok(tally)
 }
 
-/// Writes results in one of the output formats, in the order given.
+/// Decode (if need be), evaluate and render the leads of one block, one lead
+/// at a time, each dropped as soon as its result is rendered.
+fn evaluate_block(job: &Job, decoder: &mut LineDecoder, index: u64, work: Work) -> Done {
+    let model = &*job.runnable.model;
+    let stages = model.schema.stages.as_ref();
+    let mut done = Done {
+        index,
+        decoded: None,
+        text: String::new(),
+        rows: Vec::new(),
+        results: 0,
+        errors: Vec::new(),
+        per_stage: vec![0; stages.map_or(0, |s| s.variants.len())],
+    };
+    let mut each = |lead: LeadRecord| {
+        let r = job.runnable.program.eval(&lead, job.now, job.explain);
+        drop(lead);
+        if let Some(e) = &r.error {
+            done.errors
+                .push(format!("evaluation error: lead {}: {e}", r.id));
+        }
+        if let (Some(stage), Some(stages)) = (r.stage, stages) {
+            if let Some(i) = stages.syms.iter().position(|s| *s == stage) {
+                done.per_stage[i] += 1;
+            }
+        }
+        match job.format {
+            Format::Table => done.rows.push(mql_vm::table_row(&r, model)),
+            Format::Csv => {
+                done.text.push_str(&mql_vm::csv_row(&r, model));
+                done.text.push('\n');
+            }
+            Format::Json => {
+                done.text.push_str(",\n");
+                mql_vm::push_json_line(&mut done.text, &r, model);
+            }
+            Format::Ndjson => {
+                mql_vm::push_json_line(&mut done.text, &r, model);
+                done.text.push('\n');
+            }
+        }
+        done.results += 1;
+    };
+    let decoded = match work {
+        Work::Lines(lines) => Some(decoder.decode(&lines, 0..lines.len(), &mut each)),
+        Work::Leads(leads) => {
+            leads.into_iter().for_each(&mut each);
+            None
+        }
+    };
+    done.decoded = decoded;
+    done
+}
+
+/// Writes the results of each block in one of the output formats, in order.
 struct ResultWriter<'m, W: Write> {
     format: Format,
     model: &'m Model,
@@ -233,40 +367,22 @@ impl<'m, W: Write> ResultWriter<'m, W> {
         }
     }
 
-    /// Write a chunk of results, in order. The text of the line formats is
-    /// rendered on every core; table rows are kept to be aligned at the end.
-    fn write_all(&mut self, results: &[LeadResult]) -> io::Result<()> {
-        let (model, format) = (self.model, self.format);
-        if format == Format::Table {
-            self.table
-                .extend(results.iter().map(|r| mql_vm::table_row(r, model)));
-            self.count += results.len() as u64;
-            return Ok(());
-        }
-        let lines: Vec<String> = results
-            .par_iter()
-            .map(|r| match format {
-                Format::Csv => mql_vm::csv_row(r, model),
-                _ => mql_vm::json_line(r, model),
-            })
-            .collect();
-        for line in lines {
-            match format {
-                Format::Json => {
-                    self.out
-                        .write_all(if self.count == 0 { b"[\n" } else { b",\n" })?;
-                    self.out.write_all(line.as_bytes())?;
-                }
-                _ => {
-                    if format == Format::Csv && self.count == 0 {
-                        writeln!(self.out, "{}", mql_vm::csv_header(model))?;
-                    }
-                    self.out.write_all(line.as_bytes())?;
-                    self.out.write_all(b"\n")?;
-                }
+    /// Write a block's results: `text` in a line format, or table `rows`.
+    fn write(&mut self, text: &[u8], rows: Vec<Vec<String>>, results: u64) -> io::Result<()> {
+        match self.format {
+            Format::Table => self.table.extend(rows),
+            Format::Json if self.count == 0 && !text.is_empty() => {
+                // The first item's `,\n` becomes the array's opening.
+                self.out.write_all(b"[\n")?;
+                self.out.write_all(&text[2..])?;
             }
-            self.count += 1;
+            Format::Csv if self.count == 0 && !text.is_empty() => {
+                writeln!(self.out, "{}", mql_vm::csv_header(self.model))?;
+                self.out.write_all(text)?;
+            }
+            _ => self.out.write_all(text)?,
         }
+        self.count += results;
         Ok(())
     }
 

@@ -2,6 +2,7 @@
 //! before the leads and joined to them by `lead_id`.
 
 use std::io::{BufRead, Read};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use mql_core::{EventRec, LeadId, Schema};
@@ -29,7 +30,9 @@ struct EventGroup {
     lead: LeadId,
     /// In file order: (line, event type, event).
     events: Vec<(u64, usize, EventRec)>,
-    matched: bool,
+    /// Set by the first lead that takes these events; leads are joined on
+    /// several threads at once, and whichever sets it first, the answer is the same.
+    matched: AtomicBool,
 }
 
 impl EventIndex {
@@ -59,7 +62,7 @@ impl EventIndex {
             .or_insert_with(|| EventGroup {
                 lead,
                 events: Vec::new(),
-                matched: false,
+                matched: AtomicBool::new(false),
             })
             .events
             .push((line, ty, rec));
@@ -67,9 +70,9 @@ impl EventIndex {
 
     /// Append the events of the lead whose id reads `id_text` to its groups
     /// (file order), and remember that they found their lead.
-    pub(crate) fn join(&mut self, id_text: &str, groups: &mut [Vec<EventRec>]) {
-        if let Some(g) = self.by_lead.get_mut(id_text) {
-            g.matched = true;
+    pub(crate) fn join(&self, id_text: &str, groups: &mut [Vec<EventRec>]) {
+        if let Some(g) = self.by_lead.get(id_text) {
+            g.matched.store(true, Ordering::Relaxed);
             for (_, ty, rec) in &g.events {
                 if let Some(group) = groups.get_mut(*ty) {
                     group.push(rec.clone());
@@ -83,7 +86,7 @@ impl EventIndex {
         let mut left: Vec<(u64, &str, &LeadId)> = self
             .by_lead
             .iter()
-            .filter(|(_, g)| !g.matched)
+            .filter(|(_, g)| !g.matched.load(Ordering::Relaxed))
             .flat_map(|(k, g)| g.events.iter().map(move |e| (e.0, k.as_ref(), &g.lead)))
             .collect();
         left.sort_by_key(|e| e.0);

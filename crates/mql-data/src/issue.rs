@@ -107,9 +107,14 @@ impl<'a> Issues<'a> {
         self.deferred.unwrap_or_default()
     }
 
+    /// How many issues a [`Issues::deferred`] has kept so far.
+    pub(crate) fn kept(&self) -> usize {
+        self.deferred.as_ref().map_or(0, Vec::len)
+    }
+
     /// Report kept issues as if they were found now: the counts, the sink and
     /// the once-per-run rule for notes apply as usual.
-    pub(crate) fn replay(&mut self, kept: Vec<Deferred>) {
+    pub(crate) fn replay(&mut self, kept: impl IntoIterator<Item = Deferred>) {
         for (name, issue) in kept {
             match name {
                 Some(name) => self.note_once(&name, || issue),

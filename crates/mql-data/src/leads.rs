@@ -3,6 +3,7 @@
 //! from the events file, sorted for evaluation.
 
 use std::io::{BufRead, BufReader, Read};
+use std::ops::Range;
 use std::sync::Arc;
 
 use mql_core::{LeadId, LeadRecord, Schema};
@@ -43,16 +44,19 @@ enum Input<'a> {
 /// exhausted, the events of the events file that found no lead are reported too.
 pub struct LeadReader<'a> {
     dec: Decoder<'a>,
-    /// Copies of `dec` that decode NDJSON records on other threads (made on
-    /// first use, one per thread); `dec` alone tracks the ids seen.
-    forks: Vec<Decoder<'a>>,
+    /// Decoders for NDJSON lines on other threads (made on first use, one per
+    /// thread); `dec` alone tracks the ids seen.
+    forks: Vec<LineDecoder<'a>>,
     issues: Issues<'a>,
     file: Arc<str>,
     input: Input<'a>,
-    events: Option<EventIndex>,
+    events: Option<Arc<EventIndex>>,
     position: u64,
     leads_read: u64,
+    /// The input is exhausted.
     finished: bool,
+    /// The events that found no lead have been reported.
+    ended: bool,
 }
 
 impl<'a> LeadReader<'a> {
@@ -110,12 +114,13 @@ impl<'a> LeadReader<'a> {
             position: 0,
             leads_read: 0,
             finished: false,
+            ended: false,
         })
     }
 
     /// Join the events of an events file to the leads by id.
     pub fn with_events(mut self, events: EventIndex) -> LeadReader<'a> {
-        self.events = Some(events);
+        self.events = Some(Arc::new(events));
         self
     }
 
@@ -184,6 +189,7 @@ impl<'a> LeadReader<'a> {
         match got {
             Some((lead, line)) => Ok(Some(self.complete(lead, line))),
             None => {
+                self.finished = true;
                 self.finish();
                 Ok(None)
             }
@@ -193,102 +199,136 @@ impl<'a> LeadReader<'a> {
     /// The steps every decoded lead goes through in input order: the
     /// duplicate-id check, the events file's events, sorting.
     fn complete(&mut self, mut lead: LeadRecord, line: u64) -> LeadRecord {
-        let loc = Loc {
-            file: self.file.clone(),
-            line,
-            column: None,
-            lead: Some(lead.id.clone()),
-        };
-        self.dec.check_duplicate(&lead.id, &loc, &mut self.issues);
-        self.attach_events(&mut lead);
+        self.check_duplicate(&lead.id, line);
+        join_events(self.events.as_deref(), &mut lead);
         self.leads_read += 1;
         lead
     }
 
-    fn finish(&mut self) {
-        self.finished = true;
-        if let Some(index) = &self.events {
-            index.report_unmatched(&mut self.issues);
+    fn check_duplicate(&mut self, id: &LeadId, line: u64) {
+        let loc = Loc {
+            file: self.file.clone(),
+            line,
+            column: None,
+            lead: Some(id.clone()),
+        };
+        self.dec.check_duplicate(id, &loc, &mut self.issues);
+    }
+
+    /// Report what only the end of the input tells: the events of the events
+    /// file that found no lead. Reading to the end with [`LeadReader::next_lead`]
+    /// or [`LeadReader::next_chunk`] does this itself; after
+    /// [`LeadReader::next_lines`], call it once every block is settled. Later
+    /// calls do nothing.
+    pub fn finish(&mut self) {
+        if !self.ended {
+            self.ended = true;
+            if let Some(index) = &self.events {
+                index.report_unmatched(&mut self.issues);
+            }
         }
     }
 
-    /// [`LeadReader::next_chunk`] for NDJSON: lines are split off here, decoded
-    /// in contiguous parts by one decoder per thread, and their issues replayed
-    /// in input order.
-    fn next_chunk_parallel(&mut self, n: usize) -> Result<Vec<LeadRecord>, ReadError> {
-        if self.finished {
-            return Ok(Vec::new());
-        }
-        let Input::Ndjson { reader, buf, line } = &mut self.input else {
-            return Ok(Vec::new());
+    /// The next up to `n` non-blank NDJSON lines, split off but not decoded,
+    /// for a [`LineDecoder`] to decode on any thread; their issues and ids
+    /// then come back, in input order, through [`LeadReader::settle`].
+    /// `None` when the input is not NDJSON (read it with
+    /// [`LeadReader::next_chunk`]); a block with no lines at the end.
+    pub fn next_lines(&mut self, n: usize) -> Result<Option<RawLines>, ReadError> {
+        let Input::Ndjson { reader, line, .. } = &mut self.input else {
+            return Ok(None);
         };
-        // The chunk's lines go one after the other into one buffer, kept from
-        // chunk to chunk, that the decoding threads read from.
-        let block = buf;
-        block.clear();
-        let mut raws: Vec<RawLine> = Vec::with_capacity(n);
-        let mut at_end = false;
-        while raws.len() < n {
-            let start = block.len();
+        let mut block = RawLines {
+            bytes: Vec::with_capacity(n * 1024),
+            lines: Vec::with_capacity(n),
+            at_end: self.finished,
+        };
+        while !block.at_end && block.lines.len() < n {
+            let bytes = &mut block.bytes;
+            let start = bytes.len();
             let got = reader
-                .read_until(b'\n', block)
+                .read_until(b'\n', bytes)
                 .map_err(|e| ReadError::io(&self.file, e))?;
             if got == 0 {
-                at_end = true;
+                block.at_end = true;
+                self.finished = true;
                 break;
             }
             *line += 1;
-            if is_blank(&block[start..]) {
-                block.truncate(start);
+            if is_blank(&bytes[start..]) {
+                bytes.truncate(start);
                 continue;
             }
             self.position += 1;
-            raws.push(RawLine {
+            block.lines.push(RawLine {
                 line: *line,
                 position: self.position,
                 start,
-                end: block.len(),
+                end: bytes.len(),
             });
         }
+        Ok(Some(block))
+    }
 
+    /// A decoder for the lines of [`LeadReader::next_lines`], to use on
+    /// another thread.
+    pub fn line_decoder(&self) -> LineDecoder<'a> {
+        LineDecoder {
+            dec: self.dec.clone(),
+            file: self.file.clone(),
+            events: self.events.clone(),
+        }
+    }
+
+    /// Take back, in input order, what decoding a block of lines found: its
+    /// issues are reported, its ids checked for duplicates and its leads counted.
+    pub fn settle(&mut self, decoded: Decoded) {
+        let mut issues = decoded.issues.into_iter();
+        let mut replayed = 0;
+        for (id, line, before) in decoded.leads {
+            self.issues.replay(issues.by_ref().take(before - replayed));
+            replayed = before;
+            self.check_duplicate(&id, line);
+            self.leads_read += 1;
+        }
+        self.issues.replay(issues);
+    }
+
+    /// [`LeadReader::next_chunk`] for NDJSON: lines are split off here, decoded
+    /// in contiguous parts by one decoder per thread, and settled in input order.
+    fn next_chunk_parallel(&mut self, n: usize) -> Result<Vec<LeadRecord>, ReadError> {
+        let Some(block) = self.next_lines(n)? else {
+            return Ok(Vec::new());
+        };
         let threads = rayon::current_num_threads();
         while self.forks.len() < threads {
-            self.forks.push(self.dec.clone());
+            let fork = self.line_decoder();
+            self.forks.push(fork);
         }
-        let per_part = raws.len().div_ceil(threads).max(1);
-        let file = &self.file;
-        let decoded: Vec<Vec<DecodedLine>> = self
+        let per_part = block.len().div_ceil(threads).max(1);
+        let ranges: Vec<Range<usize>> = (0..block.len())
+            .step_by(per_part)
+            .map(|start| start..(start + per_part).min(block.len()))
+            .collect();
+        let parts: Vec<(Vec<LeadRecord>, Decoded)> = self
             .forks
             .par_iter_mut()
-            .zip(raws.par_chunks(per_part))
-            .map(|(dec, part)| {
-                part.iter()
-                    .map(|raw| decode_line(dec, file, &block[raw.start..raw.end], raw))
-                    .collect()
+            .zip(ranges)
+            .map(|(dec, range)| {
+                let mut leads = Vec::with_capacity(range.len());
+                let decoded = dec.decode(&block, range, |lead| leads.push(lead));
+                (leads, decoded)
             })
             .collect();
-
-        let mut out = Vec::with_capacity(raws.len());
-        for d in decoded.into_iter().flatten() {
-            self.issues.replay(d.issues);
-            if let Some((lead, line)) = d.lead {
-                out.push(self.complete(lead, line));
-            }
+        let mut out = Vec::with_capacity(block.len());
+        for (leads, decoded) in parts {
+            self.settle(decoded);
+            out.extend(leads);
         }
-        if at_end {
+        if block.at_end {
             self.finish();
         }
         Ok(out)
-    }
-
-    fn attach_events(&mut self, lead: &mut LeadRecord) {
-        if let Some(index) = &mut self.events {
-            match &lead.id {
-                LeadId::Str(s) => index.join(s, &mut lead.events),
-                LeadId::Int(i) => index.join(&i.to_string(), &mut lead.events),
-            }
-        }
-        lead.sort_events();
     }
 
     fn read_one(&mut self) -> Result<Option<(LeadRecord, u64)>, ReadError> {
@@ -428,47 +468,108 @@ fn is_blank(bytes: &[u8]) -> bool {
     }
 }
 
-/// What decoding one line gave: its issues, in order, and its lead.
-struct DecodedLine {
-    issues: Vec<Deferred>,
-    lead: Option<(LeadRecord, u64)>,
+/// NDJSON lines split off by [`LeadReader::next_lines`], not decoded yet.
+pub struct RawLines {
+    /// The lines one after the other.
+    bytes: Vec<u8>,
+    lines: Vec<RawLine>,
+    at_end: bool,
 }
 
-fn decode_line(dec: &mut Decoder, file: &Arc<str>, bytes: &[u8], raw: &RawLine) -> DecodedLine {
-    let mut issues = Issues::deferred();
-    let loc = Loc {
-        file: file.clone(),
-        line: raw.line,
-        column: None,
-        lead: None,
-    };
-    let lead = match std::str::from_utf8(bytes).ok() {
-        None => {
-            issues.report(loc.error(
-                None,
-                "this line is not UTF-8 text; save the file as UTF-8 (line skipped)".into(),
-            ));
-            None
-        }
-        Some(text) => match parse_object(text.trim()) {
-            Ok(entries) => {
-                let lines = Lines::Fixed(raw.line);
-                let mut lead = json_lead(dec, &entries, raw.position, &loc, &lines, &mut issues);
-                // Sorted here, on this thread; sorting again after the events
-                // file's events are joined is then a quick pass.
-                lead.sort_events();
-                Some((lead, raw.line))
-            }
-            Err(why) => {
-                issues.report(loc.error(None, format!("{why} (line skipped)")));
-                None
-            }
-        },
-    };
-    DecodedLine {
-        issues: issues.into_deferred(),
-        lead,
+impl RawLines {
+    /// How many (non-blank) lines there are.
+    pub fn len(&self) -> usize {
+        self.lines.len()
     }
+
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+
+    /// Whether the input ended after these lines.
+    pub fn at_end(&self) -> bool {
+        self.at_end
+    }
+}
+
+/// What decoding lines found besides the leads, for [`LeadReader::settle`]:
+/// their issues in order, and each lead's id and line with the number of
+/// issues that come before its duplicate-id check.
+pub struct Decoded {
+    issues: Vec<Deferred>,
+    leads: Vec<(LeadId, u64, usize)>,
+}
+
+/// Decodes the NDJSON lines of [`LeadReader::next_lines`] into leads with
+/// the events file's events joined and every event list sorted, on any thread.
+#[derive(Clone)]
+pub struct LineDecoder<'a> {
+    dec: Decoder<'a>,
+    file: Arc<str>,
+    events: Option<Arc<EventIndex>>,
+}
+
+impl LineDecoder<'_> {
+    /// Decode the lines `range` of `block`, handing each lead to `each` in
+    /// order. Lines that are not a JSON object give no lead; their issue is
+    /// among those returned.
+    pub fn decode(
+        &mut self,
+        block: &RawLines,
+        range: Range<usize>,
+        mut each: impl FnMut(LeadRecord),
+    ) -> Decoded {
+        let mut issues = Issues::deferred();
+        let mut leads = Vec::with_capacity(range.len());
+        for raw in &block.lines[range] {
+            let bytes = &block.bytes[raw.start..raw.end];
+            let loc = Loc {
+                file: self.file.clone(),
+                line: raw.line,
+                column: None,
+                lead: None,
+            };
+            let Ok(text) = std::str::from_utf8(bytes) else {
+                issues.report(loc.error(
+                    None,
+                    "this line is not UTF-8 text; save the file as UTF-8 (line skipped)".into(),
+                ));
+                continue;
+            };
+            match parse_object(text.trim()) {
+                Ok(entries) => {
+                    let lines = Lines::Fixed(raw.line);
+                    let mut lead = json_lead(
+                        &mut self.dec,
+                        &entries,
+                        raw.position,
+                        &loc,
+                        &lines,
+                        &mut issues,
+                    );
+                    join_events(self.events.as_deref(), &mut lead);
+                    leads.push((lead.id.clone(), raw.line, issues.kept()));
+                    each(lead);
+                }
+                Err(why) => issues.report(loc.error(None, format!("{why} (line skipped)"))),
+            }
+        }
+        Decoded {
+            issues: issues.into_deferred(),
+            leads,
+        }
+    }
+}
+
+/// Add the events file's events for `lead` (if any) and sort its events.
+fn join_events(index: Option<&EventIndex>, lead: &mut LeadRecord) {
+    if let Some(index) = index {
+        match &lead.id {
+            LeadId::Str(s) => index.join(s, &mut lead.events),
+            LeadId::Int(i) => index.join(&i.to_string(), &mut lead.events),
+        }
+    }
+    lead.sort_events();
 }
 
 fn json_lead(

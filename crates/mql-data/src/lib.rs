@@ -35,5 +35,5 @@ mod source;
 pub use decode::normalise_key;
 pub use events::{read_events, EventIndex};
 pub use issue::{DataIssue, IssueKind, Issues};
-pub use leads::LeadReader;
+pub use leads::{Decoded, LeadReader, LineDecoder, RawLines};
 pub use source::{InputFormat, ReadError, ReadOptions, Source};

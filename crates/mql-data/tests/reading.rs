@@ -586,3 +586,111 @@ fn a_chunk_of_only_bad_lines_does_not_end_the_reading() {
     );
     assert_eq!(got.len(), 300);
 }
+
+/// An events file for [`troubled_ndjson`]: events for some of its leads, for
+/// a duplicated id, and for leads that do not exist.
+fn troubled_events() -> String {
+    let mut text = String::new();
+    for i in (1..=3100u32).step_by(7) {
+        text.push_str(&format!(
+            "{{\"lead_id\": \"L-{i}\", \"type\": \"page_view\", \"at\": \"2026-01-0{}\", \"url\": \"/e{i}\"}}\n",
+            1 + i % 9
+        ));
+    }
+    text.push_str("{\"lead_id\": \"L-3\", \"type\": \"purchase\", \"at\": \"2026-03-01\", \"plan\": \"gold\"}\n");
+    text
+}
+
+#[test]
+fn lines_decoded_out_of_order_on_other_threads_settle_as_if_read_one_at_a_time() {
+    let s = schema();
+    let text = troubled_ndjson();
+    let events = troubled_events();
+    let one_by_one = read_with(
+        &s,
+        "leads.ndjson",
+        &text,
+        Some(("events.ndjson", &events)),
+        ReadOptions::default(),
+    );
+    assert!(one_by_one.listing().contains("no lead with id \"L-3004\""));
+
+    let mut got = Vec::new();
+    let leads = {
+        let mut issues = Issues::collect(&mut got);
+        let options = ReadOptions::default();
+        let index = read_events(
+            &s,
+            Source::from_text("events.ndjson", &events),
+            &options,
+            &mut issues,
+        )
+        .unwrap();
+        let mut reader = LeadReader::new(
+            &s,
+            Source::from_text("leads.ndjson", &text),
+            &options,
+            issues,
+        )
+        .unwrap()
+        .with_events(index);
+        // Uneven blocks, read ahead in groups of five and decoded last block
+        // first, each on a thread of its own with a decoder of its own.
+        let mut leads = Vec::new();
+        let mut sizes = [37usize, 256, 1, 900, 64].into_iter().cycle();
+        loop {
+            let mut blocks = Vec::new();
+            for _ in 0..5 {
+                let block = reader.next_lines(sizes.next().unwrap()).unwrap().unwrap();
+                let end = block.at_end();
+                blocks.push(block);
+                if end {
+                    break;
+                }
+            }
+            let done: Vec<_> = std::thread::scope(|scope| {
+                let handles: Vec<_> = blocks
+                    .iter()
+                    .rev()
+                    .map(|block| {
+                        let mut decoder = reader.line_decoder();
+                        scope.spawn(move || {
+                            let mut leads = Vec::new();
+                            let decoded =
+                                decoder.decode(block, 0..block.len(), |lead| leads.push(lead));
+                            (leads, decoded)
+                        })
+                    })
+                    .collect();
+                handles.into_iter().map(|h| h.join().unwrap()).collect()
+            });
+            for (block_leads, decoded) in done.into_iter().rev() {
+                reader.settle(decoded);
+                leads.extend(block_leads);
+            }
+            if blocks.last().is_none_or(|b| b.at_end()) {
+                break;
+            }
+        }
+        reader.finish();
+        assert_eq!(reader.leads_read(), leads.len() as u64);
+        leads
+    };
+    let blocks = Read { leads, issues: got };
+    assert_eq!(blocks.leads, one_by_one.leads);
+    assert_eq!(blocks.listing(), one_by_one.listing());
+}
+
+#[test]
+fn next_lines_is_only_for_ndjson() {
+    let s = schema();
+    let mut reader = LeadReader::new(
+        &s,
+        Source::from_text("leads.csv", "id,email\nL-1,a@b.io\n"),
+        &ReadOptions::default(),
+        Issues::ignore(),
+    )
+    .unwrap();
+    assert!(reader.next_lines(10).unwrap().is_none());
+    assert_eq!(reader.next_chunk(10).unwrap().len(), 1);
+}

@@ -44,8 +44,8 @@ pub use explain::{
     TierExplanation, TransitionExplanation, WalkStep,
 };
 pub use output::{
-    csv_header, csv_row, format_number, json_line, render_table, table_header, table_row,
-    write_json,
+    csv_header, csv_row, format_number, json_line, push_json_line, render_table, table_header,
+    table_row, write_json,
 };
 
 pub use program::{ArithKind, Block, CmpKind, FuncKind, Instr, NegKind, Program, Src};

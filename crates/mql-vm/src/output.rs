@@ -163,42 +163,48 @@ fn step_json(out: &mut String, model: &Model, from: mql_core::Sym, to: mql_core:
 
 /// The result object of spec "Output", as one line of text (no newline).
 pub fn json_line(r: &LeadResult, model: &Model) -> String {
-    let sy = &model.schema.symbols;
     let mut out = String::with_capacity(256);
+    push_json_line(&mut out, r, model);
+    out
+}
+
+/// [`json_line`], appended to `out`.
+pub fn push_json_line(out: &mut String, r: &LeadResult, model: &Model) {
+    let sy = &model.schema.symbols;
     out.push_str("{\"id\": ");
-    id_json(&mut out, &r.id);
+    id_json(out, &r.id);
     if let Some(e) = &r.error {
         out.push_str(", \"error\": ");
-        string(&mut out, &e.0);
+        string(out, &e.0);
         out.push('}');
-        return out;
+        return;
     }
     let opt_sym = |out: &mut String, s: Option<mql_core::Sym>| match s {
         Some(s) => string(out, sy.name(s)),
         None => out.push_str("null"),
     };
     out.push_str(", \"stage\": ");
-    opt_sym(&mut out, r.stage);
+    opt_sym(out, r.stage);
     out.push_str(", \"from_stage\": ");
-    opt_sym(&mut out, r.from_stage);
+    opt_sym(out, r.from_stage);
     out.push_str(", \"path\": [");
     for (i, p) in r.path.iter().enumerate() {
         if i > 0 {
             out.push_str(", ");
         }
-        step_json(&mut out, model, p.from, p.to, p.transition);
+        step_json(out, model, p.from, p.to, p.transition);
     }
     out.push(']');
     if let Some(c) = &r.cycle {
         out.push_str(", \"cycle\": ");
-        step_json(&mut out, model, c.from, c.to, c.transition);
+        step_json(out, model, c.from, c.to, c.transition);
     }
     out.push_str(", \"scores\": {");
     for (i, (s, v)) in model.scores.iter().zip(&r.scores).enumerate() {
         if i > 0 {
             out.push_str(", ");
         }
-        string(&mut out, &s.name);
+        string(out, &s.name);
         out.push_str(": ");
         out.push_str(&format_number(*v));
     }
@@ -207,19 +213,16 @@ pub fn json_line(r: &LeadResult, model: &Model) -> String {
         if i > 0 {
             out.push_str(", ");
         }
-        string(&mut out, &t.name);
+        string(out, &t.name);
         out.push_str(": ");
-        opt_sym(&mut out, *v);
+        opt_sym(out, *v);
     }
     out.push_str("}, \"segments\": [");
     for (i, s) in r.segments.iter().enumerate() {
         if i > 0 {
             out.push_str(", ");
         }
-        string(
-            &mut out,
-            model.values.get(*s as usize).map_or("", |v| &v.name),
-        );
+        string(out, model.values.get(*s as usize).map_or("", |v| &v.name));
     }
     out.push(']');
     if r.explained {
@@ -228,10 +231,7 @@ pub fn json_line(r: &LeadResult, model: &Model) -> String {
             if i > 0 {
                 out.push_str(", ");
             }
-            string(
-                &mut out,
-                model.values.get(*c as usize).map_or("", |v| &v.name),
-            );
+            string(out, model.values.get(*c as usize).map_or("", |v| &v.name));
             out.push_str(": ");
             out.push_str(match v {
                 Some(true) => "true",
@@ -244,7 +244,7 @@ pub fn json_line(r: &LeadResult, model: &Model) -> String {
             if i > 0 {
                 out.push_str(", ");
             }
-            string(&mut out, &s.name);
+            string(out, &s.name);
             out.push_str(": [");
             for (j, (rule, p)) in s.rules.iter().zip(rules).enumerate() {
                 if j > 0 {
@@ -253,7 +253,7 @@ pub fn json_line(r: &LeadResult, model: &Model) -> String {
                 out.push_str("{\"line\": ");
                 out.push_str(&rule.line.to_string());
                 out.push_str(", \"text\": ");
-                string(&mut out, &rule.text);
+                string(out, &rule.text);
                 out.push_str(", \"points\": ");
                 out.push_str(&format_number(*p));
                 out.push('}');
@@ -263,7 +263,6 @@ pub fn json_line(r: &LeadResult, model: &Model) -> String {
         out.push('}');
     }
     out.push('}');
-    out
 }
 
 /// Write one result as a line of NDJSON (with the trailing newline).

@@ -137,7 +137,10 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         for _ in 0..workers {
             let decoder = leads.line_decoder();
             let (work_rx, done_tx, job) = (&work_rx, done_tx.clone(), &job);
-            scope.spawn(move || work(job, decoder, work_rx, done_tx));
+            std::thread::Builder::new()
+                .name("mql-eval".into())
+                .spawn_scoped(scope, move || work(job, decoder, work_rx, done_tx))
+                .map_err(|e| anyhow::anyhow!("cannot start an evaluation thread: {e}"))?;
         }
         drop(done_tx);
 
@@ -146,10 +149,13 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         let mut read_issues: VecDeque<Vec<DataIssue>> = VecDeque::new();
         let mut trailing = Vec::new();
         let mut waiting: BTreeMap<u64, Done> = BTreeMap::new();
+        // Blocks of lines done with, to read the next lines into.
+        let mut spare: Vec<RawLines> = Vec::new();
         let (mut sent, mut written, mut at_end) = (0u64, 0u64, false);
         loop {
             while !at_end && sent - written < (workers * AHEAD) as u64 {
-                let work = match leads.next_lines(BLOCK)? {
+                let spare = spare.pop().unwrap_or_default();
+                let work = match leads.next_lines(BLOCK, spare)? {
                     Some(lines) => {
                         at_end = lines.at_end();
                         (!lines.is_empty()).then_some(Work::Lines(lines))
@@ -185,8 +191,9 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             }
             while let Some(done) = waiting.remove(&written) {
                 let mut issues = read_issues.pop_front().unwrap_or_default();
-                if let Some(decoded) = done.decoded {
+                if let Some((lines, decoded)) = done.lines {
                     leads.settle(decoded);
+                    spare.push(lines);
                 }
                 issues.extend(take_issues());
                 print_issues(issues, &mut tally);
@@ -247,8 +254,9 @@ enum Work {
 /// What a worker made of a block.
 struct Done {
     index: u64,
-    /// The lines' issues and ids, to settle in input order.
-    decoded: Option<Decoded>,
+    /// The block's lines (their memory to be reused) and their issues and
+    /// ids, to settle in input order.
+    lines: Option<(RawLines, Decoded)>,
     /// The results in a line format, each line ending with a newline (JSON
     /// array items start with `,\n` instead).
     text: String,
@@ -299,7 +307,7 @@ fn evaluate_block(job: &Job, decoder: &mut LineDecoder, index: u64, work: Work) 
     let stages = model.schema.stages.as_ref();
     let mut done = Done {
         index,
-        decoded: None,
+        lines: None,
         text: String::new(),
         rows: Vec::new(),
         results: 0,
@@ -335,14 +343,17 @@ fn evaluate_block(job: &Job, decoder: &mut LineDecoder, index: u64, work: Work) 
         }
         done.results += 1;
     };
-    let decoded = match work {
-        Work::Lines(lines) => Some(decoder.decode(&lines, 0..lines.len(), &mut each)),
+    let lines = match work {
+        Work::Lines(lines) => {
+            let decoded = decoder.decode(&lines, 0..lines.len(), &mut each);
+            Some((lines, decoded))
+        }
         Work::Leads(leads) => {
             leads.into_iter().for_each(&mut each);
             None
         }
     };
-    done.decoded = decoded;
+    done.lines = lines;
     done
 }
 

@@ -274,7 +274,7 @@ impl<'s> Layout<'s> {
 }
 
 /// Two independent 64-bit SipHash digests of a lead id, as one 128-bit key.
-fn id_digest(id: &LeadId) -> u128 {
+pub(crate) fn id_digest(id: &LeadId) -> u128 {
     use std::hash::{Hash, Hasher};
     let half = |salt: u64| {
         let mut h = std::hash::DefaultHasher::new();
@@ -289,18 +289,13 @@ fn id_digest(id: &LeadId) -> u128 {
 type FieldMatch = Option<(usize, bool)>;
 
 /// Decodes leads and events by a [`Layout`], remembering what it learnt about
-/// keys, and the ids seen so far.
+/// keys.
 #[derive(Clone)]
 pub(crate) struct Decoder<'s> {
     pub layout: Layout<'s>,
     lead_keys: FxHashMap<Box<str>, (LeadKey, bool)>,
     event_keys: FxHashMap<Box<str>, EventKey>,
     event_fields: Vec<FxHashMap<Box<str>, FieldMatch>>,
-    /// The line of each id's first record, by a 128-bit digest of the id
-    /// (its type and text), so that memory per lead stays small whatever
-    /// the ids' length; two ids sharing a digest has odds of about 1 in 10^19
-    /// even for a billion leads.
-    seen_ids: FxHashMap<u128, u64>,
     /// Room reused from event to event: each entry's kind, and each field's entry.
     ev_kinds: Vec<EventKey>,
     ev_slots: Vec<Option<(usize, bool)>>,
@@ -321,7 +316,6 @@ impl<'s> Decoder<'s> {
             lead_keys: FxHashMap::default(),
             event_keys: FxHashMap::default(),
             event_fields: vec![FxHashMap::default(); n],
-            seen_ids: FxHashMap::default(),
             ev_kinds: Vec::new(),
             ev_slots: Vec::new(),
             strings: Strings::default(),
@@ -384,32 +378,8 @@ impl<'s> Decoder<'s> {
         t
     }
 
-    /// Report `id` if an earlier record had it. `loc` is the record's place
-    /// (its line, and the lead). Called in input order, after the record's
-    /// own issues, whether records were decoded one by one or in parallel.
-    pub fn check_duplicate(&mut self, id: &LeadId, loc: &Loc, issues: &mut Issues) {
-        let digest = id_digest(id);
-        match self.seen_ids.get(&digest) {
-            Some(first) => {
-                let shown = match id {
-                    LeadId::Str(s) => format!("{s:?}"),
-                    LeadId::Int(i) => i.to_string(),
-                };
-                issues.report(loc.error(
-                    Some(&self.layout.id_key),
-                    format!(
-                        "duplicate id {shown} (first at line {first}); both records are evaluated"
-                    ),
-                ));
-            }
-            None => {
-                self.seen_ids.insert(digest, loc.line);
-            }
-        }
-    }
-
     /// Decode one lead from its slots. `position` is its 1-based record number.
-    /// Duplicate ids are not checked here: see [`Decoder::check_duplicate`].
+    /// Duplicate ids are not checked here: the reader checks them in input order.
     pub fn lead(
         &mut self,
         slots: &LeadSlots,

@@ -2,18 +2,20 @@
 //! (a JSON array is read whole), each with its nested events and its events
 //! from the events file, sorted for evaluation.
 
+use std::collections::hash_map::Entry;
 use std::io::{BufRead, BufReader, Read};
 use std::ops::Range;
 use std::sync::Arc;
 
 use mql_core::{LeadId, LeadRecord, Schema};
+use rustc_hash::FxHashMap;
 use rayon::prelude::*;
 
 use crate::csvin::{lead_header, not_text, wrong_width, CsvRows, Row};
 use crate::events::{json_array, EventIndex};
 use crate::issue::{Deferred, Issues, Loc};
 use crate::json::{line_starts, parse_object, Entries, Lines};
-use crate::layout::{Cell, Decoder, Layout, LeadKey, LeadSlots, Slot};
+use crate::layout::{id_digest, Cell, Decoder, Layout, LeadKey, LeadSlots, Slot};
 use crate::source::{buffered, resolve_format, InputFormat, ReadError, ReadOptions, Source};
 
 enum Input<'a> {
@@ -45,8 +47,13 @@ enum Input<'a> {
 pub struct LeadReader<'a> {
     dec: Decoder<'a>,
     /// Decoders for NDJSON lines on other threads (made on first use, one per
-    /// thread); `dec` alone tracks the ids seen.
+    /// thread).
     forks: Vec<LineDecoder<'a>>,
+    /// The line of each id's first record, by a 128-bit digest of the id
+    /// (its type and text), so that memory per lead stays small whatever
+    /// the ids' length; two ids sharing a digest has odds of about 1 in 10^19
+    /// even for a billion leads.
+    seen_ids: FxHashMap<u128, u64>,
     issues: Issues<'a>,
     file: Arc<str>,
     input: Input<'a>,
@@ -107,6 +114,7 @@ impl<'a> LeadReader<'a> {
         Ok(LeadReader {
             dec: Decoder::new(layout),
             forks: Vec::new(),
+            seen_ids: FxHashMap::default(),
             issues,
             file,
             input,
@@ -199,20 +207,40 @@ impl<'a> LeadReader<'a> {
     /// The steps every decoded lead goes through in input order: the
     /// duplicate-id check, the events file's events, sorting.
     fn complete(&mut self, mut lead: LeadRecord, line: u64) -> LeadRecord {
-        self.check_duplicate(&lead.id, line);
+        self.check_duplicate(&lead.id, id_digest(&lead.id), line);
         join_events(self.events.as_deref(), &mut lead);
         self.leads_read += 1;
         lead
     }
 
-    fn check_duplicate(&mut self, id: &LeadId, line: u64) {
-        let loc = Loc {
-            file: self.file.clone(),
-            line,
-            column: None,
-            lead: Some(id.clone()),
-        };
-        self.dec.check_duplicate(id, &loc, &mut self.issues);
+    /// Report `id` if an earlier record had it. Called in input order, after
+    /// the record's own issues, whether records were decoded here or on
+    /// other threads.
+    fn check_duplicate(&mut self, id: &LeadId, digest: u128, line: u64) {
+        match self.seen_ids.entry(digest) {
+            Entry::Vacant(e) => {
+                e.insert(line);
+            }
+            Entry::Occupied(e) => {
+                let first = *e.get();
+                let shown = match id {
+                    LeadId::Str(s) => format!("{s:?}"),
+                    LeadId::Int(i) => i.to_string(),
+                };
+                let loc = Loc {
+                    file: self.file.clone(),
+                    line,
+                    column: None,
+                    lead: Some(id.clone()),
+                };
+                self.issues.report(loc.error(
+                    Some(&self.dec.layout.id_key),
+                    format!(
+                        "duplicate id {shown} (first at line {first}); both records are evaluated"
+                    ),
+                ));
+            }
+        }
     }
 
     /// Report what only the end of the input tells: the events of the events
@@ -232,17 +260,20 @@ impl<'a> LeadReader<'a> {
     /// The next up to `n` non-blank NDJSON lines, split off but not decoded,
     /// for a [`LineDecoder`] to decode on any thread; their issues and ids
     /// then come back, in input order, through [`LeadReader::settle`].
-    /// `None` when the input is not NDJSON (read it with
-    /// [`LeadReader::next_chunk`]); a block with no lines at the end.
-    pub fn next_lines(&mut self, n: usize) -> Result<Option<RawLines>, ReadError> {
+    /// `block` is filled anew (pass `RawLines::default()`, or a block done
+    /// with, to reuse its memory). `None` when the input is not NDJSON (read
+    /// it with [`LeadReader::next_chunk`]); a block with no lines at the end.
+    pub fn next_lines(
+        &mut self,
+        n: usize,
+        mut block: RawLines,
+    ) -> Result<Option<RawLines>, ReadError> {
         let Input::Ndjson { reader, line, .. } = &mut self.input else {
             return Ok(None);
         };
-        let mut block = RawLines {
-            bytes: Vec::with_capacity(n * 1024),
-            lines: Vec::with_capacity(n),
-            at_end: self.finished,
-        };
+        block.bytes.clear();
+        block.lines.clear();
+        block.at_end = self.finished;
         while !block.at_end && block.lines.len() < n {
             let bytes = &mut block.bytes;
             let start = bytes.len();
@@ -285,10 +316,10 @@ impl<'a> LeadReader<'a> {
     pub fn settle(&mut self, decoded: Decoded) {
         let mut issues = decoded.issues.into_iter();
         let mut replayed = 0;
-        for (id, line, before) in decoded.leads {
+        for (id, digest, line, before) in decoded.leads {
             self.issues.replay(issues.by_ref().take(before - replayed));
             replayed = before;
-            self.check_duplicate(&id, line);
+            self.check_duplicate(&id, digest, line);
             self.leads_read += 1;
         }
         self.issues.replay(issues);
@@ -297,7 +328,7 @@ impl<'a> LeadReader<'a> {
     /// [`LeadReader::next_chunk`] for NDJSON: lines are split off here, decoded
     /// in contiguous parts by one decoder per thread, and settled in input order.
     fn next_chunk_parallel(&mut self, n: usize) -> Result<Vec<LeadRecord>, ReadError> {
-        let Some(block) = self.next_lines(n)? else {
+        let Some(block) = self.next_lines(n, RawLines::default())? else {
             return Ok(Vec::new());
         };
         let threads = rayon::current_num_threads();
@@ -469,6 +500,7 @@ fn is_blank(bytes: &[u8]) -> bool {
 }
 
 /// NDJSON lines split off by [`LeadReader::next_lines`], not decoded yet.
+#[derive(Default)]
 pub struct RawLines {
     /// The lines one after the other.
     bytes: Vec<u8>,
@@ -493,11 +525,11 @@ impl RawLines {
 }
 
 /// What decoding lines found besides the leads, for [`LeadReader::settle`]:
-/// their issues in order, and each lead's id and line with the number of
-/// issues that come before its duplicate-id check.
+/// their issues in order, and each lead's id, the id's digest and the lead's
+/// line with the number of issues that come before its duplicate-id check.
 pub struct Decoded {
     issues: Vec<Deferred>,
-    leads: Vec<(LeadId, u64, usize)>,
+    leads: Vec<(LeadId, u128, u64, usize)>,
 }
 
 /// Decodes the NDJSON lines of [`LeadReader::next_lines`] into leads with
@@ -548,7 +580,8 @@ impl LineDecoder<'_> {
                         &mut issues,
                     );
                     join_events(self.events.as_deref(), &mut lead);
-                    leads.push((lead.id.clone(), raw.line, issues.kept()));
+                    let digest = id_digest(&lead.id);
+                    leads.push((lead.id.clone(), digest, raw.line, issues.kept()));
                     each(lead);
                 }
                 Err(why) => issues.report(loc.error(None, format!("{why} (line skipped)"))),

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use mql_core::time::{parse_time, TimeSyntax};
 use mql_core::{EnumTy, EventDef, FieldDef, LeadId, LeadRecord, Schema, Symbols, Ty, Value};
 use mql_data::{
-    read_events, DataIssue, EventIndex, InputFormat, Issues, LeadReader, ReadError, ReadOptions,
-    Source,
+    read_events, DataIssue, EventIndex, InputFormat, Issues, LeadReader, RawLines, ReadError,
+    ReadOptions, Source,
 };
 
 fn enum_ty(symbols: &mut Symbols, variants: &[&str]) -> Arc<EnumTy> {
@@ -641,7 +641,10 @@ fn lines_decoded_out_of_order_on_other_threads_settle_as_if_read_one_at_a_time()
         loop {
             let mut blocks = Vec::new();
             for _ in 0..5 {
-                let block = reader.next_lines(sizes.next().unwrap()).unwrap().unwrap();
+                let block = reader
+                    .next_lines(sizes.next().unwrap(), RawLines::default())
+                    .unwrap()
+                    .unwrap();
                 let end = block.at_end();
                 blocks.push(block);
                 if end {
@@ -691,6 +694,9 @@ fn next_lines_is_only_for_ndjson() {
         Issues::ignore(),
     )
     .unwrap();
-    assert!(reader.next_lines(10).unwrap().is_none());
+    assert!(reader
+        .next_lines(10, RawLines::default())
+        .unwrap()
+        .is_none());
     assert_eq!(reader.next_chunk(10).unwrap().len(), 1);
 }

@@ -273,8 +273,9 @@ impl<'s> Layout<'s> {
     }
 }
 
-/// Two independent 64-bit SipHash digests of a lead id, as one 128-bit key.
-pub(crate) fn id_digest(id: &LeadId) -> u128 {
+/// Two independent 64-bit SipHash digests of a lead id: a 128-bit key kept as
+/// two halves, so that a table of them is aligned to 8 bytes, not 16.
+pub(crate) fn id_digest(id: &LeadId) -> IdDigest {
     use std::hash::{Hash, Hasher};
     let half = |salt: u64| {
         let mut h = std::hash::DefaultHasher::new();
@@ -282,8 +283,11 @@ pub(crate) fn id_digest(id: &LeadId) -> u128 {
         id.hash(&mut h);
         h.finish()
     };
-    (u128::from(half(0x6d71_6c5f_6964_5f31)) << 64) | u128::from(half(0x6d71_6c5f_6964_5f32))
+    (half(0x6d71_6c5f_6964_5f31), half(0x6d71_6c5f_6964_5f32))
 }
+
+/// See [`id_digest`].
+pub(crate) type IdDigest = (u64, u64);
 
 /// The field a key fills and whether it matched exactly; `None`: no field.
 type FieldMatch = Option<(usize, bool)>;

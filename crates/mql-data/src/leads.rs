@@ -8,14 +8,14 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use mql_core::{LeadId, LeadRecord, Schema};
-use rustc_hash::FxHashMap;
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 
 use crate::csvin::{lead_header, not_text, wrong_width, CsvRows, Row};
 use crate::events::{json_array, EventIndex};
 use crate::issue::{Deferred, Issues, Loc};
 use crate::json::{line_starts, parse_object, Entries, Lines};
-use crate::layout::{id_digest, Cell, Decoder, Layout, LeadKey, LeadSlots, Slot};
+use crate::layout::{id_digest, Cell, Decoder, IdDigest, Layout, LeadKey, LeadSlots, Slot};
 use crate::source::{buffered, resolve_format, InputFormat, ReadError, ReadOptions, Source};
 
 enum Input<'a> {
@@ -53,7 +53,7 @@ pub struct LeadReader<'a> {
     /// (its type and text), so that memory per lead stays small whatever
     /// the ids' length; two ids sharing a digest has odds of about 1 in 10^19
     /// even for a billion leads.
-    seen_ids: FxHashMap<u128, u64>,
+    seen_ids: FxHashMap<IdDigest, u64>,
     issues: Issues<'a>,
     file: Arc<str>,
     input: Input<'a>,
@@ -216,7 +216,7 @@ impl<'a> LeadReader<'a> {
     /// Report `id` if an earlier record had it. Called in input order, after
     /// the record's own issues, whether records were decoded here or on
     /// other threads.
-    fn check_duplicate(&mut self, id: &LeadId, digest: u128, line: u64) {
+    fn check_duplicate(&mut self, id: &LeadId, digest: IdDigest, line: u64) {
         match self.seen_ids.entry(digest) {
             Entry::Vacant(e) => {
                 e.insert(line);
@@ -529,7 +529,7 @@ impl RawLines {
 /// line with the number of issues that come before its duplicate-id check.
 pub struct Decoded {
     issues: Vec<Deferred>,
-    leads: Vec<(LeadId, u128, u64, usize)>,
+    leads: Vec<(LeadId, IdDigest, u64, usize)>,
 }
 
 /// Decodes the NDJSON lines of [`LeadReader::next_lines`] into leads with

@@ -22,6 +22,13 @@
 //! let errors = leads.issues().errors();
 //! # let _ = errors; Ok(()) }
 //! ```
+//!
+//! `next_chunk` decodes NDJSON on every core of rayon's pool. A caller with
+//! threads of its own takes the pieces apart: [`LeadReader::next_lines`]
+//! splits off a block of lines, a [`LineDecoder`] (one per thread, from
+//! [`LeadReader::line_decoder`]) decodes it anywhere, [`LeadReader::settle`]
+//! takes back its issues and ids in input order, and [`LeadReader::finish`]
+//! reports the events that found no lead once every block is settled.
 
 mod csvin;
 mod decode;

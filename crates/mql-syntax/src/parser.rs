@@ -17,7 +17,8 @@ pub const MAX_DEPTH: usize = 64;
 /// More operators than this in one declaration are reported instead of parsed.
 pub const MAX_OPERATORS: usize = 4096;
 
-/// Grow the stack when less than this is left before parsing a declaration…
+/// Grow the stack when less than this is left before parsing a file or a
+/// declaration…
 const STACK_RED_ZONE: usize = 4 << 20;
 /// …to this many bytes.
 const STACK_SIZE: usize = 32 << 20;
@@ -25,6 +26,12 @@ const STACK_SIZE: usize = 32 << 20;
 /// Parse a whole file. Never panics; a syntax error in one declaration does not
 /// hide the others.
 pub fn parse(text: &str) -> SourceFile {
+    // One stack for the whole file: on a small thread stack, growing per
+    // declaration would map a fresh stack for every one of them.
+    stacker::maybe_grow(STACK_RED_ZONE, STACK_SIZE, || parse_chunks(text))
+}
+
+fn parse_chunks(text: &str) -> SourceFile {
     let tokens = lexer::tokenize(text);
     let chunks = lexer::split(&tokens, text);
     let mut file = SourceFile::default();

@@ -133,7 +133,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         // Owned here, so that however this ends the workers see the end of
         // the blocks and stop.
         let work_tx = work_tx;
-        let (done_tx, done_rx) = mpsc::channel::<Result<Done, u64>>();
+        let (done_tx, done_rx) = mpsc::channel::<Result<Done, ()>>();
         for _ in 0..workers {
             let decoder = leads.line_decoder();
             let (work_rx, done_tx, job) = (&work_rx, done_tx.clone(), &job);
@@ -184,8 +184,8 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
                 Ok(Ok(done)) => {
                     waiting.insert(done.index, done);
                 }
-                Ok(Err(index)) => anyhow::bail!(
-                    "internal error: evaluating block {index} of the leads stopped unexpectedly; this is a bug in mql, please report it"
+                Ok(Err(())) => anyhow::bail!(
+                    "internal error: evaluating the leads stopped unexpectedly; this is a bug in mql, please report it with the rules and the leads file"
                 ),
                 Err(_) => anyhow::bail!("the evaluation threads stopped unexpectedly"),
             }
@@ -276,12 +276,12 @@ struct Tally {
 }
 
 /// A worker: take blocks until there are none, and send back what each gave
-/// (or, should evaluating one panic, its number).
+/// (or, should evaluating one panic, that it did).
 fn work(
     job: &Job,
     mut decoder: LineDecoder,
     blocks: &Mutex<mpsc::Receiver<(u64, Work)>>,
-    done: mpsc::Sender<Result<Done, u64>>,
+    done: mpsc::Sender<Result<Done, ()>>,
 ) {
     loop {
         let next = match blocks.lock() {
@@ -294,7 +294,7 @@ fn work(
         let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
             evaluate_block(job, &mut decoder, index, work)
         }));
-        if done.send(result.map_err(|_| index)).is_err() {
+        if done.send(result.map_err(|_| ())).is_err() {
             return;
         }
     }

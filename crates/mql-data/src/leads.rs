@@ -316,10 +316,11 @@ impl<'a> LeadReader<'a> {
     pub fn settle(&mut self, decoded: Decoded) {
         let mut issues = decoded.issues.into_iter();
         let mut replayed = 0;
-        for (id, digest, line, before) in decoded.leads {
-            self.issues.replay(issues.by_ref().take(before - replayed));
-            replayed = before;
-            self.check_duplicate(&id, digest, line);
+        for lead in decoded.leads {
+            self.issues
+                .replay(issues.by_ref().take(lead.issues_before - replayed));
+            replayed = lead.issues_before;
+            self.check_duplicate(&lead.id, lead.digest, lead.line);
             self.leads_read += 1;
         }
         self.issues.replay(issues);
@@ -525,11 +526,19 @@ impl RawLines {
 }
 
 /// What decoding lines found besides the leads, for [`LeadReader::settle`]:
-/// their issues in order, and each lead's id, the id's digest and the lead's
-/// line with the number of issues that come before its duplicate-id check.
+/// their issues in order, and what each lead's duplicate-id check needs.
 pub struct Decoded {
     issues: Vec<Deferred>,
-    leads: Vec<(LeadId, IdDigest, u64, usize)>,
+    leads: Vec<DecodedId>,
+}
+
+/// A decoded lead's id, where it is, and how many of the block's issues come
+/// before its duplicate-id check.
+struct DecodedId {
+    id: LeadId,
+    digest: IdDigest,
+    line: u64,
+    issues_before: usize,
 }
 
 /// Decodes the NDJSON lines of [`LeadReader::next_lines`] into leads with
@@ -580,8 +589,12 @@ impl LineDecoder<'_> {
                         &mut issues,
                     );
                     join_events(self.events.as_deref(), &mut lead);
-                    let digest = id_digest(&lead.id);
-                    leads.push((lead.id.clone(), digest, raw.line, issues.kept()));
+                    leads.push(DecodedId {
+                        id: lead.id.clone(),
+                        digest: id_digest(&lead.id),
+                        line: raw.line,
+                        issues_before: issues.kept(),
+                    });
                     each(lead);
                 }
                 Err(why) => issues.report(loc.error(None, format!("{why} (line skipped)"))),

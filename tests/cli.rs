@@ -580,3 +580,32 @@ fn eval_gives_the_same_results_from_ndjson_and_a_json_array_with_an_events_file(
     assert_eq!(csv.lines().count(), 1001);
     assert_eq!(csv.matches("id,stage,").count(), 1, "one header line");
 }
+
+#[test]
+fn eval_refuses_a_csv_separated_by_semicolons() {
+    // Spreadsheets in many countries export "CSV" with semicolons; read with
+    // commas, every lead would silently lose every value.
+    let commas = std::fs::read_to_string("examples/olist/leads.csv").unwrap();
+    let dir = std::env::temp_dir().join(format!("mql-semicolons-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let leads = dir.join("leads.csv");
+    std::fs::write(&leads, commas.replace(',', ";")).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_mql"))
+        .args(["eval", "examples/olist/olist.mql", "--leads"])
+        .arg(&leads)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("mql runs");
+    std::fs::remove_dir_all(&dir).ok();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("looks separated by semicolons, not commas: its header is the one column `MQL Id;First Contact Date;"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("export it again as comma-separated CSV"),
+        "{stderr}"
+    );
+}

@@ -192,12 +192,43 @@ fn clash(
 }
 
 /// What each column of a leads CSV fills.
+/// Refuse a header that is one column holding another separator: the file
+/// was exported with semicolons (as spreadsheets in many countries do), tabs
+/// or bars, and read with commas not one of its values would be found.
+fn comma_separated(header: &[&str], loc: &Loc) -> Result<(), ReadError> {
+    let [only] = header else {
+        return Ok(());
+    };
+    let separator = [(';', "semicolons"), ('\t', "tabs"), ('|', "`|` bars")]
+        .into_iter()
+        .find(|(c, _)| only.contains(*c));
+    match separator {
+        Some((_, name)) => Err(ReadError::NotCommaSeparated {
+            file: loc.file.to_string(),
+            separator: name,
+            header: shown_header(only),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// A one-column header as the user is shown it: tabs written `\t`, and cut
+/// after 80 characters.
+fn shown_header(text: &str) -> String {
+    let text = text.replace('\t', "\\t");
+    match text.char_indices().nth(80) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text,
+    }
+}
+
 pub(crate) fn lead_header(
     layout: &Layout,
     header: &[&str],
     loc: &Loc,
     issues: &mut Issues,
-) -> Vec<LeadKey> {
+) -> Result<Vec<LeadKey>, ReadError> {
+    comma_separated(header, loc)?;
     let found: Vec<(LeadKey, bool)> = header.iter().map(|h| layout.lead_key(h, false)).collect();
     let mut keys: Vec<LeadKey> = found.iter().map(|k| k.0).collect();
     for (col, (key, _)) in found.iter().enumerate() {
@@ -234,7 +265,7 @@ pub(crate) fn lead_header(
             }
         }
     }
-    keys
+    Ok(keys)
 }
 
 /// The columns of an events CSV: the reserved ones, and per event type, which
@@ -253,6 +284,7 @@ pub(crate) fn event_header(
     loc: &Loc,
     issues: &mut Issues,
 ) -> Result<EventColumns, ReadError> {
+    comma_separated(header, loc)?;
     let kinds: Vec<EventKey> = header.iter().map(|h| layout.event_key(h)).collect();
     let find = |k: EventKey, name: &'static str| {
         kinds

@@ -448,7 +448,7 @@ impl<'a> LeadReader<'a> {
                 };
                 let loc = base.at(line, None);
                 let Some(keys) = keys.as_ref() else {
-                    *keys = Some(lead_header(&dec.layout, &cells, &loc, issues));
+                    *keys = Some(lead_header(&dec.layout, &cells, &loc, issues)?);
                     *header = cells.iter().map(|c| c.to_string()).collect();
                     continue;
                 };

@@ -124,6 +124,13 @@ pub enum ReadError {
     NotArray { file: String },
     #[error("the events file `{file}` has no `{column}` column; an events CSV needs `lead_id`, `type` and `at` columns")]
     MissingColumn { file: String, column: &'static str },
+    #[error("`{file}` looks separated by {separator}, not commas: its header is the one column `{header}`; export it again as comma-separated CSV")]
+    NotCommaSeparated {
+        file: String,
+        /// How the separator is named to the user (`semicolons`, `tabs`, …).
+        separator: &'static str,
+        header: String,
+    },
 }
 
 impl ReadError {

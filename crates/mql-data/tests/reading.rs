@@ -700,3 +700,46 @@ fn next_lines_is_only_for_ndjson() {
         .is_none());
     assert_eq!(reader.next_chunk(10).unwrap().len(), 1);
 }
+
+#[test]
+fn csv_separated_by_semicolons_or_tabs_is_refused_with_the_reason() {
+    let s = schema();
+    let open = |name: &str, text: &str| {
+        LeadReader::new(
+            &s,
+            Source::from_text(name, text),
+            &ReadOptions::default(),
+            Issues::ignore(),
+        )
+        .unwrap()
+        .next_chunk(10)
+        .err()
+        .map(|e| e.to_string())
+    };
+    assert_eq!(
+        open("leads.csv", "Id;Email;Company Size\nL-1;a@b.io;12\n").as_deref(),
+        Some(
+            "`leads.csv` looks separated by semicolons, not commas: its header is the one column `Id;Email;Company Size`; export it again as comma-separated CSV"
+        )
+    );
+    let long: String = (0..30).map(|i| format!("Column {i}\t")).collect();
+    let said = open("leads.csv", &format!("{long}\n1\t2\n")).unwrap();
+    assert!(said.contains("separated by tabs"), "{said}");
+    assert!(said.contains("`Column 0\\tColumn 1\\t"), "{said}");
+    assert!(said.contains("…`"), "{said}");
+    // One column with no other separator in it is an ordinary CSV.
+    assert_eq!(open("leads.csv", "Email\na@b.io\n"), None);
+
+    let mut issues = Issues::ignore();
+    let events = read_events(
+        &s,
+        Source::from_text("events.csv", "lead_id;type;at\nL-1;page_view;2026-01-01\n"),
+        &ReadOptions::default(),
+        &mut issues,
+    );
+    let said = events.err().unwrap().to_string();
+    assert!(
+        said.starts_with("`events.csv` looks separated by semicolons"),
+        "{said}"
+    );
+}

@@ -21,8 +21,9 @@ use crate::source::{buffered, resolve_format, InputFormat, ReadError, ReadOption
 enum Input<'a> {
     Ndjson {
         reader: BufReader<Box<dyn Read + 'a>>,
-        buf: Vec<u8>,
         line: u64,
+        /// The memory of the one-line blocks read one lead at a time.
+        one: RawLines,
     },
     Json {
         text: String,
@@ -82,8 +83,8 @@ impl<'a> LeadReader<'a> {
         let input = match format {
             InputFormat::Ndjson => Input::Ndjson {
                 reader,
-                buf: Vec::with_capacity(4096),
                 line: 0,
+                one: RawLines::default(),
             },
             InputFormat::Json => {
                 let mut text = String::new();
@@ -363,6 +364,35 @@ impl<'a> LeadReader<'a> {
         Ok(out)
     }
 
+    /// [`LeadReader::read_one`] for NDJSON: the next line with a lead, by
+    /// the same splitting and decoding as [`LeadReader::next_lines`] and
+    /// [`LineDecoder::decode`].
+    fn read_one_line(&mut self) -> Result<Option<(LeadRecord, u64)>, ReadError> {
+        loop {
+            let Input::Ndjson { one, .. } = &mut self.input else {
+                return Ok(None);
+            };
+            let spare = std::mem::take(one);
+            let Some(block) = self.next_lines(1, spare)? else {
+                return Ok(None);
+            };
+            let got = block.lines.first().map(|raw| {
+                let lead = ndjson_lead(&mut self.dec, &self.file, &block, raw, &mut self.issues);
+                lead.map(|lead| (lead, raw.line))
+            });
+            if let Input::Ndjson { one, .. } = &mut self.input {
+                *one = block;
+            }
+            match got {
+                // The end of the input.
+                None => return Ok(None),
+                Some(Some(found)) => return Ok(Some(found)),
+                // A line that gave no lead (its issue is reported).
+                Some(None) => continue,
+            }
+        }
+    }
+
     fn read_one(&mut self) -> Result<Option<(LeadRecord, u64)>, ReadError> {
         let base = Loc {
             file: self.file.clone(),
@@ -373,38 +403,7 @@ impl<'a> LeadReader<'a> {
         let dec = &mut self.dec;
         let issues = &mut self.issues;
         match &mut self.input {
-            Input::Ndjson { reader, buf, line } => loop {
-                buf.clear();
-                let n = reader
-                    .read_until(b'\n', buf)
-                    .map_err(|e| ReadError::io(&self.file, e))?;
-                if n == 0 {
-                    return Ok(None);
-                }
-                *line += 1;
-                let loc = base.at(*line, None);
-                let Ok(text) = std::str::from_utf8(buf) else {
-                    self.position += 1;
-                    issues.report(loc.error(
-                        None,
-                        "this line is not UTF-8 text; save the file as UTF-8 (line skipped)".into(),
-                    ));
-                    continue;
-                };
-                let text = text.trim();
-                if text.is_empty() {
-                    continue;
-                }
-                self.position += 1;
-                match parse_object(text) {
-                    Ok(entries) => {
-                        let lines = Lines::Fixed(*line);
-                        let lead = json_lead(dec, &entries, self.position, &loc, &lines, issues);
-                        return Ok(Some((lead, *line)));
-                    }
-                    Err(why) => issues.report(loc.error(None, format!("{why} (line skipped)"))),
-                }
-            },
+            Input::Ndjson { .. } => self.read_one_line(),
             Input::Json {
                 text,
                 items,
@@ -563,46 +562,56 @@ impl LineDecoder<'_> {
         let mut issues = Issues::deferred();
         let mut leads = Vec::with_capacity(range.len());
         for raw in &block.lines[range] {
-            let bytes = &block.bytes[raw.start..raw.end];
-            let loc = Loc {
-                file: self.file.clone(),
-                line: raw.line,
-                column: None,
-                lead: None,
-            };
-            let Ok(text) = std::str::from_utf8(bytes) else {
-                issues.report(loc.error(
-                    None,
-                    "this line is not UTF-8 text; save the file as UTF-8 (line skipped)".into(),
-                ));
+            let Some(mut lead) = ndjson_lead(&mut self.dec, &self.file, block, raw, &mut issues)
+            else {
                 continue;
             };
-            match parse_object(text.trim()) {
-                Ok(entries) => {
-                    let lines = Lines::Fixed(raw.line);
-                    let mut lead = json_lead(
-                        &mut self.dec,
-                        &entries,
-                        raw.position,
-                        &loc,
-                        &lines,
-                        &mut issues,
-                    );
-                    join_events(self.events.as_deref(), &mut lead);
-                    leads.push(DecodedId {
-                        id: lead.id.clone(),
-                        digest: id_digest(&lead.id),
-                        line: raw.line,
-                        issues_before: issues.kept(),
-                    });
-                    each(lead);
-                }
-                Err(why) => issues.report(loc.error(None, format!("{why} (line skipped)"))),
-            }
+            join_events(self.events.as_deref(), &mut lead);
+            leads.push(DecodedId {
+                id: lead.id.clone(),
+                digest: id_digest(&lead.id),
+                line: raw.line,
+                issues_before: issues.kept(),
+            });
+            each(lead);
         }
         Decoded {
             issues: issues.into_deferred(),
             leads,
+        }
+    }
+}
+
+/// Decode one line of `block` into a lead. A line that is not UTF-8 text or
+/// not a JSON object is reported and gives none.
+fn ndjson_lead(
+    dec: &mut Decoder,
+    file: &Arc<str>,
+    block: &RawLines,
+    raw: &RawLine,
+    issues: &mut Issues,
+) -> Option<LeadRecord> {
+    let loc = Loc {
+        file: file.clone(),
+        line: raw.line,
+        column: None,
+        lead: None,
+    };
+    let Ok(text) = std::str::from_utf8(&block.bytes[raw.start..raw.end]) else {
+        issues.report(loc.error(
+            None,
+            "this line is not UTF-8 text; save the file as UTF-8 (line skipped)".into(),
+        ));
+        return None;
+    };
+    match parse_object(text.trim()) {
+        Ok(entries) => {
+            let lines = Lines::Fixed(raw.line);
+            Some(json_lead(dec, &entries, raw.position, &loc, &lines, issues))
+        }
+        Err(why) => {
+            issues.report(loc.error(None, format!("{why} (line skipped)")));
+            None
         }
     }
 }

@@ -191,7 +191,6 @@ fn clash(
     ));
 }
 
-/// What each column of a leads CSV fills.
 /// Refuse a header that is one column holding another separator: the file
 /// was exported with semicolons (as spreadsheets in many countries do), tabs
 /// or bars, and read with commas not one of its values would be found.
@@ -222,6 +221,7 @@ fn shown_header(text: &str) -> String {
     }
 }
 
+/// What each column of a leads CSV fills.
 pub(crate) fn lead_header(
     layout: &Layout,
     header: &[&str],

@@ -3,7 +3,7 @@
 //! The pipeline: [`compile`] turns a [`mql_sema::hir::Model`] into a
 //! [`Program`] (a flat instruction vector plus per-declaration plans), and
 //! [`Program::eval`] runs it for one lead at one instant, giving a
-//! [`LeadResult`]. [`write_json`] writes the spec's output object;
+//! [`LeadResult`]. [`json_line`] writes the spec's output object;
 //! [`explain`] and [`run_test`] serve `mql explain` and `mql test`;
 //! [`Program::disassemble`] serves `mql compile --emit bytecode`.
 //!
@@ -45,7 +45,7 @@ pub use explain::{
 };
 pub use output::{
     csv_header, csv_row, format_number, json_line, push_json_line, render_table, table_header,
-    table_row, write_json,
+    table_row,
 };
 
 pub use program::{ArithKind, Block, CmpKind, FuncKind, Instr, NegKind, Program, Src};

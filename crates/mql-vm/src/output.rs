@@ -1,8 +1,6 @@
 //! Writing results: the spec's JSON object (one line of NDJSON), CSV rows and
 //! aligned table rows.
 
-use std::io::{self, Write};
-
 use mql_core::LeadId;
 use mql_sema::hir::Model;
 
@@ -263,13 +261,6 @@ pub fn push_json_line(out: &mut String, r: &LeadResult, model: &Model) {
         out.push('}');
     }
     out.push('}');
-}
-
-/// Write one result as a line of NDJSON (with the trailing newline).
-pub fn write_json(r: &LeadResult, model: &Model, w: &mut impl Write) -> io::Result<()> {
-    let line = json_line(r, model);
-    w.write_all(line.as_bytes())?;
-    w.write_all(b"\n")
 }
 
 fn csv_field(s: &str) -> String {

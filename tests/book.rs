@@ -16,7 +16,9 @@
 //!   standard error (merged) with the lines below it; every command must succeed
 //!   but the last, whose exit status is `exit=N` (default 0);
 //! - `file=NAME` on any block writes its text to NAME in the page's scratch folder
-//!   before the blocks that follow run;
+//!   before the blocks that follow run; `append=NAME` adds it to the end of NAME
+//!   (a tutorial growing a model step by step), and a ```mql block is then
+//!   checked as the whole file;
 //! - `pending` skips the block (a feature that is not built yet) and counts it.
 //!
 //! `MQL_BOOK_UPDATE=1 cargo test --test book` rewrites the shown outputs in place,
@@ -351,6 +353,10 @@ impl Block {
                 .map(str::trim)
         })
     }
+    /// The scratch file a block writes (`file=`) or adds to (`append=`).
+    fn file(&self) -> Option<&str> {
+        self.attr("file").or_else(|| self.attr("append"))
+    }
     fn has(&self, flag: &str) -> bool {
         self.attrs.iter().any(|a| a == flag)
     }
@@ -419,7 +425,7 @@ fn blocks(text: &str) -> Vec<Block> {
 }
 
 const MQL_ATTRS: &[&str] = &[
-    "pending", "error", "warning", "file", "prelude", "alone", "failing",
+    "pending", "error", "warning", "file", "append", "prelude", "alone", "failing",
 ];
 const CONSOLE_ATTRS: &[&str] = &["pending", "exit"];
 
@@ -466,7 +472,7 @@ fn run_page(
             *report.pending.entry(page.to_string()).or_default() += 1;
             continue;
         }
-        if let Some(name) = block.attr("file") {
+        if let Some(name) = block.file() {
             if name.is_empty() || name.starts_with('/') || name.contains("..") {
                 report
                     .failures
@@ -477,7 +483,12 @@ fn run_page(
             if let Some(parent) = dest.parent() {
                 let _ = std::fs::create_dir_all(parent);
             }
-            if let Err(e) = std::fs::write(&dest, block.text()) {
+            let mut text = block.text();
+            if block.attr("append").is_some() {
+                let before = std::fs::read_to_string(&dest).unwrap_or_default();
+                text = format!("{before}\n{text}");
+            }
+            if let Err(e) = std::fs::write(&dest, text) {
                 report
                     .failures
                     .push(format!("{at}: could not write `{name}`: {e}"));
@@ -517,8 +528,11 @@ fn check_mql(
 ) {
     report.checked += 1;
     let text = block.text();
-    let (name, source) = match block.attr("file") {
-        Some(name) => (name.to_string(), text.clone()),
+    let (name, source) = match block.file() {
+        Some(name) => (
+            name.to_string(),
+            std::fs::read_to_string(scratch.join(name)).unwrap_or_default(),
+        ),
         None => {
             let source = match (&*prelude, block.has("prelude") || block.has("alone")) {
                 (Some(p), false) => format!("{p}\n{text}"),

@@ -6,7 +6,8 @@
 //!
 //! Fenced blocks are marked in their info string, comma-separated:
 //! - ```` ```mql ```` must check with no error and no warning; its tests must pass;
-//! - ```` ```mql,error=E0100 ```` / ```` ```mql,warning=W0103 ```` must give that code;
+//! - ```` ```mql,error=E0100 ```` / ```` ```mql,warning=W0103 ```` must give that code,
+//!   and a `> ` line after it quotes one of mql's messages with that code;
 //! - ```` ```mql,failing ```` must check cleanly and have a failing test (to show one);
 //! - ```` ```mql,prelude ```` is put in front of every later ```mql block of the
 //!   page that has no `file=` and is not marked `alone` (for catalogue pages
@@ -495,7 +496,18 @@ fn run_page(
             }
         }
         match block.lang.as_str() {
-            "mql" => check_mql(block, n, &at, scratch, &mut prelude, report),
+            "mql" => {
+                let messages = check_mql(block, n, &at, scratch, &mut prelude, report);
+                let lines: Vec<&str> = text.lines().collect();
+                if let Some((i, line)) =
+                    check_quoted_message(&lines, block, page, &messages, report)
+                {
+                    if update {
+                        report.failures.pop();
+                        rewrites.push((i, i + 1, vec![line]));
+                    }
+                }
+            }
             "console" => {
                 if let Some(body) = run_console(block, page, scratch, update, report) {
                     rewrites.push((block.open + 1, block.close, body));
@@ -506,6 +518,7 @@ fn run_page(
     }
     if update && !rewrites.is_empty() {
         let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+        rewrites.sort_by_key(|r| r.0);
         for (from, to, body) in rewrites.into_iter().rev() {
             lines.splice(from..to, body);
         }
@@ -518,6 +531,8 @@ fn run_page(
     }
 }
 
+/// Checks one ```mql block; for a block marked `error=`/`warning=`, returns
+/// the messages mql gave with that code.
 fn check_mql(
     block: &Block,
     n: usize,
@@ -525,7 +540,7 @@ fn check_mql(
     scratch: &Path,
     prelude: &mut Option<String>,
     report: &mut Report,
-) {
+) -> Vec<String> {
     report.checked += 1;
     let text = block.text();
     let (name, source) = match block.file() {
@@ -543,7 +558,7 @@ fn check_mql(
                 report
                     .failures
                     .push(format!("{at}: could not write {name}"));
-                return;
+                return Vec::new();
             }
             (name, source)
         }
@@ -553,12 +568,16 @@ fn check_mql(
     }
     let out = mql_in(scratch, &["check", "--format", "json", &name]);
     let mut codes = Vec::new();
+    let mut messages = Vec::new();
     let mut shown = String::new();
     for line in out.stdout.lines() {
         let Ok(d) = serde_json::from_str::<serde_json::Value>(line) else {
             continue;
         };
         let code = d["code"].as_str().unwrap_or("?").to_string();
+        if block.attr("error").or(block.attr("warning")) == Some(code.as_str()) {
+            messages.push(d["message"].as_str().unwrap_or_default().to_string());
+        }
         let _ = write!(
             shown,
             "\n    {code} line {}: {}",
@@ -576,7 +595,7 @@ fn check_mql(
                 "{at}: this ```mql,error={code} block should fail `mql check` with {code}; it gave:{shown}"
             ));
         }
-        return;
+        return messages;
     }
     if let Some(code) = block.attr("warning") {
         if out.status != 0 || !codes.iter().any(|c| c == code) {
@@ -596,7 +615,7 @@ fn check_mql(
                 "error"
             },
         ));
-        return;
+        return messages;
     }
     if source
         .lines()
@@ -615,6 +634,32 @@ fn check_mql(
             ));
         }
     }
+    messages
+}
+
+/// A catalogue quotes the message of an error or warning example on the first
+/// line after the block that starts with `> `; it must be one that mql gives.
+/// Returns the line to write in its place when updating.
+fn check_quoted_message(
+    lines: &[&str],
+    block: &Block,
+    page: &str,
+    messages: &[String],
+    report: &mut Report,
+) -> Option<(usize, String)> {
+    let code = block.attr("error").or(block.attr("warning"))?;
+    let i = (block.close + 1..lines.len()).find(|&i| !lines[i].trim().is_empty())?;
+    let quoted = lines[i].strip_prefix("> ")?;
+    if messages.iter().any(|m| m == quoted) {
+        return None;
+    }
+    let said = messages.first()?;
+    report.failures.push(format!(
+        "docs/{page}:{}: the message quoted for {code} is not what mql says\n    page: {quoted}\n    mql:  {said}\n  \
+         (run `MQL_BOOK_UPDATE=1 cargo test --test book` to refresh the page, then review `git diff`)",
+        i + 1
+    ));
+    Some((i, format!("> {said}")))
 }
 
 /// Runs each `$ …` command of a console block; returns the block's new body when

@@ -85,11 +85,11 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     // Find the outcome in the model's schema, or add it as a new bool field.
     let wanted = normalise_key(&args.outcome);
     let mut schema = model.schema.clone();
-    let slot = match schema
-        .lead
-        .iter()
-        .position(|f| f.name == args.outcome || normalise_key(&f.name) == wanted)
-    {
+    let slot = match schema.lead.iter().position(|f| {
+        f.name == args.outcome
+            || f.source_name() == args.outcome
+            || normalise_key(f.source_name()) == wanted
+    }) {
         Some(i) => {
             let field = &schema.lead[i];
             if field.ty != Ty::Bool {
@@ -103,10 +103,9 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             i
         }
         None => {
-            schema.lead.push(FieldDef {
-                name: args.outcome.clone(),
-                ty: Ty::Bool,
-            });
+            schema
+                .lead
+                .push(FieldDef::new(args.outcome.clone(), Ty::Bool));
             schema.lead.len() - 1
         }
     };

@@ -502,10 +502,10 @@ mod tests {
 
     fn enum_plan(variants: &[&str]) -> (Plan, Symbols) {
         let mut syms = Symbols::default();
-        let e = EnumTy {
-            variants: variants.iter().map(|v| v.to_string()).collect(),
-            syms: variants.iter().map(|v| syms.intern(v)).collect(),
-        };
+        let e = EnumTy::new(
+            variants.iter().map(|v| v.to_string()).collect(),
+            variants.iter().map(|v| syms.intern(v)).collect(),
+        );
         (Plan::new(&Ty::Enum(Arc::new(e)), &mut 0), syms)
     }
 

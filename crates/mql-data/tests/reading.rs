@@ -11,17 +11,14 @@ use mql_data::{
 };
 
 fn enum_ty(symbols: &mut Symbols, variants: &[&str]) -> Arc<EnumTy> {
-    Arc::new(EnumTy {
-        variants: variants.iter().map(|v| v.to_string()).collect(),
-        syms: variants.iter().map(|v| symbols.intern(v)).collect(),
-    })
+    Arc::new(EnumTy::new(
+        variants.iter().map(|v| v.to_string()).collect(),
+        variants.iter().map(|v| symbols.intern(v)).collect(),
+    ))
 }
 
 fn f(name: &str, ty: Ty) -> FieldDef {
-    FieldDef {
-        name: name.into(),
-        ty,
-    }
+    FieldDef::new(name, ty)
 }
 
 fn schema() -> Schema {

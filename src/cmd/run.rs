@@ -97,12 +97,14 @@ pub fn open_leads<'a>(
 pub fn open_leads_with<'a>(
     schema: &'a Schema,
     args: &DataArgs,
-    mut report: impl FnMut(mql_data::DataIssue) + 'a,
+    report: impl FnMut(mql_data::DataIssue) + 'a,
 ) -> anyhow::Result<LeadReader<'a>> {
     let options = args.read_options();
+    // One collector for both files, so that a name is noted (and a field
+    // warned about) once per run.
+    let mut issues = Issues::new(report);
     let events = match &args.events {
         Some(path) => {
-            let mut issues = Issues::new(&mut report);
             let events_options = ReadOptions {
                 format: None,
                 id_field: None,
@@ -112,7 +114,6 @@ pub fn open_leads_with<'a>(
         }
         None => None,
     };
-    let issues = Issues::new(report);
     let reader = LeadReader::new(schema, Source::open(&args.leads)?, &options, issues)?;
     Ok(match events {
         Some(index) => reader.with_events(index),

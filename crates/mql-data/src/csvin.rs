@@ -12,6 +12,7 @@ use csv::ByteRecord;
 use crate::issue::{Issues, Loc};
 use crate::layout::{note_no_stages, note_undeclared, EventKey, Layout, LeadKey};
 use crate::source::ReadError;
+use crate::unfilled::{self, Looked, Where};
 
 /// A CSV file read row by row.
 pub(crate) struct CsvRows<'a> {
@@ -265,6 +266,26 @@ pub(crate) fn lead_header(
             }
         }
     }
+    // Declared fields that no column fills (the `--id-field` column may fill one).
+    let has_id = keys.contains(&LeadKey::Id);
+    let undeclared: Vec<&str> = header
+        .iter()
+        .zip(&found)
+        .filter(|(_, k)| k.0 == LeadKey::Unknown)
+        .map(|(h, _)| *h)
+        .collect();
+    let looked = Looked {
+        place: &loc.file,
+        kind: Where::Column,
+        candidates: &undeclared,
+    };
+    unfilled::lead_fields(
+        layout,
+        |i| keys.contains(&LeadKey::Field(i)) || (has_id && layout.id_field_slot == Some(i)),
+        &looked,
+        loc,
+        issues,
+    );
     Ok(keys)
 }
 
@@ -310,9 +331,11 @@ pub(crate) fn event_header(
             }
         }
     }
+    let mut undeclared: Vec<&str> = Vec::new();
     for (col, h) in header.iter().enumerate() {
         if kinds[col] == EventKey::Other && !layout.any_event_field(h) {
             note_undeclared(issues, &loc.at(loc.line, Some(col as u64 + 1)), "column", h);
+            undeclared.push(h);
         }
     }
     let mut reported = Vec::new();
@@ -343,6 +366,19 @@ pub(crate) fn event_header(
                 }
             }
         }
+        let looked = Looked {
+            place: &loc.file,
+            kind: Where::Column,
+            candidates: &undeclared,
+        };
+        unfilled::event_fields(
+            layout,
+            t,
+            |f| map.iter().any(|m| m.0 == f),
+            &looked,
+            loc,
+            issues,
+        );
         fields.push(map.into_iter().map(|(f, c, _)| (f, c)).collect());
     }
     Ok(EventColumns {

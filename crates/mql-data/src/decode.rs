@@ -4,6 +4,8 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
+use mql_core::names::normalise_placeholder;
+pub(crate) use mql_core::names::{normalise_enum, normalise_key};
 use mql_core::time::{parse_duration, parse_time, TimeSyntax};
 use mql_core::{EnumTy, Sym, Ty, Value};
 
@@ -21,24 +23,39 @@ pub(crate) enum Plan {
     List(Box<Plan>, Arc<str>),
 }
 
-/// An enum's variants by their normalised text.
+/// An enum's variants by their normalised names and labels (spec §3.1).
 #[derive(Clone, Debug)]
 pub(crate) struct EnumPlan {
     variants: Vec<(Box<str>, Sym)>,
-    /// `basic, pro, enterprise`, for messages.
+    /// `basic, pro ("Professional"), enterprise`, for messages.
     pub choices: String,
 }
 
 impl EnumPlan {
     pub fn new(e: &EnumTy) -> EnumPlan {
+        let norm = |t: &str| normalise_enum(t).into_owned().into_boxed_str();
+        let mut variants: Vec<(Box<str>, Sym)> = e
+            .variants
+            .iter()
+            .zip(&e.syms)
+            .map(|(v, s)| (norm(v), *s))
+            .collect();
+        let mut choices = Vec::with_capacity(e.variants.len());
+        for (i, (v, s)) in e.variants.iter().zip(&e.syms).enumerate() {
+            let labels = e.labels_of(i);
+            for l in labels {
+                variants.push((norm(l), *s));
+            }
+            if labels.is_empty() {
+                choices.push(v.clone());
+            } else {
+                let shown: Vec<String> = labels.iter().map(|l| format!("{l:?}")).collect();
+                choices.push(format!("{v} ({})", shown.join(", ")));
+            }
+        }
         EnumPlan {
-            variants: e
-                .variants
-                .iter()
-                .zip(&e.syms)
-                .map(|(v, s)| (normalise_enum(v).into_owned().into_boxed_str(), *s))
-                .collect(),
-            choices: e.variants.join(", "),
+            variants,
+            choices: choices.join(", "),
         }
     }
 
@@ -49,6 +66,39 @@ impl EnumPlan {
             .iter()
             .find(|(v, _)| **v == *n)
             .map(|(_, s)| *s)
+    }
+}
+
+/// A field's placeholders (spec §3.1), trimmed and lower-cased: a text that
+/// equals one of them is unknown, whatever the field's type.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Placeholders(Option<Arc<[Box<str>]>>);
+
+impl Placeholders {
+    /// No placeholders (`id`, `stage`, `at`, … and fields without `missing`).
+    pub const NONE: Placeholders = Placeholders(None);
+
+    pub fn new(texts: &[String]) -> Placeholders {
+        if texts.is_empty() {
+            return Placeholders::NONE;
+        }
+        Placeholders(Some(
+            texts
+                .iter()
+                .map(|t| normalise_placeholder(t).into_owned().into_boxed_str())
+                .collect(),
+        ))
+    }
+
+    /// Whether a text (a JSON string or a cell) is one of the placeholders.
+    pub fn matches(&self, text: &str) -> bool {
+        match &self.0 {
+            None => false,
+            Some(texts) => {
+                let t = normalise_placeholder(text);
+                texts.iter().any(|p| **p == *t)
+            }
+        }
     }
 }
 
@@ -149,45 +199,6 @@ impl Strings {
         }
         Value::List(Arc::from(items))
     }
-}
-
-/// Lower-case, trim, and turn spaces and hyphens into `_` (enum values, stages).
-pub(crate) fn normalise_enum(text: &str) -> Cow<'_, str> {
-    let t = text.trim();
-    let clean = t
-        .bytes()
-        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
-    if clean && t.len() == text.len() {
-        return Cow::Borrowed(text);
-    }
-    Cow::Owned(
-        t.chars()
-            .flat_map(char::to_lowercase)
-            .map(|c| if c == ' ' || c == '-' { '_' } else { c })
-            .collect(),
-    )
-}
-
-/// Lower-case, trim, and turn every run of characters other than letters and
-/// digits into one `_` (keys and CSV headers).
-pub fn normalise_key(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut gap = false;
-    for c in text.trim().chars() {
-        if c.is_alphanumeric() {
-            if gap {
-                out.push('_');
-                gap = false;
-            }
-            out.extend(c.to_lowercase());
-        } else {
-            gap = true;
-        }
-    }
-    if gap {
-        out.push('_');
-    }
-    out
 }
 
 /// The way a bad value is shown: the JSON text as written, or a quoted cell.
@@ -311,13 +322,18 @@ fn bad(plan: &Plan, found: String) -> Bad {
 }
 
 /// Read a value from text: a CSV cell (`csv` true) or the text of a JSON string.
-/// Empty text (after trimming, for every type but string) is unknown.
+/// Empty text (after trimming, for every type but string) is unknown, and so
+/// is a placeholder (before anything else: it wins over an enum's value).
 pub(crate) fn decode_text(
     plan: &Plan,
     text: &str,
     csv: bool,
+    ph: &Placeholders,
     st: &mut Strings,
 ) -> Result<Value, Bad> {
+    if ph.matches(text) {
+        return Ok(Value::Unknown);
+    }
     if let Plan::Str(id) = plan {
         if csv && text.is_empty() {
             return Ok(Value::Unknown);
@@ -352,7 +368,7 @@ pub(crate) fn decode_text(
                 if part.is_empty() {
                     continue;
                 }
-                match decode_text(item, part, true, st) {
+                match decode_text(item, part, true, ph, st) {
                     Ok(Value::Unknown) => {}
                     Ok(v) => items.push(v),
                     Err(e) => {
@@ -372,12 +388,18 @@ pub(crate) fn decode_text(
 }
 
 /// Read a value from JSON text (`raw` is one complete, valid JSON value).
-pub(crate) fn decode_json(plan: &Plan, raw: &str, st: &mut Strings) -> Result<Value, Bad> {
+/// Only strings are compared with the placeholders.
+pub(crate) fn decode_json(
+    plan: &Plan,
+    raw: &str,
+    ph: &Placeholders,
+    st: &mut Strings,
+) -> Result<Value, Bad> {
     let first = raw.as_bytes().first().copied().unwrap_or(b'n');
     match first {
         b'n' => Ok(Value::Unknown),
         b'"' => match json_str(raw) {
-            Some(s) => decode_text(plan, &s, false, st).map_err(|e| {
+            Some(s) => decode_text(plan, &s, false, ph, st).map_err(|e| {
                 // A string that is not an enum variant is told as such; other
                 // messages show the value as written in the file.
                 if matches!(plan, Plan::Enum(_)) {
@@ -402,6 +424,7 @@ pub(crate) fn decode_json(plan: &Plan, raw: &str, st: &mut Strings) -> Result<Va
                 items.clear();
                 let mut seed = ListSeed {
                     item,
+                    ph,
                     st,
                     items: &mut items,
                     bad: None,
@@ -440,6 +463,7 @@ pub(crate) fn decode_json(plan: &Plan, raw: &str, st: &mut Strings) -> Result<Va
 /// Reads the items of a JSON array one by one, without keeping them as JSON.
 struct ListSeed<'p, 's> {
     item: &'p Plan,
+    ph: &'p Placeholders,
     st: &'s mut Strings,
     items: &'s mut Vec<Value>,
     /// The first item that could not be read.
@@ -466,7 +490,7 @@ impl<'de> serde::de::Visitor<'de> for &mut ListSeed<'_, '_> {
             if self.bad.is_some() {
                 continue;
             }
-            match decode_json(self.item, raw.get(), self.st) {
+            match decode_json(self.item, raw.get(), self.ph, self.st) {
                 Ok(Value::Unknown) => {}
                 Ok(v) => self.items.push(v),
                 Err(why) => self.bad = Some(why),
@@ -482,18 +506,25 @@ mod tests {
     use mql_core::Symbols;
 
     fn decode_json(plan: &Plan, raw: &str) -> Result<Value, Bad> {
-        super::decode_json(plan, raw, &mut Strings::default())
+        super::decode_json(plan, raw, &Placeholders::NONE, &mut Strings::default())
     }
 
     fn decode_text(plan: &Plan, text: &str, csv: bool) -> Result<Value, Bad> {
-        super::decode_text(plan, text, csv, &mut Strings::default())
+        super::decode_text(
+            plan,
+            text,
+            csv,
+            &Placeholders::NONE,
+            &mut Strings::default(),
+        )
     }
 
     #[test]
     fn repeated_texts_are_shared() {
         let mut st = Strings::default();
-        let a = super::decode_json(&Plan::Str(0), "\"US\"", &mut st).unwrap();
-        let b = super::decode_text(&Plan::Str(0), "US", true, &mut st).unwrap();
+        let none = Placeholders::NONE;
+        let a = super::decode_json(&Plan::Str(0), "\"US\"", &none, &mut st).unwrap();
+        let b = super::decode_text(&Plan::Str(0), "US", true, &none, &mut st).unwrap();
         match (a, b) {
             (Value::Str(a), Value::Str(b)) => assert!(Arc::ptr_eq(&a, &b)),
             other => panic!("{other:?}"),
@@ -664,6 +695,73 @@ mod tests {
             decode_text(&p, "3", true),
             Err("\"3\" is not one of real_estate, vp, saas".into())
         );
+    }
+
+    #[test]
+    fn enums_read_labels_and_placeholders_win() {
+        let mut syms = Symbols::default();
+        let mut e = EnumTy::new(
+            vec!["vp".into(), "other".into()],
+            vec![syms.intern("vp"), syms.intern("other")],
+        );
+        e.labels = vec![vec!["Vice President".into()], vec!["Other".into()]];
+        let p = Plan::new(&Ty::Enum(Arc::new(e)), &mut 0);
+        let vp = Value::Enum(syms.get("vp").unwrap());
+        assert_eq!(decode_json(&p, "\"vice-president\""), Ok(vp.clone()));
+        assert_eq!(decode_text(&p, " VICE PRESIDENT ", true), Ok(vp));
+        assert_eq!(
+            decode_text(&p, "Vice", true),
+            Err("\"Vice\" is not one of vp (\"Vice President\"), other (\"Other\")".into())
+        );
+        let ph = Placeholders::new(&["other".into(), "N/A".into()]);
+        let mut st = Strings::default();
+        assert_eq!(
+            super::decode_text(&p, " OTHER ", true, &ph, &mut st),
+            Ok(Value::Unknown)
+        );
+        assert_eq!(
+            super::decode_json(&p, "\"n/a\"", &ph, &mut st),
+            Ok(Value::Unknown)
+        );
+    }
+
+    #[test]
+    fn placeholders_are_text_only() {
+        let ph = Placeholders::new(&["0".into(), "-".into()]);
+        let mut st = Strings::default();
+        let ints = Plan::new(&Ty::List(Box::new(Ty::Int)), &mut 0);
+        // A number is not compared; its text is.
+        assert_eq!(
+            super::decode_json(&Plan::Int, "0", &ph, &mut st),
+            Ok(Value::Int(0))
+        );
+        assert_eq!(
+            super::decode_json(&Plan::Int, "\" 0 \"", &ph, &mut st),
+            Ok(Value::Unknown)
+        );
+        assert_eq!(
+            super::decode_text(&Plan::Int, "0", true, &ph, &mut st),
+            Ok(Value::Unknown)
+        );
+        // A whole cell makes the list unknown; items are dropped one by one.
+        assert_eq!(
+            super::decode_text(&ints, " - ", true, &ph, &mut st),
+            Ok(Value::Unknown)
+        );
+        assert_eq!(
+            super::decode_text(&ints, "1;-;0;2", true, &ph, &mut st),
+            Ok(Value::List(vec![Value::Int(1), Value::Int(2)].into()))
+        );
+        assert_eq!(
+            super::decode_json(&ints, "[1, \"-\", 0, \"0\"]", &ph, &mut st),
+            Ok(Value::List(vec![Value::Int(1), Value::Int(0)].into()))
+        );
+        // Strings too, though they are not trimmed otherwise.
+        assert_eq!(
+            super::decode_text(&Plan::Str(0), " - ", true, &ph, &mut st),
+            Ok(Value::Unknown)
+        );
+        assert!(!Placeholders::NONE.matches(""));
     }
 
     #[test]

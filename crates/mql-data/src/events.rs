@@ -13,6 +13,7 @@ use crate::issue::{Issues, Loc};
 use crate::json::{line_starts, parse_object, Lines};
 use crate::layout::{Cell, Decoder, Layout};
 use crate::source::{buffered, resolve_format, InputFormat, ReadError, ReadOptions, Source};
+use crate::unfilled::Seen;
 
 /// The events of an events file, by the text of their `lead_id`.
 #[derive(Debug, Default)]
@@ -22,6 +23,9 @@ pub struct EventIndex {
     count: usize,
     /// The `lead_id` column of an events CSV, to locate unmatched events.
     lead_id_column: Option<u64>,
+    /// What its JSON events had of their fields (an events CSV's fields are
+    /// checked at its header).
+    pub(crate) seen: Seen,
 }
 
 #[derive(Debug)]
@@ -259,6 +263,7 @@ pub fn read_events(
             }
         }
     }
+    index.seen = std::mem::take(&mut dec.seen);
     Ok(index)
 }
 

@@ -17,6 +17,7 @@ use crate::issue::{Deferred, Issues, Loc};
 use crate::json::{line_starts, parse_object, Entries, Lines};
 use crate::layout::{id_digest, Cell, Decoder, IdDigest, Layout, LeadKey, LeadSlots, Slot};
 use crate::source::{buffered, resolve_format, InputFormat, ReadError, ReadOptions, Source};
+use crate::unfilled::{self, Seen};
 
 enum Input<'a> {
     Ndjson {
@@ -128,7 +129,8 @@ impl<'a> LeadReader<'a> {
     }
 
     /// Join the events of an events file to the leads by id.
-    pub fn with_events(mut self, events: EventIndex) -> LeadReader<'a> {
+    pub fn with_events(mut self, mut events: EventIndex) -> LeadReader<'a> {
+        self.dec.seen.merge(std::mem::take(&mut events.seen));
         self.events = Some(Arc::new(events));
         self
     }
@@ -255,6 +257,22 @@ impl<'a> LeadReader<'a> {
             if let Some(index) = &self.events {
                 index.report_unmatched(&mut self.issues);
             }
+            // Fields of JSON data that no record (or event) had; a CSV's
+            // were told at its header. A file without records fills nothing
+            // and is not warned about.
+            let leads =
+                (!matches!(self.input, Input::Csv { .. }) && self.position > 0).then(|| Loc {
+                    file: self.file.clone(),
+                    line: 0,
+                    column: None,
+                    lead: None,
+                });
+            unfilled::report_seen(
+                &self.dec.layout,
+                &self.dec.seen,
+                leads.as_ref(),
+                &mut self.issues,
+            );
         }
     }
 
@@ -315,6 +333,7 @@ impl<'a> LeadReader<'a> {
     /// Take back, in input order, what decoding a block of lines found: its
     /// issues are reported, its ids checked for duplicates and its leads counted.
     pub fn settle(&mut self, decoded: Decoded) {
+        self.dec.seen.merge(decoded.seen);
         let mut issues = decoded.issues.into_iter();
         let mut replayed = 0;
         for lead in decoded.leads {
@@ -529,6 +548,8 @@ impl RawLines {
 pub struct Decoded {
     issues: Vec<Deferred>,
     leads: Vec<DecodedId>,
+    /// What the lines had of the fields' keys.
+    seen: Seen,
 }
 
 /// A decoded lead's id, where it is, and how many of the block's issues come
@@ -578,6 +599,7 @@ impl LineDecoder<'_> {
         Decoded {
             issues: issues.into_deferred(),
             leads,
+            seen: std::mem::take(&mut self.dec.seen),
         }
     }
 }

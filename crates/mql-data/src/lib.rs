@@ -38,9 +38,10 @@ mod json;
 mod layout;
 mod leads;
 mod source;
+mod unfilled;
 
-pub use decode::normalise_key;
 pub use events::{read_events, EventIndex};
 pub use issue::{DataIssue, IssueKind, Issues};
 pub use leads::{Decoded, LeadReader, LineDecoder, RawLines};
+pub use mql_core::names::normalise_key;
 pub use source::{InputFormat, ReadError, ReadOptions, Source};

@@ -59,9 +59,13 @@ struct Read {
 }
 
 impl Read {
+    /// The data errors and notes, one a line. The small inputs here leave
+    /// most fields of the schema unfilled; those warnings are checked in
+    /// `crm_exports.rs`.
     fn listing(&self) -> String {
         self.issues
             .iter()
+            .filter(|i| !i.is_warning())
             .map(|i| i.to_string())
             .collect::<Vec<_>>()
             .join("\n")
@@ -581,7 +585,7 @@ fn a_chunk_of_only_bad_lines_does_not_end_the_reading() {
         20,
         "the leads after the broken lines were lost"
     );
-    assert_eq!(got.len(), 300);
+    assert_eq!(got.iter().filter(|i| !i.is_warning()).count(), 300);
 }
 
 /// An events file for [`troubled_ndjson`]: events for some of its leads, for

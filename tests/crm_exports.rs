@@ -161,3 +161,171 @@ fn explain_tells_why_a_field_is_unknown_for_every_lead() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// An export as a user gets it from a CRM: a workbook with a `Leads` and an
+/// `Events` sheet, typed cells, labels and placeholders.
+fn export_workbook(path: &Path) {
+    use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+    let mut book = Workbook::new();
+    let date = Format::new().set_num_format("dd/mm/yyyy");
+    let leads = book.add_worksheet().set_name("Leads").unwrap();
+    for (c, h) in ["Lead ID", "Total Visits", "Seniority", "City", "Stage"]
+        .iter()
+        .enumerate()
+    {
+        leads.write_string(0, c as u16, *h).unwrap();
+    }
+    let rows: [(f64, Option<f64>, &str, &str); 3] = [
+        (1.0, Some(9.0), "Vice President", "Paris"),
+        (2.0, None, "Select", "Other Cities"),
+        (3.0, Some(2.0), "C-Level", "N/A"),
+    ];
+    for (r, (id, visits, seniority, city)) in rows.iter().enumerate() {
+        let r = r as u32 + 1;
+        leads.write_number(r, 0, *id).unwrap();
+        match visits {
+            Some(v) => leads.write_number(r, 1, *v).unwrap(),
+            None => leads.write_string(r, 1, "N/A").unwrap(),
+        };
+        leads.write_string(r, 2, *seniority).unwrap();
+        leads.write_string(r, 3, *city).unwrap();
+        leads.write_string(r, 4, "Lead").unwrap();
+    }
+    let events = book.add_worksheet().set_name("Events").unwrap();
+    for (c, h) in ["lead_id", "type", "at", "Form Name"].iter().enumerate() {
+        events.write_string(0, c as u16, *h).unwrap();
+    }
+    let day = ExcelDateTime::from_ymd(2026, 5, 30).unwrap();
+    events.write_number(1, 0, 3.0).unwrap();
+    events.write_string(1, 1, "form_submit").unwrap();
+    events
+        .write_datetime_with_format(1, 2, &day, &date)
+        .unwrap();
+    events.write_string(1, 3, "Demo Request").unwrap();
+    book.save(path).expect("the workbook is written");
+}
+
+const WORKBOOK_MODEL: &str = r#"model workbook
+lead {
+  missing "Select", "N/A"
+  total_visits: int from "Total Visits"
+  seniority: enum { manager, vp "Vice President", cxo "C-Level" }
+  city: string missing "Other Cities"
+}
+event form_submit { form: string from "Form Name" }
+criterion senior = seniority in [vp, cxo]
+criterion local = known(city)
+score fit {
+  senior                                    => +20
+  total_visits >= 5                         => +10
+  latest form_submit where form == "Demo Request" => +15
+}
+stages lead "Lead", mql
+transition lead -> mql when fit >= 30
+"#;
+
+#[test]
+fn an_excel_workbook_with_its_events_sheet() {
+    let dir = folder("xlsx", &[("model.mql", WORKBOOK_MODEL)]);
+    export_workbook(&dir.join("crm.xlsx"));
+    let out = mql(
+        &dir,
+        &[
+            "eval",
+            "model.mql",
+            "--leads",
+            "crm.xlsx",
+            "--sheet",
+            "Leads",
+            "--events",
+            "crm.xlsx",
+            "--events-sheet",
+            "Events",
+            "--id-field",
+            "Lead ID",
+            "--as-of",
+            "2026-06-01",
+            "--format",
+            "ndjson",
+            "--explain",
+            "--strict",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // 1: 9 visits, "Vice President" -> 30 -> mql. 2: placeholders everywhere
+    // -> 0. 3: "C-Level" and the demo form -> 35 -> mql; its city "N/A" is
+    // unknown.
+    insta::assert_snapshot!(text(&out.stdout), @r#"
+    {"id": "1", "stage": "mql", "from_stage": "lead", "path": [{"from": "lead", "to": "mql", "line": 17}], "scores": {"fit": 30.0}, "tiers": {}, "segments": [], "criteria": {"senior": true, "local": true}, "contributions": {"fit": [{"line": 12, "text": "senior => +20", "points": 20.0}, {"line": 13, "text": "total_visits >= 5 => +10", "points": 10.0}, {"line": 14, "text": "latest form_submit where form == \"Demo Request\" => +15", "points": 0.0}]}}
+    {"id": "2", "stage": "lead", "from_stage": "lead", "path": [], "scores": {"fit": 0.0}, "tiers": {}, "segments": [], "criteria": {"senior": null, "local": false}, "contributions": {"fit": [{"line": 12, "text": "senior => +20", "points": 0.0}, {"line": 13, "text": "total_visits >= 5 => +10", "points": 0.0}, {"line": 14, "text": "latest form_submit where form == \"Demo Request\" => +15", "points": 0.0}]}}
+    {"id": "3", "stage": "mql", "from_stage": "lead", "path": [{"from": "lead", "to": "mql", "line": 17}], "scores": {"fit": 35.0}, "tiers": {}, "segments": [], "criteria": {"senior": true, "local": false}, "contributions": {"fit": [{"line": 12, "text": "senior => +20", "points": 20.0}, {"line": 13, "text": "total_visits >= 5 => +10", "points": 0.0}, {"line": 14, "text": "latest form_submit where form == \"Demo Request\" => +15", "points": 15.0}]}}
+    "#);
+    assert_eq!(
+        text(&out.stderr),
+        "leads read: 3, data errors: 0, stages: lead 1, mql 2\n"
+    );
+
+    // The same workbook under another name, told by --input-format.
+    std::fs::copy(dir.join("crm.xlsx"), dir.join("crm.export")).unwrap();
+    let renamed = mql(
+        &dir,
+        &[
+            "eval",
+            "model.mql",
+            "--leads",
+            "crm.export",
+            "--input-format",
+            "xlsx",
+            "--sheet",
+            "leads",
+            "--id-field",
+            "Lead ID",
+            "--as-of",
+            "2026-06-01",
+            "--format",
+            "ndjson",
+        ],
+    );
+    assert_eq!(renamed.status.code(), Some(0), "{}", text(&renamed.stderr));
+    assert_eq!(text(&renamed.stdout).lines().count(), 3);
+
+    // A sheet that is not there, and a sheet asked of a CSV file: usage errors.
+    let missing = mql(
+        &dir,
+        &[
+            "eval",
+            "model.mql",
+            "--leads",
+            "crm.xlsx",
+            "--sheet",
+            "Contacts",
+            "--format",
+            "ndjson",
+        ],
+    );
+    assert_eq!(missing.status.code(), Some(2));
+    assert_eq!(
+        text(&missing.stderr),
+        "error: `crm.xlsx` has no sheet named `Contacts`; its sheets are `Leads`, `Events`\n"
+    );
+    std::fs::write(dir.join("leads.csv"), "id\n1\n").unwrap();
+    let csv = mql(
+        &dir,
+        &[
+            "eval",
+            "model.mql",
+            "--leads",
+            "leads.csv",
+            "--sheet",
+            "Leads",
+            "--format",
+            "ndjson",
+        ],
+    );
+    assert_eq!(csv.status.code(), Some(2));
+    assert_eq!(
+        text(&csv.stderr),
+        "error: `--sheet` names a sheet of an Excel workbook, but `leads.csv` is not one (.xlsx)\n"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

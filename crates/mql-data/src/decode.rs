@@ -120,7 +120,7 @@ impl Plan {
         }
     }
 
-    fn expected(&self) -> Cow<'static, str> {
+    pub(crate) fn expected(&self) -> Cow<'static, str> {
         match self {
             Plan::Int => "expected a whole number".into(),
             Plan::Number => "expected a number".into(),

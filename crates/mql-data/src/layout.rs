@@ -14,20 +14,23 @@ use crate::decode::{
 };
 use crate::issue::{Issues, Loc};
 use crate::json::{array_items, parse_object_into, Entry, Lines};
+use crate::sheet::{decode_sheet, SheetValue};
 use crate::unfilled::Seen;
 
-/// One undecoded value: JSON text, or a CSV cell with its 1-based column.
+/// One undecoded value: JSON text, a CSV cell or a workbook cell with its
+/// 1-based column.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Cell<'t> {
     Json(&'t str),
     Text(&'t str, u64),
+    Sheet(&'t SheetValue, u64),
 }
 
 impl<'t> Cell<'t> {
     fn loc(&self, base: &Loc, lines: &Lines) -> Loc {
         match self {
             Cell::Json(raw) => base.at(lines.line_of(raw), None),
-            Cell::Text(_, col) => base.at(base.line, Some(*col)),
+            Cell::Text(_, col) | Cell::Sheet(_, col) => base.at(base.line, Some(*col)),
         }
     }
 
@@ -35,12 +38,30 @@ impl<'t> Cell<'t> {
         match self {
             Cell::Json(raw) => decode_json(plan, raw, ph, st),
             Cell::Text(t, _) => decode_text(plan, t, true, ph, st),
+            Cell::Sheet(v, _) => decode_sheet(plan, v, ph, st),
+        }
+    }
+
+    /// The 1-based column of a CSV or workbook cell (1 for JSON).
+    pub fn column(&self) -> u64 {
+        match self {
+            Cell::Json(_) => 1,
+            Cell::Text(_, col) | Cell::Sheet(_, col) => *col,
+        }
+    }
+
+    /// A header cell's text (a workbook's header may hold numbers or dates).
+    pub fn header_text(&self) -> String {
+        match self {
+            Cell::Json(raw) => raw.to_string(),
+            Cell::Text(t, _) => t.to_string(),
+            Cell::Sheet(v, _) => v.as_text().unwrap_or_default(),
         }
     }
 
     /// The cell as trimmed text if it is a string (or CSV text); `Err` shows
     /// what else it is; `Ok(None)` when null or empty.
-    fn text(&self) -> Result<Option<Cow<'t, str>>, String> {
+    pub fn text(&self) -> Result<Option<Cow<'t, str>>, String> {
         match self {
             Cell::Text(t, _) => {
                 let t = t.trim();
@@ -59,6 +80,15 @@ impl<'t> Cell<'t> {
             },
             Cell::Json(raw) if *raw == "null" => Ok(None),
             Cell::Json(raw) => Err(show_json(raw)),
+            Cell::Sheet(v, _) => match v {
+                SheetValue::Empty => Ok(None),
+                SheetValue::Text(_) | SheetValue::Int(_) | SheetValue::Number(_) => {
+                    let t = v.as_text().unwrap_or_default();
+                    let t = t.trim();
+                    Ok((!t.is_empty()).then(|| Cow::Owned(t.to_string())))
+                }
+                _ => Err(v.show()),
+            },
         }
     }
 
@@ -66,6 +96,7 @@ impl<'t> Cell<'t> {
         match self {
             Cell::Json(raw) => show_json(raw),
             Cell::Text(t, _) => show_text(t),
+            Cell::Sheet(v, _) => v.show(),
         }
     }
 }
@@ -554,7 +585,7 @@ impl<'s> Decoder<'s> {
     ) {
         let raw = match slot.cell {
             Cell::Json(raw) => raw,
-            Cell::Text(..) => return,
+            Cell::Text(..) | Cell::Sheet(..) => return,
         };
         if raw == "null" {
             return;
@@ -840,6 +871,8 @@ fn lead_id_of(cell: &Cell) -> Result<Option<LeadId>, String> {
             let t = t.trim();
             Ok((!t.is_empty()).then(|| LeadId::Str(Arc::from(t))))
         }
+        // Read like a CSV cell: ids are text (a number cell as it is shown).
+        Cell::Sheet(..) => Ok(cell.text()?.map(|t| LeadId::Str(Arc::from(t.as_ref())))),
         Cell::Json(raw) => match raw.as_bytes().first() {
             Some(b'n') => Ok(None),
             Some(b'"') => match json_str(raw) {
@@ -862,7 +895,7 @@ fn event_lead_id(cell: &Cell) -> Result<Option<(String, LeadId)>, String> {
             let t = t.trim();
             Ok((!t.is_empty()).then(|| (t.to_string(), LeadId::Str(Arc::from(t)))))
         }
-        Cell::Json(_) => Ok(lead_id_of(cell)?.map(|id| {
+        Cell::Json(_) | Cell::Sheet(..) => Ok(lead_id_of(cell)?.map(|id| {
             let text = match &id {
                 LeadId::Str(s) => s.trim().to_string(),
                 LeadId::Int(i) => i.to_string(),

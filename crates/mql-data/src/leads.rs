@@ -11,11 +11,12 @@ use mql_core::{LeadId, LeadRecord, Schema};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
-use crate::csvin::{lead_header, not_text, wrong_width, CsvRows, Row};
+use crate::csvin::{lead_header, not_text, wrong_width, CsvRows, Header, Table, TableRow};
 use crate::events::{json_array, EventIndex};
 use crate::issue::{Deferred, Issues, Loc};
 use crate::json::{line_starts, parse_object, Entries, Lines};
 use crate::layout::{id_digest, Cell, Decoder, IdDigest, Layout, LeadKey, LeadSlots, Slot};
+use crate::sheet::SheetRows;
 use crate::source::{buffered, resolve_format, InputFormat, ReadError, ReadOptions, Source};
 use crate::unfilled::{self, Seen};
 
@@ -32,8 +33,9 @@ enum Input<'a> {
         items: std::vec::IntoIter<(usize, usize)>,
         starts: Vec<usize>,
     },
-    Csv {
-        rows: CsvRows<'a>,
+    /// A CSV file or a workbook's sheet.
+    Table {
+        rows: Table<'a>,
         /// What each column fills; `None` until the header is read.
         keys: Option<Vec<LeadKey>>,
         header: Vec<String>,
@@ -107,8 +109,17 @@ impl<'a> LeadReader<'a> {
                     starts,
                 }
             }
-            InputFormat::Csv => Input::Csv {
-                rows: CsvRows::new(file.clone(), reader),
+            InputFormat::Csv => Input::Table {
+                rows: Table::Csv(CsvRows::new(file.clone(), reader)),
+                keys: None,
+                header: Vec::new(),
+            },
+            InputFormat::Xlsx => Input::Table {
+                rows: Table::Sheet(SheetRows::open(
+                    &file,
+                    Box::new(reader),
+                    options.sheet.as_deref(),
+                )?),
                 keys: None,
                 header: Vec::new(),
             },
@@ -261,7 +272,7 @@ impl<'a> LeadReader<'a> {
             // were told at its header. A file without records fills nothing
             // and is not warned about.
             let leads =
-                (!matches!(self.input, Input::Csv { .. }) && self.position > 0).then(|| Loc {
+                (!matches!(self.input, Input::Table { .. }) && self.position > 0).then(|| Loc {
                     file: self.file.clone(),
                     line: 0,
                     column: None,
@@ -446,12 +457,13 @@ impl<'a> LeadReader<'a> {
                     Err(why) => issues.report(loc.error(None, format!("{why} (record skipped)"))),
                 }
             },
-            Input::Csv { rows, keys, header } => loop {
+            Input::Table { rows, keys, header } => loop {
+                let csv = rows.is_csv();
                 let Some(row) = rows.next_row()? else {
                     return Ok(None);
                 };
                 let (line, cells) = match row {
-                    Row::NotText(line) => {
+                    TableRow::NotText(line) => {
                         if keys.is_some() {
                             self.position += 1;
                             issues.report(not_text(&base.at(line, None), "row"));
@@ -462,12 +474,18 @@ impl<'a> LeadReader<'a> {
                             std::io::Error::other("the header line is not UTF-8 text"),
                         ));
                     }
-                    Row::Cells(line, cells) => (line, cells),
+                    TableRow::Cells(line, cells) => (line, cells),
                 };
                 let loc = base.at(line, None);
                 let Some(keys) = keys.as_ref() else {
-                    *keys = Some(lead_header(&dec.layout, &cells, &loc, issues)?);
-                    *header = cells.iter().map(|c| c.to_string()).collect();
+                    let names: Vec<String> = cells.iter().map(Cell::header_text).collect();
+                    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+                    let head = Header {
+                        names: &refs,
+                        first_col: cells.first().map_or(1, Cell::column),
+                    };
+                    *keys = Some(lead_header(&dec.layout, &head, csv, &loc, issues)?);
+                    *header = names;
                     continue;
                 };
                 self.position += 1;
@@ -476,12 +494,12 @@ impl<'a> LeadReader<'a> {
                     continue;
                 }
                 let mut slots = LeadSlots::new(dec.layout.schema.lead.len());
-                for (c, (&key, text)) in keys.iter().zip(&cells).enumerate() {
+                for (&key, (cell, name)) in keys.iter().zip(cells.iter().zip(header.iter())) {
                     slots.put(
                         key,
                         Slot {
-                            cell: Cell::Text(text, c as u64 + 1),
-                            key: &header[c],
+                            cell: *cell,
+                            key: name,
                             exact: true,
                         },
                         &dec.layout,

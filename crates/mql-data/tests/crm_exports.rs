@@ -370,3 +370,205 @@ fn warnings_do_not_depend_on_threads() {
     assert!(!sequential.contains("`level`"), "{sequential}");
     assert!(sequential.contains("`occupation`"), "{sequential}");
 }
+
+/// A workbook as a CRM exports it, built here: a notes sheet first, then the
+/// leads (typed cells, labels, placeholders, a header not in row 1), then
+/// the events.
+fn workbook() -> Vec<u8> {
+    use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+    let mut book = Workbook::new();
+    let date = Format::new().set_num_format("yyyy-mm-dd hh:mm");
+    let notes = book.add_worksheet().set_name("Notes").unwrap();
+    notes.write_string(0, 0, "exported from the CRM").unwrap();
+    let leads = book.add_worksheet().set_name("Leads").unwrap();
+    // Rows 1-2 are empty: the header is row 3, so lead 1 is on line 4.
+    let header = [
+        "Id",
+        "TotalVisits",
+        "What is your current occupation",
+        "Seniority",
+        "revenue",
+        "Is VIP?",
+        "signup_at",
+        "interests",
+        "scores",
+        "level",
+        "Stage",
+    ];
+    for (c, h) in header.iter().enumerate() {
+        leads.write_string(2, c as u16, *h).unwrap();
+    }
+    let signup = ExcelDateTime::from_ymd(2026, 5, 1)
+        .unwrap()
+        .and_hms(9, 30, 0)
+        .unwrap();
+    // Lead 1: typed cells.
+    leads.write_number(3, 0, 1001.0).unwrap();
+    leads.write_number(3, 1, 12.0).unwrap();
+    leads.write_string(3, 2, "Student").unwrap();
+    leads.write_string(3, 3, "Vice President").unwrap();
+    leads.write_number(3, 4, 2500.5).unwrap();
+    leads.write_boolean(3, 5, true).unwrap();
+    leads
+        .write_datetime_with_format(3, 6, &signup, &date)
+        .unwrap();
+    leads.write_string(3, 7, "AI; cloud").unwrap();
+    leads.write_number(3, 8, 7.0).unwrap();
+    leads.write_string(3, 9, "low").unwrap();
+    leads.write_string(3, 10, "MQL").unwrap();
+    // Lead 2: placeholders in text cells, a bad number.
+    leads.write_string(4, 0, "L-2").unwrap();
+    leads.write_string(4, 1, "Select").unwrap();
+    leads.write_string(4, 2, "N/A").unwrap();
+    leads.write_string(4, 3, "select").unwrap();
+    leads.write_number(4, 4, 0.0).unwrap();
+    leads.write_string(4, 5, "no").unwrap();
+    leads.write_string(4, 6, "2026-01-02").unwrap();
+    leads.write_string(4, 7, "none").unwrap();
+    leads.write_string(4, 8, "1;-;2").unwrap();
+    leads.write_number(4, 9, 3.0).unwrap();
+    // Row 6 is blank; lead 3 is on line 7 with a date where a number belongs.
+    leads.write_number(6, 0, 3.0).unwrap();
+    leads
+        .write_datetime_with_format(6, 1, &signup, &date)
+        .unwrap();
+    let events = book.add_worksheet().set_name("Events").unwrap();
+    for (c, h) in [
+        "lead_id",
+        "type",
+        "at",
+        "Page URL",
+        "Time On Page",
+        "device",
+    ]
+    .iter()
+    .enumerate()
+    {
+        events.write_string(0, c as u16, *h).unwrap();
+    }
+    events.write_number(1, 0, 1001.0).unwrap();
+    events.write_string(1, 1, "page_view").unwrap();
+    events
+        .write_datetime_with_format(1, 2, &signup, &date)
+        .unwrap();
+    events.write_string(1, 3, "/pricing").unwrap();
+    events.write_number(1, 4, 45.0).unwrap();
+    events.write_string(1, 5, "Desktop PC").unwrap();
+    book.save_to_buffer().expect("a workbook")
+}
+
+#[test]
+fn workbooks_are_read_like_csv_with_typed_cells() {
+    let s = schema();
+    let bytes = workbook();
+    let mut got = Vec::new();
+    let leads = {
+        let mut issues = Issues::collect(&mut got);
+        let events = read_events(
+            &s,
+            Source::new("crm.xlsx", Box::new(std::io::Cursor::new(bytes.clone()))),
+            &ReadOptions {
+                sheet: Some("events".into()),
+                ..Default::default()
+            },
+            &mut issues,
+        )
+        .unwrap();
+        let options = ReadOptions {
+            sheet: Some("Leads".into()),
+            ..Default::default()
+        };
+        let source = Source::new("crm.xlsx", Box::new(std::io::Cursor::new(bytes)));
+        let reader = LeadReader::new(&s, source, &options, issues).unwrap();
+        reader.with_events(events).read_all().unwrap().0
+    };
+    let r = Read { leads, issues: got };
+    insta::assert_snapshot!(r.lines(false), @r#"
+    data error: crm.xlsx:5:10: lead L-2: field `level`: expected one of low, other ("Other"), found the number 3 (treated as unknown)
+    data error: crm.xlsx:7:2: lead 3: field `total_visits`: expected a whole number, found the date 2026-05-01T09:30:00Z (treated as unknown)
+    "#);
+    assert_eq!(r.lines(true), "");
+    let l = &r.leads;
+    assert_eq!(l.len(), 3);
+    assert_eq!(
+        l[0].id,
+        mql_core::LeadId::Str("1001".into()),
+        "a number cell id, as text"
+    );
+    assert_eq!(l[0].fields[0], Value::Int(12));
+    assert_eq!(l[0].fields[2], sym(&s, "vp"));
+    assert_eq!(l[0].fields[3], Value::Number(2500.5));
+    assert_eq!(l[0].fields[4], Value::Bool(true));
+    let signup =
+        mql_core::time::parse_time("2026-05-01T09:30:00Z", mql_core::time::TimeSyntax::Data)
+            .unwrap();
+    assert_eq!(l[0].fields[5], Value::Time(signup));
+    assert_eq!(
+        l[0].fields[6],
+        Value::List(vec![sym(&s, "ai"), sym(&s, "cloud")].into())
+    );
+    assert_eq!(l[0].fields[7], Value::List(vec![Value::Int(7)].into()));
+    assert_eq!(l[0].stage, s.symbols.get("mql"));
+    // The events sheet joined by the id's text.
+    let views = &l[0].events[0];
+    assert_eq!(views.len(), 1);
+    assert_eq!(views[0].at, signup);
+    assert_eq!(
+        views[0].fields.to_vec(),
+        vec![
+            Value::Str("/pricing".into()),
+            Value::Int(45),
+            sym(&s, "desktop")
+        ]
+    );
+    // Placeholders in text cells; a number cell is never one.
+    assert_eq!(l[1].fields[0], Value::Unknown);
+    assert_eq!(l[1].fields[1], Value::Unknown);
+    assert_eq!(l[1].fields[2], Value::Unknown);
+    assert_eq!(l[1].fields[3], Value::Number(0.0));
+    assert_eq!(l[1].fields[4], Value::Bool(false));
+    assert_eq!(l[1].fields[6], Value::Unknown);
+    assert_eq!(
+        l[1].fields[7],
+        Value::List(vec![Value::Int(1), Value::Int(2)].into())
+    );
+    assert_eq!(l[2].id, mql_core::LeadId::Str("3".into()));
+}
+
+#[test]
+fn a_missing_sheet_or_a_file_that_is_no_workbook_stops_the_read() {
+    let s = schema();
+    let options = ReadOptions {
+        sheet: Some("Contacts".into()),
+        ..Default::default()
+    };
+    let source = Source::new("crm.xlsx", Box::new(std::io::Cursor::new(workbook())));
+    let err = LeadReader::new(&s, source, &options, Issues::ignore())
+        .err()
+        .expect("an error");
+    assert_eq!(
+        err.to_string(),
+        "`crm.xlsx` has no sheet named `Contacts`; its sheets are `Notes`, `Leads`, `Events`"
+    );
+    let source = Source::from_text("crm.xlsx", "id,name\n1,x\n");
+    let err = LeadReader::new(&s, source, &ReadOptions::default(), Issues::ignore())
+        .err()
+        .expect("an error");
+    assert!(
+        err.to_string()
+            .starts_with("`crm.xlsx` cannot be read as an Excel workbook (.xlsx): "),
+        "{err}"
+    );
+    // The first sheet by default: the notes have no field, every field is warned about.
+    let source = Source::new("crm.xlsx", Box::new(std::io::Cursor::new(workbook())));
+    let mut got = Vec::new();
+    let reader = LeadReader::new(
+        &s,
+        source,
+        &ReadOptions::default(),
+        Issues::collect(&mut got),
+    )
+    .unwrap();
+    assert_eq!(reader.read_all().unwrap().0.len(), 0);
+    assert!(got.iter().any(|i| i.is_warning()));
+}

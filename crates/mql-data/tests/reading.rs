@@ -362,8 +362,8 @@ fn a_file_that_is_not_json_stops_the_read() {
 fn id_field_names_another_key() {
     let s = schema();
     let options = ReadOptions {
-        format: None,
         id_field: Some("email".into()),
+        ..Default::default()
     };
     let r = read_with(
         &s,
@@ -430,7 +430,7 @@ fn chunks_keep_input_order() {
         Source::new("-", Box::new(text.as_bytes())),
         &ReadOptions {
             format: Some(InputFormat::Ndjson),
-            id_field: None,
+            ..Default::default()
         },
         Issues::ignore(),
     )

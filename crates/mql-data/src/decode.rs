@@ -321,6 +321,67 @@ fn bad(plan: &Plan, found: String) -> Bad {
     format!("{}, found {found}", plan.expected())
 }
 
+/// What to do about a number written with digit separators or a decimal
+/// comma, which data may not use (cli-and-data.md: "no digit separators"):
+/// `; numbers are read without digit separators: write 2500`.
+fn separator_hint(plan: &Plan, text: &str) -> Option<String> {
+    if !matches!(plan, Plan::Int | Plan::Number) {
+        return None;
+    }
+    let t = text.trim();
+    let body = t.strip_prefix(['+', '-']).unwrap_or(t);
+    let sign = &t[..t.len() - body.len()];
+    // Groups of three digits after the first, split by one separator kind.
+    let grouped = |sep: char| -> Option<String> {
+        let (int, frac) = match sep {
+            '.' => (
+                body.split_once(',').map_or(body, |p| p.0),
+                body.split_once(',').map(|p| p.1),
+            ),
+            _ => (
+                body.split_once('.').map_or(body, |p| p.0),
+                body.split_once('.').map(|p| p.1),
+            ),
+        };
+        let groups: Vec<&str> = int.split(sep).collect();
+        let min_groups = if sep == '.' { 3 } else { 2 };
+        let ok = groups.len() >= min_groups
+            && (1..=3).contains(&groups[0].len())
+            && groups[1..].iter().all(|g| g.len() == 3)
+            && groups.iter().all(|g| g.bytes().all(|b| b.is_ascii_digit()))
+            && frac.is_none_or(|f| !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()));
+        ok.then(|| {
+            let mut n = format!("{sign}{}", groups.concat());
+            if let Some(f) = frac {
+                n.push('.');
+                n.push_str(f);
+            }
+            n
+        })
+    };
+    for sep in [',', ' ', '\u{a0}', '\u{202f}', '\'', '’', '_', '.'] {
+        if let Some(n) = grouped(sep) {
+            return Some(format!(
+                "; numbers are read without digit separators: write {n}"
+            ));
+        }
+    }
+    // `1,5`: a decimal comma.
+    let (int, frac) = body.split_once(',')?;
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    (digits(int) && digits(frac))
+        .then(|| format!("; the decimal separator is a point: write {sign}{int}.{frac}"))
+}
+
+/// [`bad`] for a text, with advice for digit separators.
+fn bad_text(plan: &Plan, text: &str, shown: String) -> Bad {
+    let mut why = bad(plan, shown);
+    if let Some(hint) = separator_hint(plan, text) {
+        why.push_str(&hint);
+    }
+    why
+}
+
 /// Read a value from text: a CSV cell (`csv` true) or the text of a JSON string.
 /// Empty text (after trimming, for every type but string) is unknown, and so
 /// is a placeholder (before anything else: it wins over an enum's value).
@@ -384,7 +445,7 @@ pub(crate) fn decode_text(
         }
         Plan::Str(_) => None,
     };
-    value.ok_or_else(|| bad(plan, show_text(text)))
+    value.ok_or_else(|| bad_text(plan, text, show_text(text)))
 }
 
 /// Read a value from JSON text (`raw` is one complete, valid JSON value).
@@ -405,7 +466,7 @@ pub(crate) fn decode_json(
                 if matches!(plan, Plan::Enum(_)) {
                     e
                 } else {
-                    bad(plan, show_json(raw))
+                    bad_text(plan, &s, show_json(raw))
                 }
             }),
             None => Err(bad(plan, show_json(raw))),
@@ -556,7 +617,7 @@ mod tests {
         );
         assert_eq!(
             decode_json(&Plan::Int, "\"1,000\""),
-            Err("expected a whole number, found \"1,000\"".into())
+            Err("expected a whole number, found \"1,000\"; numbers are read without digit separators: write 1000".into())
         );
         assert_eq!(
             decode_json(&Plan::Int, "true"),
@@ -583,9 +644,7 @@ mod tests {
             decode_text(&Plan::Number, "+7", true),
             Ok(Value::Number(7.0))
         );
-        for bad in [
-            "inf", "NaN", "1,5", "12x", "1_000", "e5", "1e", ".", "infinity",
-        ] {
+        for bad in ["inf", "NaN", "12x", "e5", "1e", ".", "infinity", "1,5,5"] {
             assert_eq!(
                 decode_text(&Plan::Number, bad, true),
                 Err(format!("expected a number, found {bad:?}")),
@@ -595,6 +654,43 @@ mod tests {
         assert_eq!(
             decode_json(&Plan::Number, "true"),
             Err("expected a number, found true".into())
+        );
+    }
+
+    #[test]
+    fn digit_separators_are_errors_that_say_what_to_write() {
+        let why = |plan: &Plan, t: &str| decode_text(plan, t, true).unwrap_err();
+        let hint = |plan: &Plan, t: &str| why(plan, t).split_once("; ").map(|p| p.1.to_string());
+        let sep = |n: &str| {
+            Some(format!(
+                "numbers are read without digit separators: write {n}"
+            ))
+        };
+        assert_eq!(hint(&Plan::Int, "2,500"), sep("2500"));
+        assert_eq!(hint(&Plan::Int, "-1,234,567"), sep("-1234567"));
+        assert_eq!(hint(&Plan::Number, "1,234.50"), sep("1234.50"));
+        assert_eq!(hint(&Plan::Number, "1.234.567,8"), sep("1234567.8"));
+        assert_eq!(hint(&Plan::Int, "2 500"), sep("2500"));
+        assert_eq!(hint(&Plan::Int, "1'000"), sep("1000"));
+        assert_eq!(hint(&Plan::Int, "1_000"), sep("1000"));
+        assert_eq!(
+            hint(&Plan::Number, "1,5"),
+            Some("the decimal separator is a point: write 1.5".into())
+        );
+        assert_eq!(
+            hint(&Plan::Int, "12,5000"),
+            Some("the decimal separator is a point: write 12.5000".into())
+        );
+        assert_eq!(hint(&Plan::Int, "12x"), None);
+        assert_eq!(hint(&Plan::Int, "1,2,3"), None);
+        // A value is never guessed: "2.500" is 2.5, which is no whole number.
+        assert_eq!(
+            why(&Plan::Int, "2.500"),
+            "expected a whole number, found \"2.500\""
+        );
+        assert_eq!(
+            decode_json(&Plan::Int, "\"2,500\""),
+            Err("expected a whole number, found \"2,500\"; numbers are read without digit separators: write 2500".into())
         );
     }
 

@@ -145,7 +145,7 @@ fn bad_values_are_unknown_and_reported_with_their_lead() {
     insta::assert_snapshot!(r.listing(), @r#"
     data error: leads.ndjson:1: lead 7: field `email`: expected a string, found ["x"] (treated as unknown)
     data error: leads.ndjson:1: lead 7: field `company_size`: expected a whole number, found 3.5 (treated as unknown)
-    data error: leads.ndjson:1: lead 7: field `revenue`: expected a number, found "1,5" (treated as unknown)
+    data error: leads.ndjson:1: lead 7: field `revenue`: expected a number, found "1,5"; the decimal separator is a point: write 1.5 (treated as unknown)
     data error: leads.ndjson:1: lead 7: field `vip`: expected a bool (true/false/yes/no/1/0), found 2 (treated as unknown)
     data error: leads.ndjson:1: lead 7: field `seniority`: "Vice President" is not one of intern, vp, cxo (treated as unknown)
     data error: leads.ndjson:1: lead 7: field `tags`: expected a JSON array for list<string>, found "a" (treated as unknown)

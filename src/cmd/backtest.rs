@@ -85,11 +85,11 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     // Find the outcome in the model's schema, or add it as a new bool field.
     let wanted = normalise_key(&args.outcome);
     let mut schema = model.schema.clone();
-    let slot = match schema
-        .lead
-        .iter()
-        .position(|f| f.name == args.outcome || normalise_key(&f.name) == wanted)
-    {
+    let slot = match schema.lead.iter().position(|f| {
+        f.name == args.outcome
+            || f.source_name() == args.outcome
+            || normalise_key(f.source_name()) == wanted
+    }) {
         Some(i) => {
             let field = &schema.lead[i];
             if field.ty != Ty::Bool {
@@ -103,19 +103,24 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             i
         }
         None => {
-            schema.lead.push(FieldDef {
-                name: args.outcome.clone(),
-                ty: Ty::Bool,
-            });
+            schema
+                .lead
+                .push(FieldDef::new(args.outcome.clone(), Ty::Bool));
             schema.lead.len() - 1
         }
     };
 
     let errors = Rc::new(Cell::new(0u64));
     let counter = errors.clone();
+    // An outcome column that is not there is told below in its own words, not
+    // as a model field to declare.
+    let added = (slot == model.schema.lead.len()).then(|| args.outcome.clone());
     let mut leads = open_leads_with(&schema, &args.data, move |issue| {
         if issue.kind == IssueKind::Error {
             counter.set(counter.get() + 1);
+        }
+        if issue.is_warning() && issue.field.is_some() && issue.field == added {
+            return;
         }
         eprintln!("{issue}");
     })?;

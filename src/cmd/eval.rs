@@ -42,7 +42,8 @@ pub struct Args {
     /// Add each criterion's value and each rule's points to every result
     #[arg(long)]
     explain: bool,
-    /// Exit with status 2 if any data error occurred
+    /// Exit with status 2 if any data error occurred, or a declared field that
+    /// no column or key fills
     #[arg(long)]
     strict: bool,
     /// Write results to this file instead of standard output
@@ -104,13 +105,16 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let stage_count = model.schema.stages.as_ref().map_or(0, |s| s.variants.len());
     let mut tally = Tally {
         data_errors: 0,
+        warnings: 0,
         eval_errors: 0,
         per_stage: vec![0; stage_count],
     };
     let print_issues = |issues: Vec<DataIssue>, tally: &mut Tally| {
         for issue in issues {
-            if issue.kind == IssueKind::Error {
-                tally.data_errors += 1;
+            match issue.kind {
+                IssueKind::Error => tally.data_errors += 1,
+                IssueKind::Warning => tally.warnings += 1,
+                IssueKind::Note => {}
             }
             say(&issue.to_string());
         }
@@ -234,7 +238,11 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         summary.push_str(&format!(", stages: {}", parts.join(", ")));
     }
     eprintln!("{summary}");
-    Ok(if args.strict && errors > 0 { 2 } else { 0 })
+    Ok(if args.strict && (errors > 0 || tally.warnings > 0) {
+        2
+    } else {
+        0
+    })
 }
 
 /// What the workers need to know.
@@ -271,6 +279,8 @@ struct Done {
 /// What the evaluation counted.
 struct Tally {
     data_errors: u64,
+    /// Declared fields that nothing fills (they fail `--strict` too).
+    warnings: u64,
     eval_errors: u64,
     per_stage: Vec<u64>,
 }

@@ -24,9 +24,10 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     };
     let model = &runnable.model;
     let wanted = args.id.clone();
-    // Only this lead's data issues matter here: they explain unknown values.
+    // Only this lead's data issues matter here, and the fields nothing
+    // fills: they explain unknown values.
     let mut leads = open_leads(model, &args.data, move |issue| {
-        if issue.lead.as_ref().is_some_and(|l| l.to_string() == wanted) {
+        if issue.is_warning() || issue.lead.as_ref().is_some_and(|l| l.to_string() == wanted) {
             eprintln!("{issue}");
         }
     })?;

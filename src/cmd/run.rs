@@ -17,10 +17,11 @@ use super::common::load_runnable;
 /// Options shared by every verb that reads lead data.
 #[derive(clap::Args, Clone)]
 pub struct DataArgs {
-    /// The leads: JSON (an array), NDJSON or CSV; `-` for standard input
+    /// The leads: JSON (an array), NDJSON, CSV or an Excel workbook (.xlsx);
+    /// `-` for standard input
     #[arg(long, value_name = "FILE")]
     pub leads: String,
-    /// A separate events file (NDJSON or CSV), each event with its `lead_id`
+    /// A separate events file (NDJSON, CSV or .xlsx), each event with its `lead_id`
     #[arg(long, value_name = "FILE")]
     pub events: Option<String>,
     /// The instant to evaluate at: an RFC 3339 time or a date (default: now)
@@ -30,8 +31,14 @@ pub struct DataArgs {
     #[arg(long, value_name = "NAME")]
     pub id_field: Option<String>,
     /// The leads file's format, when its extension does not tell
-    #[arg(long, value_name = "FORMAT", value_parser = ["json", "ndjson", "jsonl", "csv"])]
+    #[arg(long, value_name = "FORMAT", value_parser = ["json", "ndjson", "jsonl", "csv", "xlsx"])]
     pub input_format: Option<String>,
+    /// The sheet of a leads workbook to read (default: the first)
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
+    /// The sheet of an events workbook to read (default: the first)
+    #[arg(long, value_name = "NAME")]
+    pub events_sheet: Option<String>,
 }
 
 impl DataArgs {
@@ -59,7 +66,31 @@ impl DataArgs {
         ReadOptions {
             format,
             id_field: self.id_field.clone(),
+            sheet: self.sheet.clone(),
         }
+    }
+
+    /// Refuse a sheet named for a file that is not a workbook.
+    fn check_sheets(&self, options: &ReadOptions) -> anyhow::Result<()> {
+        let workbook = |path: &str, format: Option<InputFormat>| {
+            format.or_else(|| InputFormat::from_path(path)) == Some(InputFormat::Xlsx)
+        };
+        if self.sheet.is_some() && !workbook(&self.leads, options.format) {
+            anyhow::bail!(
+                "`--sheet` names a sheet of an Excel workbook, but `{}` is not one (.xlsx)",
+                self.leads
+            );
+        }
+        if let Some(events) = &self.events {
+            if self.events_sheet.is_some() && !workbook(events, None) {
+                anyhow::bail!(
+                    "`--events-sheet` names a sheet of an Excel workbook, but `{events}` is not one (.xlsx)"
+                );
+            }
+        } else if self.events_sheet.is_some() {
+            anyhow::bail!("`--events-sheet` needs `--events` with an Excel workbook (.xlsx)");
+        }
+        Ok(())
     }
 }
 
@@ -97,22 +128,25 @@ pub fn open_leads<'a>(
 pub fn open_leads_with<'a>(
     schema: &'a Schema,
     args: &DataArgs,
-    mut report: impl FnMut(mql_data::DataIssue) + 'a,
+    report: impl FnMut(mql_data::DataIssue) + 'a,
 ) -> anyhow::Result<LeadReader<'a>> {
     let options = args.read_options();
+    args.check_sheets(&options)?;
+    // One collector for both files, so that a name is noted (and a field
+    // warned about) once per run.
+    let mut issues = Issues::new(report);
     let events = match &args.events {
         Some(path) => {
-            let mut issues = Issues::new(&mut report);
             let events_options = ReadOptions {
                 format: None,
                 id_field: None,
+                sheet: args.events_sheet.clone(),
             };
             let index = read_events(schema, Source::open(path)?, &events_options, &mut issues)?;
             Some(index)
         }
         None => None,
     };
-    let issues = Issues::new(report);
     let reader = LeadReader::new(schema, Source::open(&args.leads)?, &options, issues)?;
     Ok(match events {
         Some(index) => reader.with_events(index),

@@ -11,12 +11,14 @@ use mql_core::{LeadId, LeadRecord, Schema};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
-use crate::csvin::{lead_header, not_text, wrong_width, CsvRows, Row};
+use crate::csvin::{lead_header, not_text, wrong_width, CsvRows, Header, Table, TableRow};
 use crate::events::{json_array, EventIndex};
 use crate::issue::{Deferred, Issues, Loc};
 use crate::json::{line_starts, parse_object, Entries, Lines};
 use crate::layout::{id_digest, Cell, Decoder, IdDigest, Layout, LeadKey, LeadSlots, Slot};
+use crate::sheet::SheetRows;
 use crate::source::{buffered, resolve_format, InputFormat, ReadError, ReadOptions, Source};
+use crate::unfilled::{self, Seen};
 
 enum Input<'a> {
     Ndjson {
@@ -31,8 +33,9 @@ enum Input<'a> {
         items: std::vec::IntoIter<(usize, usize)>,
         starts: Vec<usize>,
     },
-    Csv {
-        rows: CsvRows<'a>,
+    /// A CSV file or a workbook's sheet.
+    Table {
+        rows: Table<'a>,
         /// What each column fills; `None` until the header is read.
         keys: Option<Vec<LeadKey>>,
         header: Vec<String>,
@@ -106,8 +109,17 @@ impl<'a> LeadReader<'a> {
                     starts,
                 }
             }
-            InputFormat::Csv => Input::Csv {
-                rows: CsvRows::new(file.clone(), reader),
+            InputFormat::Csv => Input::Table {
+                rows: Table::Csv(CsvRows::new(file.clone(), reader)),
+                keys: None,
+                header: Vec::new(),
+            },
+            InputFormat::Xlsx => Input::Table {
+                rows: Table::Sheet(SheetRows::open(
+                    &file,
+                    Box::new(reader),
+                    options.sheet.as_deref(),
+                )?),
                 keys: None,
                 header: Vec::new(),
             },
@@ -128,7 +140,8 @@ impl<'a> LeadReader<'a> {
     }
 
     /// Join the events of an events file to the leads by id.
-    pub fn with_events(mut self, events: EventIndex) -> LeadReader<'a> {
+    pub fn with_events(mut self, mut events: EventIndex) -> LeadReader<'a> {
+        self.dec.seen.merge(std::mem::take(&mut events.seen));
         self.events = Some(Arc::new(events));
         self
     }
@@ -255,6 +268,22 @@ impl<'a> LeadReader<'a> {
             if let Some(index) = &self.events {
                 index.report_unmatched(&mut self.issues);
             }
+            // Fields of JSON data that no record (or event) had; a CSV's
+            // were told at its header. A file without records fills nothing
+            // and is not warned about.
+            let leads =
+                (!matches!(self.input, Input::Table { .. }) && self.position > 0).then(|| Loc {
+                    file: self.file.clone(),
+                    line: 0,
+                    column: None,
+                    lead: None,
+                });
+            unfilled::report_seen(
+                &self.dec.layout,
+                &self.dec.seen,
+                leads.as_ref(),
+                &mut self.issues,
+            );
         }
     }
 
@@ -315,6 +344,7 @@ impl<'a> LeadReader<'a> {
     /// Take back, in input order, what decoding a block of lines found: its
     /// issues are reported, its ids checked for duplicates and its leads counted.
     pub fn settle(&mut self, decoded: Decoded) {
+        self.dec.seen.merge(decoded.seen);
         let mut issues = decoded.issues.into_iter();
         let mut replayed = 0;
         for lead in decoded.leads {
@@ -427,12 +457,13 @@ impl<'a> LeadReader<'a> {
                     Err(why) => issues.report(loc.error(None, format!("{why} (record skipped)"))),
                 }
             },
-            Input::Csv { rows, keys, header } => loop {
+            Input::Table { rows, keys, header } => loop {
+                let csv = rows.is_csv();
                 let Some(row) = rows.next_row()? else {
                     return Ok(None);
                 };
                 let (line, cells) = match row {
-                    Row::NotText(line) => {
+                    TableRow::NotText(line) => {
                         if keys.is_some() {
                             self.position += 1;
                             issues.report(not_text(&base.at(line, None), "row"));
@@ -443,12 +474,18 @@ impl<'a> LeadReader<'a> {
                             std::io::Error::other("the header line is not UTF-8 text"),
                         ));
                     }
-                    Row::Cells(line, cells) => (line, cells),
+                    TableRow::Cells(line, cells) => (line, cells),
                 };
                 let loc = base.at(line, None);
                 let Some(keys) = keys.as_ref() else {
-                    *keys = Some(lead_header(&dec.layout, &cells, &loc, issues)?);
-                    *header = cells.iter().map(|c| c.to_string()).collect();
+                    let names: Vec<String> = cells.iter().map(Cell::header_text).collect();
+                    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+                    let head = Header {
+                        names: &refs,
+                        first_col: cells.first().map_or(1, Cell::column),
+                    };
+                    *keys = Some(lead_header(&dec.layout, &head, csv, &loc, issues)?);
+                    *header = names;
                     continue;
                 };
                 self.position += 1;
@@ -457,12 +494,12 @@ impl<'a> LeadReader<'a> {
                     continue;
                 }
                 let mut slots = LeadSlots::new(dec.layout.schema.lead.len());
-                for (c, (&key, text)) in keys.iter().zip(&cells).enumerate() {
+                for (&key, (cell, name)) in keys.iter().zip(cells.iter().zip(header.iter())) {
                     slots.put(
                         key,
                         Slot {
-                            cell: Cell::Text(text, c as u64 + 1),
-                            key: &header[c],
+                            cell: *cell,
+                            key: name,
                             exact: true,
                         },
                         &dec.layout,
@@ -529,6 +566,8 @@ impl RawLines {
 pub struct Decoded {
     issues: Vec<Deferred>,
     leads: Vec<DecodedId>,
+    /// What the lines had of the fields' keys.
+    seen: Seen,
 }
 
 /// A decoded lead's id, where it is, and how many of the block's issues come
@@ -578,6 +617,7 @@ impl LineDecoder<'_> {
         Decoded {
             issues: issues.into_deferred(),
             leads,
+            seen: std::mem::take(&mut self.dec.seen),
         }
     }
 }

@@ -47,15 +47,15 @@ fn base() -> Base {
     let names = ["x", "y", "z", "s0", "s1", "s2", "s3", "A", "B", "C"];
     let syms: Vec<Sym> = names.iter().map(|n| symbols.intern(n)).collect();
     let en = |idx: &[usize]| {
-        Arc::new(EnumTy {
-            variants: idx.iter().map(|&i| names[i].to_string()).collect(),
-            syms: idx.iter().map(|&i| syms[i]).collect(),
-        })
+        Arc::new(EnumTy::new(
+            idx.iter().map(|&i| names[i].to_string()).collect(),
+            idx.iter().map(|&i| syms[i]).collect(),
+        ))
     };
     let xyz = en(&[0, 1, 2]);
     let stages = en(&[3, 4, 5, 6]);
     let abc = en(&[7, 8, 9]);
-    let fd = |n: &str, ty: Ty| FieldDef { name: n.into(), ty };
+    let fd = |n: &str, ty: Ty| FieldDef::new(n, ty);
     let schema = Schema {
         lead: vec![
             fd("a", Ty::Int),

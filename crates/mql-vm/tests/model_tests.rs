@@ -45,6 +45,8 @@ fn example_model_tests() {
         "examples/b2b_saas/acme.mql",
         "examples/ecommerce/shop.mql",
         "examples/olist/olist.mql",
+        "examples/olist/olist_v2.mql",
+        "examples/olist/onboarding.mql",
         "examples/webinar/webinars.mql",
     ] {
         all.push_str(&format!("# {rel}\n{}\n", outcomes(rel)));

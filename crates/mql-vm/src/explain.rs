@@ -9,9 +9,9 @@ use mql_core::{LeadId, LeadRecord, Value};
 use mql_sema::hir::{Decay, DeclRef, Expr, ExprKind, Model, RuleKind, ValueKind};
 
 use crate::describe::expr_text;
-use crate::output::format_number;
 use crate::program::Program;
 use crate::vm::{EvalError, LeadResult, Scratch, Trace};
+use mql_core::number::format_number;
 
 /// A criterion, segment or let that is a yes/no value.
 #[derive(Clone, Debug, PartialEq)]

@@ -1,0 +1,50 @@
+//! `mql explain`: find one lead by id and explain its evaluation.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use mql_core::{LeadRecord, Schema};
+use mql_data::DataIssue;
+
+use crate::input::{open, Input};
+use crate::observe::Observer;
+
+/// A lead found by id, with the data issues reported for it.
+pub struct Found {
+    pub lead: LeadRecord,
+    pub issues: Vec<DataIssue>,
+}
+
+/// Read the leads until the one whose id reads `id`; its data issues (and
+/// those of earlier records with the same id) go to `observer` as they are
+/// found. `None` when no lead has that id.
+pub fn find_lead(
+    schema: &Schema,
+    input: &Input,
+    id: &str,
+    observer: &mut dyn Observer,
+) -> anyhow::Result<Option<Found>> {
+    let pending: Rc<RefCell<Vec<DataIssue>>> = Rc::default();
+    let sink = pending.clone();
+    let mut leads = open(schema, input, move |issue| sink.borrow_mut().push(issue))?;
+    let mut mine = Vec::new();
+    let mut found = None;
+    loop {
+        let next = leads.next_lead()?;
+        for issue in pending.borrow_mut().drain(..) {
+            if issue.lead.as_ref().is_some_and(|l| l.to_string() == id) {
+                observer.issue(&issue);
+                mine.push(issue);
+            }
+        }
+        match next {
+            Some(lead) if lead.id.to_string() == id => {
+                found = Some(lead);
+                break;
+            }
+            Some(_) => {}
+            None => break,
+        }
+    }
+    Ok(found.map(|lead| Found { lead, issues: mine }))
+}

@@ -6,7 +6,9 @@ use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
 
 use clap::ValueEnum;
-use mql_report::results::{Format as Output, Renderer};
+use mql_data::InputFormat;
+use mql_report::results::{Format as Output, Renderer, Shape};
+use mql_run::eval::Which;
 use mql_run::Settings;
 
 use super::run::{compile, observer, DataArgs};
@@ -44,8 +46,18 @@ pub struct Args {
     #[arg(long, value_enum)]
     format: Option<Format>,
     /// Add each criterion's value and each rule's points to every result
+    /// (CSV: a `criterion_NAME` column per criterion)
     #[arg(long)]
     explain: bool,
+    /// Copy these input columns or keys into each result, as read (CSV: after the id)
+    #[arg(long, value_name = "COL,COL…", value_delimiter = ',')]
+    keep: Vec<String>,
+    /// Write only the leads whose final stage differs from the stage they started in
+    #[arg(long)]
+    changed_only: bool,
+    /// Write stages as their first label, the value a CRM's picklist expects
+    #[arg(long)]
+    labels: bool,
     /// Exit with status 2 if any data error occurred
     #[arg(long)]
     strict: bool,
@@ -66,6 +78,34 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             Format::Ndjson
         }
     });
+    if args.explain && format == Format::Table {
+        anyhow::bail!(
+            "`--explain` does not fit the `table` format; to see why one lead got its result, run `mql explain {} --leads {} --id ID`, or give `--format json` (or `ndjson`, `csv`) for every lead's criteria and points",
+            args.rules,
+            args.data.leads
+        );
+    }
+    if args.changed_only && runnable.model.schema.stages.is_none() {
+        anyhow::bail!(
+            "`--changed-only` writes the leads whose stage changed, but `{}` declares no stages",
+            args.rules
+        );
+    }
+    let keep: Vec<String> = args
+        .keep
+        .iter()
+        .map(|k| k.trim().to_string())
+        .filter(|k| !k.is_empty())
+        .collect();
+    let mut input = args.data.input();
+    input.options.keep = keep.clone();
+    let shape = Shape {
+        id_name: args.data.id_field.clone().unwrap_or_else(|| "id".into()),
+        kept_json: input.format() != Some(InputFormat::Csv),
+        keep,
+        labels: args.labels,
+        criteria: args.explain,
+    };
     let out: Box<dyn Write + Send> = match &args.output {
         Some(path) => {
             Box::new(File::create(path).map_err(|e| anyhow::anyhow!("cannot write `{path}`: {e}"))?)
@@ -75,6 +115,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let renderer = Renderer {
         model: &runnable.model,
         format: format.into(),
+        shape,
     };
     let settings = Settings {
         now,
@@ -84,9 +125,14 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let done = mql_run::eval::eval(
         &runnable.model,
         &runnable.program,
-        &args.data.input(),
+        &input,
         settings,
         &renderer,
+        if args.changed_only {
+            Which::Changed
+        } else {
+            Which::All
+        },
         BufWriter::with_capacity(1 << 16, out),
         &mut observer(true),
     )?;

@@ -68,6 +68,7 @@ impl DataArgs {
         ReadOptions {
             format,
             id_field: self.id_field.clone(),
+            ..ReadOptions::default()
         }
     }
 }

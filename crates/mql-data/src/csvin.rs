@@ -234,7 +234,9 @@ pub(crate) fn lead_header(
     for (col, (key, _)) in found.iter().enumerate() {
         let here = loc.at(loc.line, Some(col as u64 + 1));
         match key {
-            LeadKey::Unknown => note_undeclared(issues, &here, "column", header[col]),
+            LeadKey::Unknown if layout.kept(header[col]).is_none() => {
+                note_undeclared(issues, &here, "column", header[col])
+            }
             LeadKey::Stage if layout.stages.is_none() => {
                 note_no_stages(issues, &here, "column", header[col])
             }

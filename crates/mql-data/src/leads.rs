@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use mql_core::{LeadId, LeadRecord, Schema};
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::csvin::{lead_header, not_text, wrong_width, CsvRows, Row};
 use crate::events::{json_array, EventIndex};
@@ -36,6 +36,9 @@ enum Input<'a> {
         /// What each column fills; `None` until the header is read.
         keys: Option<Vec<LeadKey>>,
         header: Vec<String>,
+        /// The column of each kept name (`--keep`), and whether it matched
+        /// exactly.
+        kept: Vec<(usize, bool)>,
     },
 }
 
@@ -61,6 +64,8 @@ pub struct LeadReader<'a> {
     events: Option<Arc<EventIndex>>,
     position: u64,
     leads_read: u64,
+    /// With kept columns: every key or column name met so far.
+    keys_seen: FxHashSet<Box<str>>,
     /// The input is exhausted.
     finished: bool,
     /// The events that found no lead have been reported.
@@ -78,7 +83,7 @@ impl<'a> LeadReader<'a> {
     ) -> Result<LeadReader<'a>, ReadError> {
         let file = source.name.clone();
         let format = resolve_format(&file, options.format)?;
-        let layout = Layout::new(schema, options.id_field.as_deref());
+        let layout = Layout::new(schema, options.id_field.as_deref()).with_keep(&options.keep);
         let mut reader = buffered(&file, source.reader)?;
         let input = match format {
             InputFormat::Ndjson => Input::Ndjson {
@@ -110,6 +115,7 @@ impl<'a> LeadReader<'a> {
                 rows: CsvRows::new(file.clone(), reader),
                 keys: None,
                 header: Vec::new(),
+                kept: Vec::new(),
             },
         };
         Ok(LeadReader {
@@ -122,6 +128,7 @@ impl<'a> LeadReader<'a> {
             events: None,
             position: 0,
             leads_read: 0,
+            keys_seen: FxHashSet::default(),
             finished: false,
             ended: false,
         })
@@ -325,6 +332,28 @@ impl<'a> LeadReader<'a> {
             self.leads_read += 1;
         }
         self.issues.replay(issues);
+        self.keys_seen.extend(decoded.new_keys);
+    }
+
+    /// The kept names (`--keep`) that no key or column of the data read so
+    /// far matches, each with the closest name the data has.
+    pub fn kept_missing(&mut self) -> Vec<(String, Option<String>)> {
+        self.keys_seen.extend(self.dec.take_new_keys());
+        let layout = &self.dec.layout;
+        let mut seen = vec![false; layout.keep.len()];
+        for key in &self.keys_seen {
+            if let Some((k, _)) = layout.kept(key) {
+                seen[k] = true;
+            }
+        }
+        let keys: Vec<&str> = self.keys_seen.iter().map(|k| &**k).collect();
+        layout
+            .keep
+            .iter()
+            .zip(seen)
+            .filter(|(_, seen)| !seen)
+            .map(|(name, _)| (name.clone(), closest(name, &keys)))
+            .collect()
     }
 
     /// [`LeadReader::next_chunk`] for NDJSON: lines are split off here, decoded
@@ -427,7 +456,12 @@ impl<'a> LeadReader<'a> {
                     Err(why) => issues.report(loc.error(None, format!("{why} (record skipped)"))),
                 }
             },
-            Input::Csv { rows, keys, header } => loop {
+            Input::Csv {
+                rows,
+                keys,
+                header,
+                kept,
+            } => loop {
                 let Some(row) = rows.next_row()? else {
                     return Ok(None);
                 };
@@ -449,6 +483,9 @@ impl<'a> LeadReader<'a> {
                 let Some(keys) = keys.as_ref() else {
                     *keys = Some(lead_header(&dec.layout, &cells, &loc, issues)?);
                     *header = cells.iter().map(|c| c.to_string()).collect();
+                    *kept = kept_columns(&dec.layout, header, &self.file)?;
+                    self.keys_seen
+                        .extend(header.iter().map(|h| h.as_str().into()));
                     continue;
                 };
                 self.position += 1;
@@ -456,7 +493,14 @@ impl<'a> LeadReader<'a> {
                     issues.report(wrong_width(&loc, cells.len(), keys.len(), "row"));
                     continue;
                 }
-                let mut slots = LeadSlots::new(dec.layout.schema.lead.len());
+                let mut slots = LeadSlots::new(&dec.layout);
+                for (k, &(c, exact)) in kept.iter().enumerate() {
+                    slots.kept[k] = Some(Slot {
+                        cell: Cell::Text(cells[c], c as u64 + 1),
+                        key: &header[c],
+                        exact,
+                    });
+                }
                 for (c, (&key, text)) in keys.iter().zip(&cells).enumerate() {
                     slots.put(
                         key,
@@ -474,6 +518,52 @@ impl<'a> LeadReader<'a> {
             },
         }
     }
+}
+
+/// The column of each kept name: an exact match first, else the first
+/// column whose name normalises to it; a name no column matches stops the
+/// read, naming the closest column.
+fn kept_columns(
+    layout: &Layout,
+    header: &[String],
+    file: &str,
+) -> Result<Vec<(usize, bool)>, ReadError> {
+    let mut out: Vec<Option<(usize, bool)>> = vec![None; layout.keep.len()];
+    for (c, h) in header.iter().enumerate() {
+        if let Some((k, exact)) = layout.kept(h) {
+            if out[k].is_none() || (exact && out[k].is_some_and(|(_, e)| !e)) {
+                out[k] = Some((c, exact));
+            }
+        }
+    }
+    out.into_iter()
+        .zip(&layout.keep)
+        .map(|(found, name)| {
+            found.ok_or_else(|| {
+                let cols: Vec<&str> = header.iter().map(String::as_str).collect();
+                ReadError::NoKeptColumn {
+                    file: file.to_string(),
+                    column: name.clone(),
+                    closest: closest(name, &cols),
+                }
+            })
+        })
+        .collect()
+}
+
+/// The name among `names` closest to `wanted` (after normalising both).
+pub(crate) fn closest(wanted: &str, names: &[&str]) -> Option<String> {
+    let w = crate::decode::normalise_key(wanted);
+    names
+        .iter()
+        .map(|n| {
+            (
+                strsim::jaro_winkler(&w, &crate::decode::normalise_key(n)),
+                *n,
+            )
+        })
+        .max_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.cmp(a.1)))
+        .map(|(_, n)| n.to_string())
 }
 
 /// Chunks smaller than this are read one lead at a time.
@@ -529,6 +619,8 @@ impl RawLines {
 pub struct Decoded {
     issues: Vec<Deferred>,
     leads: Vec<DecodedId>,
+    /// With kept columns: keys this decoder met for the first time.
+    new_keys: Vec<Box<str>>,
 }
 
 /// A decoded lead's id, where it is, and how many of the block's issues come
@@ -578,6 +670,7 @@ impl LineDecoder<'_> {
         Decoded {
             issues: issues.into_deferred(),
             leads,
+            new_keys: self.dec.take_new_keys(),
         }
     }
 }
@@ -635,8 +728,19 @@ fn json_lead(
     lines: &Lines,
     issues: &mut Issues,
 ) -> LeadRecord {
-    let mut slots = LeadSlots::new(dec.layout.schema.lead.len());
+    let mut slots = LeadSlots::new(&dec.layout);
+    let keeps = !dec.layout.keep.is_empty();
     for (k, v) in &entries.0 {
+        if keeps {
+            if let Some(kept) = dec.json_kept_key(k) {
+                let slot = Slot {
+                    cell: Cell::Json(v),
+                    key: k,
+                    exact: kept.1,
+                };
+                slots.keep(kept, slot);
+            }
+        }
         let (key, exact) = dec.json_lead_key(k, v, loc, lines, issues);
         slots.put(
             key,

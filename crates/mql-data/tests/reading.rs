@@ -363,6 +363,7 @@ fn id_field_names_another_key() {
     let options = ReadOptions {
         format: None,
         id_field: Some("email".into()),
+        ..ReadOptions::default()
     };
     let r = read_with(
         &s,
@@ -429,7 +430,7 @@ fn chunks_keep_input_order() {
         Source::new("-", Box::new(text.as_bytes())),
         &ReadOptions {
             format: Some(InputFormat::Ndjson),
-            id_field: None,
+            ..ReadOptions::default()
         },
         Issues::ignore(),
     )

@@ -30,6 +30,7 @@ impl Evaluated {
 struct EvalJob<'a> {
     model: &'a Model,
     renderer: &'a Renderer<'a>,
+    changed_only: bool,
 }
 
 /// A block's rendered results and its leads per final stage.
@@ -50,7 +51,7 @@ impl Job for EvalJob<'_> {
     }
 
     fn lead(&self, part: &mut Part, lead: Lead<'_>) {
-        let Some(r) = lead.results.first() else {
+        let (Some(record), Some(r)) = (lead.records.first(), lead.results.first()) else {
             return;
         };
         if let (Some(stage), Some(stages)) = (r.stage, &self.model.schema.stages) {
@@ -58,23 +59,48 @@ impl Job for EvalJob<'_> {
                 part.per_stage[i] += 1;
             }
         }
-        self.renderer.push(&mut part.rendered, r);
+        if self.changed_only && (r.error.is_some() || r.stage == r.from_stage) {
+            return;
+        }
+        // The kept columns' values follow the schema's fields.
+        let kept = record
+            .fields
+            .get(self.model.schema.lead.len()..)
+            .unwrap_or(&[]);
+        self.renderer.push(&mut part.rendered, r, kept);
     }
+}
+
+/// Which results to write.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Which {
+    #[default]
+    All,
+    /// Only the leads whose final stage differs from the stage they started
+    /// in (`--changed-only`); the summary still counts every lead.
+    Changed,
 }
 
 /// Evaluate every lead of `input` and write the results to `out` as
 /// `renderer` renders them; data issues and evaluation errors go to
-/// `observer`, and the summary line after them.
+/// `observer`, and the summary line after them. The input's kept columns
+/// (`input.options.keep`) must be the renderer's.
+#[allow(clippy::too_many_arguments)]
 pub fn eval(
     model: &Model,
     program: &Program,
     input: &Input,
     settings: Settings,
     renderer: &Renderer,
+    which: Which,
     out: impl Write,
     observer: &mut dyn Observer,
 ) -> anyhow::Result<Evaluated> {
-    let job = EvalJob { model, renderer };
+    let job = EvalJob {
+        model,
+        renderer,
+        changed_only: which == Which::Changed,
+    };
     let mut writer = Writer::new(renderer, out);
     let stage_count = model.schema.stages.as_ref().map_or(0, |s| s.variants.len());
     let mut per_stage = vec![0u64; stage_count];
@@ -97,5 +123,14 @@ pub fn eval(
         done.errors(),
         Some(&done.per_stage),
     ));
+    if let Some((name, closest)) = done.summary.kept_missing.first() {
+        anyhow::bail!(
+            "`--keep {name}`: no record of `{}` has a key `{name}`{}",
+            input.leads,
+            closest
+                .as_ref()
+                .map_or(String::new(), |c| format!("; the closest is `{c}`"))
+        );
+    }
     Ok(done)
 }

@@ -2,7 +2,7 @@
 //! and how to read them; opening them for a schema.
 
 use mql_core::Schema;
-use mql_data::{read_events, DataIssue, Issues, LeadReader, ReadOptions, Source};
+use mql_data::{read_events, DataIssue, InputFormat, Issues, LeadReader, ReadOptions, Source};
 
 /// A lead source: what every verb that reads leads is given.
 #[derive(Clone, Debug, Default)]
@@ -20,6 +20,13 @@ impl Input {
     /// read only once).
     pub fn reads_stdin(&self) -> bool {
         self.leads == "-" || self.events.as_deref() == Some("-")
+    }
+
+    /// How the leads file is written, when its name or the options tell.
+    pub fn format(&self) -> Option<InputFormat> {
+        self.options
+            .format
+            .or_else(|| InputFormat::from_path(&self.leads))
     }
 }
 

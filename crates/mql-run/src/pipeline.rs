@@ -77,7 +77,7 @@ pub trait Job: Sync {
 }
 
 /// What a run counted.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Summary {
     /// Leads read (bad lines and rows, which give no lead, not counted).
     pub leads_read: u64,
@@ -85,6 +85,10 @@ pub struct Summary {
     pub data_errors: u64,
     /// Leads that could not be evaluated (by any reading).
     pub eval_errors: u64,
+    /// Kept columns (`--keep`) no record had, each with the closest key the
+    /// data has (JSON and NDJSON; a CSV file without the column is refused
+    /// when its header is read).
+    pub kept_missing: Vec<(String, Option<String>)>,
 }
 
 /// A block for a worker: NDJSON lines to decode, or leads decoded already
@@ -272,6 +276,7 @@ pub fn run<J: Job>(
         Ok(())
     })?;
     summary.leads_read = readers[0].leads_read();
+    summary.kept_missing = readers[0].kept_missing();
     Ok(summary)
 }
 

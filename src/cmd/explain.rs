@@ -40,6 +40,9 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         return Ok(2);
     };
     let explanation = mql_vm::explain(&runnable.program, model, &found.lead, now);
-    print!("{}", mql_vm::render_explanation(&explanation, model));
+    print!(
+        "{}",
+        mql_vm::render_explanation_with(&explanation, model, &found.problems())
+    );
     Ok(0)
 }

@@ -29,6 +29,9 @@ pub struct DataIssue {
     pub lead: Option<LeadId>,
     /// The field, key or column concerned (`id`, `type`, `at`, `lead_id` included).
     pub field: Option<String>,
+    /// The value that could not be read, as the data wrote it (a JSON value
+    /// as JSON, a CSV cell quoted), for a value of a field.
+    pub value: Option<String>,
     /// What is wrong and what was done about it.
     pub reason: String,
 }
@@ -36,6 +39,14 @@ pub struct DataIssue {
 impl DataIssue {
     pub fn is_error(&self) -> bool {
         self.kind == IssueKind::Error
+    }
+
+    /// The same issue, with the value that could not be read.
+    pub fn with_value(self, value: String) -> DataIssue {
+        DataIssue {
+            value: Some(value),
+            ..self
+        }
     }
 }
 
@@ -194,6 +205,7 @@ impl Loc {
             column: self.column,
             lead: self.lead.clone(),
             field: field.map(str::to_string),
+            value: None,
             reason,
         }
     }
@@ -206,6 +218,7 @@ impl Loc {
             column: self.column,
             lead: None,
             field: Some(field.to_string()),
+            value: None,
             reason,
         }
     }
@@ -233,6 +246,7 @@ mod tests {
             column: Some(13),
             lead: Some(LeadId::Str("L-0014".into())),
             field: Some("budget_confirmed".into()),
+            value: Some("\"2\"".into()),
             reason: "expected a bool (true/false/yes/no/1/0), found \"2\" (treated as unknown)"
                 .into(),
         };
@@ -247,6 +261,7 @@ mod tests {
             column: None,
             lead: None,
             field: Some("undeclared_column".into()),
+            value: None,
             reason: "key `undeclared_column` is not declared by the model and is ignored".into(),
         };
         assert_eq!(

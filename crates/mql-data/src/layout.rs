@@ -496,10 +496,15 @@ impl<'s> Decoder<'s> {
                 Some(s) => match s.cell.decode(&self.layout.lead_plans[i], &mut self.strings) {
                     Ok(v) => v,
                     Err(why) => {
-                        issues.report(s.cell.loc(&loc, lines).error(
-                            Some(&schema.lead[i].name),
-                            format!("{why} (treated as unknown)"),
-                        ));
+                        issues.report(
+                            s.cell
+                                .loc(&loc, lines)
+                                .error(
+                                    Some(&schema.lead[i].name),
+                                    format!("{why} (treated as unknown)"),
+                                )
+                                .with_value(s.cell.show()),
+                        );
                         Value::Unknown
                     }
                 },
@@ -835,10 +840,14 @@ impl<'s> Decoder<'s> {
                 {
                     Ok(v) => v,
                     Err(why) => {
-                        issues.report(cell.loc(loc, lines).error(
-                            Some(&def.fields[i].name),
-                            format!("{why} (treated as unknown)"),
-                        ));
+                        issues.report(
+                            cell.loc(loc, lines)
+                                .error(
+                                    Some(&def.fields[i].name),
+                                    format!("{why} (treated as unknown)"),
+                                )
+                                .with_value(cell.show()),
+                        );
                         Value::Unknown
                     }
                 },

@@ -5,6 +5,7 @@ use std::rc::Rc;
 
 use mql_core::{LeadRecord, Schema};
 use mql_data::DataIssue;
+use mql_vm::DataProblem;
 
 use crate::input::{open, Input};
 use crate::observe::Observer;
@@ -13,6 +14,24 @@ use crate::observe::Observer;
 pub struct Found {
     pub lead: LeadRecord,
     pub issues: Vec<DataIssue>,
+}
+
+impl Found {
+    /// The values of the lead's fields that could not be read, for the
+    /// explanation to show where a condition read them.
+    pub fn problems(&self) -> Vec<DataProblem> {
+        self.issues
+            .iter()
+            .filter(|i| i.is_error())
+            .filter_map(|i| {
+                Some(DataProblem {
+                    field: i.field.clone()?,
+                    value: i.value.clone(),
+                    reason: i.reason.clone(),
+                })
+            })
+            .collect()
+    }
 }
 
 /// Read the leads until the one whose id reads `id`; its data issues (and

@@ -38,9 +38,10 @@ mod tests;
 pub use compile::compile;
 pub use describe::{duration_text, expr_text, value_text};
 pub use explain::{
-    explain, missing_fields, render_explanation, CriterionExplanation, EventContribution,
-    Explanation, LetExplanation, RuleExplanation, ScoreExplanation, TierArmExplanation,
-    TierExplanation, TransitionExplanation, WalkStep,
+    explain, missing_fields, render_explanation, render_explanation_with, CriterionExplanation,
+    DataProblem, Decision, EventContribution, Explanation, LetExplanation, RuleExplanation,
+    ScoreExplanation, TierArmExplanation, TierExplanation, TransitionExplanation, ValueRead,
+    WalkStep,
 };
 
 pub use program::{ArithKind, Block, CmpKind, FuncKind, Instr, NegKind, Program, Src};

@@ -5,7 +5,7 @@
 
 use std::io::{self, Write};
 
-use mql_report::backtest::Meta;
+use mql_report::backtest::{find_score, Meta, SweepRequest};
 use mql_run::Observer;
 
 use super::common::ReportFormat as Format;
@@ -23,12 +23,32 @@ pub struct Args {
     /// Output format
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
+    /// For each threshold of this score, the leads scoring at least that much:
+    /// count, with the outcome, precision, recall, lift and F1
+    #[arg(long, value_name = "SCORE")]
+    sweep: Option<String>,
+    /// The thresholds of `--sweep` (default: the score's deciles among the leads)
+    #[arg(long, value_name = "T,T…", value_delimiter = ',', requires = "sweep")]
+    thresholds: Option<Vec<f64>>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
     let now = args.data.now()?;
     let Some(runnable) = compile(&args.rules)? else {
         return Ok(1);
+    };
+    let sweep = match &args.sweep {
+        Some(name) => {
+            let score = find_score(&runnable.model, name).map_err(anyhow::Error::msg)?;
+            let thresholds = args.thresholds.as_ref().map(|t| {
+                let mut t: Vec<f64> = t.iter().copied().filter(|x| x.is_finite()).collect();
+                t.sort_by(|a, b| b.total_cmp(a));
+                t.dedup();
+                t
+            });
+            Some(SweepRequest { score, thresholds })
+        }
+        None => None,
     };
     let meta = Meta {
         rules: args.rules.clone(),
@@ -41,6 +61,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         &runnable.program,
         &args.data.input(),
         &meta,
+        sweep.as_ref(),
         &mut observer,
     )?;
     let mut out = io::BufWriter::new(io::stdout().lock());
@@ -50,6 +71,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             serde_json::to_writer_pretty(&mut out, &done.report.json())?;
             out.write_all(b"\n")?;
         }
+        Format::Csv => out.write_all(done.report.csv().as_bytes())?,
     }
     out.flush()?;
     observer.summary(&done.summary_line(&runnable.model));

@@ -24,6 +24,11 @@ pub struct Args {
     /// List at most this many changed leads in the text report (all by default)
     #[arg(long, value_name = "N")]
     limit: Option<usize>,
+    /// A yes/no column of the leads (e.g. `converted`): precision, recall and
+    /// lift of each stage under both versions, and the outcome rate of each
+    /// cell of the stage matrix
+    #[arg(long, value_name = "FIELD")]
+    outcome: Option<String>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
@@ -54,6 +59,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         },
         &input,
         &meta,
+        args.outcome.as_deref(),
         &mut observer,
     )?;
     let mut out = io::BufWriter::new(io::stdout().lock());
@@ -63,6 +69,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             serde_json::to_writer_pretty(&mut out, &done.report.json())?;
             out.write_all(b"\n")?;
         }
+        Format::Csv => out.write_all(done.report.csv().as_bytes())?,
     }
     out.flush()?;
     mql_run::Observer::summary(&mut observer, &done.summary_line(&new.model));

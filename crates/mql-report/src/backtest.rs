@@ -12,8 +12,13 @@ use mql_sema::hir::{Model, ValueKind};
 use mql_vm::LeadResult;
 use serde::Serialize;
 
-use crate::stats::{self, Metrics, Tally};
+use crate::stats::{self, Decile, Metrics, Point, Ranked, SweepRow, Tally};
 use crate::table::render_table;
+
+/// Bars of each score's distribution in a report.
+pub const DISTRIBUTION_BINS: usize = 20;
+/// Points kept of each ROC and cumulative gain curve.
+pub const CURVE_POINTS: usize = 101;
 
 /// What a backtest counts over the leads; [`Counts::merge`] adds up the
 /// counts of consecutive blocks.
@@ -230,6 +235,66 @@ pub struct ScoreRow {
     pub mean_with_outcome: Option<f64>,
     pub mean_without_outcome: Option<f64>,
     pub auc: Option<f64>,
+    /// The outcome rate in each tenth of the leads ranked by this score,
+    /// highest scores first.
+    pub deciles: Vec<Decile>,
+    /// The score's distribution, split by outcome.
+    pub distribution: Vec<OutcomeBin>,
+    /// The ROC curve: (false positive rate, true positive rate) as the
+    /// threshold goes down the scores.
+    pub roc: Vec<Point>,
+    /// The cumulative gain curve: (share of the leads, share of those with
+    /// the outcome) taking the highest scores first.
+    pub gain: Vec<Point>,
+}
+
+/// One bar of a score's distribution: the leads whose score is in `[lo,
+/// hi)` (the last bar includes `hi`), with and without the outcome.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct OutcomeBin {
+    pub lo: f64,
+    pub hi: f64,
+    pub with_outcome: u64,
+    pub without_outcome: u64,
+}
+
+/// A threshold sweep of one score (`--sweep`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Sweep {
+    pub score: String,
+    /// The thresholds were the score's deciles among the leads (else given).
+    pub deciles: bool,
+    pub rows: Vec<SweepRow>,
+}
+
+/// What `--sweep SCORE [--thresholds T,…]` asks for.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SweepRequest {
+    /// The score's index in the model.
+    pub score: usize,
+    /// The thresholds; `None`: the score's deciles among the leads.
+    pub thresholds: Option<Vec<f64>>,
+}
+
+/// The score `name` of `model`, or a message naming the model's scores.
+pub fn find_score(model: &Model, name: &str) -> Result<usize, String> {
+    if let Some(i) = model.scores.iter().position(|s| s.name == name) {
+        return Ok(i);
+    }
+    let names: Vec<&str> = model.scores.iter().map(|s| s.name.as_str()).collect();
+    if names.is_empty() {
+        return Err(format!(
+            "`--sweep {name}`: the model declares no score to sweep"
+        ));
+    }
+    Err(format!(
+        "`--sweep {name}`: the model has no score `{name}`; its scores are {}",
+        names
+            .iter()
+            .map(|n| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
 }
 
 /// Where a backtest's figures come from.
@@ -259,10 +324,18 @@ pub struct Backtest {
     pub tiers: Vec<TierRows>,
     pub segments: Vec<SegmentRow>,
     pub scores: Vec<ScoreRow>,
+    /// With `--sweep`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sweep: Option<Sweep>,
 }
 
 impl Backtest {
-    pub fn new(model: &Model, counts: &Counts, meta: &Meta) -> Backtest {
+    pub fn new(
+        model: &Model,
+        counts: &Counts,
+        meta: &Meta,
+        sweep: Option<&SweepRequest>,
+    ) -> Backtest {
         let sy = &model.schema.symbols;
         let all = counts.all;
         let stages = model
@@ -320,13 +393,44 @@ impl Backtest {
             .scores
             .iter()
             .zip(&counts.scores)
-            .map(|(sc, pts)| ScoreRow {
-                score: sc.name.clone(),
-                mean_with_outcome: stats::mean(pts, true),
-                mean_without_outcome: stats::mean(pts, false),
-                auc: stats::auc(pts),
+            .map(|(sc, pts)| {
+                let ranked = Ranked::new(pts);
+                let (roc, gain) = ranked.curves(CURVE_POINTS);
+                let yes: Vec<f64> = pts.iter().filter(|p| p.1).map(|p| p.0).collect();
+                let no: Vec<f64> = pts.iter().filter(|p| !p.1).map(|p| p.0).collect();
+                ScoreRow {
+                    score: sc.name.clone(),
+                    mean_with_outcome: stats::mean(pts, true),
+                    mean_without_outcome: stats::mean(pts, false),
+                    auc: stats::auc(pts),
+                    deciles: ranked.deciles(),
+                    distribution: stats::histogram([&yes, &no], DISTRIBUTION_BINS)
+                        .into_iter()
+                        .map(|b| OutcomeBin {
+                            lo: b.lo,
+                            hi: b.hi,
+                            with_outcome: b.counts[0],
+                            without_outcome: b.counts[1],
+                        })
+                        .collect(),
+                    roc,
+                    gain,
+                }
             })
             .collect();
+        let sweep = sweep.and_then(|req| {
+            let name = model.scores.get(req.score)?.name.clone();
+            let ranked = Ranked::new(counts.scores.get(req.score)?);
+            let thresholds = match &req.thresholds {
+                Some(t) => t.clone(),
+                None => ranked.decile_thresholds(),
+            };
+            Some(Sweep {
+                score: name,
+                deciles: req.thresholds.is_none(),
+                rows: ranked.sweep(&thresholds),
+            })
+        });
         Backtest {
             rules: meta.rules.clone(),
             outcome: meta.outcome.clone(),
@@ -340,6 +444,7 @@ impl Backtest {
             tiers,
             segments,
             scores,
+            sweep,
         }
     }
 
@@ -460,8 +565,201 @@ impl Backtest {
             out.push_str(
                 "  (AUC: the chance that a lead with the outcome scores higher than one without; 0.5 is a coin toss)\n",
             );
+            for s in &self.scores {
+                out.push('\n');
+                let title = format!("{} decile", s.score);
+                let head = header(&[
+                    &title,
+                    "highest score",
+                    "lowest score",
+                    "leads",
+                    "with outcome",
+                    "rate",
+                ]);
+                let rows: Vec<Vec<String>> = s
+                    .deciles
+                    .iter()
+                    .map(|d| {
+                        vec![
+                            decile_name(d.decile),
+                            score_text(d.max),
+                            score_text(d.min),
+                            d.tally.leads.to_string(),
+                            d.tally.yes.to_string(),
+                            pct(d.tally.rate()),
+                        ]
+                    })
+                    .collect();
+                out.push_str(&render_table(&head, &rows));
+            }
+            out.push_str(
+                "  (deciles: the leads ranked by the score, highest first, in ten groups; leads with the same score stay together)\n",
+            );
+        }
+
+        if let Some(sweep) = &self.sweep {
+            out.push('\n');
+            let source = if sweep.deciles {
+                "the score's deciles among the leads"
+            } else {
+                "as given"
+            };
+            out.push_str(&format!(
+                "sweep of `{}` (thresholds: {source}); a lead is picked when {} >= the threshold\n",
+                sweep.score, sweep.score
+            ));
+            let first = format!("{} >=", sweep.score);
+            let head = header(&[
+                &first,
+                "leads",
+                "with outcome",
+                "precision",
+                "recall",
+                "lift",
+                "F1",
+            ]);
+            let rows: Vec<Vec<String>> = sweep
+                .rows
+                .iter()
+                .map(|r| {
+                    vec![
+                        score_text(r.threshold),
+                        r.selected.leads.to_string(),
+                        r.selected.yes.to_string(),
+                        pct(r.metrics.precision),
+                        pct(r.metrics.recall),
+                        ratio(r.metrics.lift),
+                        r.metrics.f1.map_or("-".into(), |f| format!("{f:.3}")),
+                    ]
+                })
+                .collect();
+            out.push_str(&render_table(&head, &rows));
         }
         out
+    }
+
+    /// The report as one CSV table a spreadsheet can filter: a row per
+    /// group of leads, named by its table (`final stage`, `reached stage`,
+    /// `tier NAME`, `segment`, `score`, `decile NAME`, `sweep NAME`) and row.
+    pub fn csv(&self) -> String {
+        let mut out =
+            String::from("table,row,leads,with_outcome,rate,precision,recall,lift,f1,auc\n");
+        let mut row = |table: &str, name: &str, t: Tally, m: Option<Metrics>, auc: Option<f64>| {
+            let m = m.unwrap_or_default();
+            let cells = [
+                csv_cell(table),
+                csv_cell(name),
+                t.leads.to_string(),
+                t.yes.to_string(),
+                opt(t.rate()),
+                opt(m.precision),
+                opt(m.recall),
+                opt(m.lift),
+                opt(m.f1),
+                opt(auc),
+            ];
+            out.push_str(&cells.join(","));
+            out.push('\n');
+        };
+        let all = Tally {
+            leads: self.leads,
+            yes: self.with_outcome,
+        };
+        row("all", "", all, None, None);
+        for s in &self.stages {
+            row("final stage", &s.stage, tally(&s.final_), None, None);
+        }
+        for s in &self.stages {
+            let t = Tally {
+                leads: s.reached.leads,
+                yes: s.reached.with_outcome,
+            };
+            row(
+                "reached stage",
+                &s.stage,
+                t,
+                Some(stats::metrics(t, all)),
+                None,
+            );
+        }
+        for tier in &self.tiers {
+            let table = format!("tier {}", tier.tier);
+            for l in &tier.labels {
+                let name = l.label.as_deref().unwrap_or("(no label)");
+                row(&table, name, tally(&l.rate), None, None);
+            }
+        }
+        for s in &self.segments {
+            row("segment", &s.segment, tally(&s.rate), None, None);
+        }
+        for s in &self.scores {
+            row("score", &s.score, all, None, s.auc);
+        }
+        for s in &self.scores {
+            let table = format!("decile {}", s.score);
+            for d in &s.deciles {
+                let name = format!("{} ({})", d.decile, score_range(d.min, d.max));
+                row(&table, &name, d.tally, None, None);
+            }
+        }
+        if let Some(sweep) = &self.sweep {
+            let table = format!("sweep {}", sweep.score);
+            for r in &sweep.rows {
+                let name = format!(">= {}", score_text(r.threshold));
+                row(&table, &name, r.selected, Some(r.metrics), None);
+            }
+        }
+        out
+    }
+}
+
+fn tally(r: &Rate) -> Tally {
+    Tally {
+        leads: r.leads,
+        yes: r.with_outcome,
+    }
+}
+
+/// A number in a CSV cell: full precision, empty when unknown.
+pub(crate) fn opt(x: Option<f64>) -> String {
+    x.filter(|x| x.is_finite())
+        .map_or(String::new(), mql_core::number::format_number)
+}
+
+pub(crate) fn csv_cell(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// `1 (top)` for the first decile, else its number.
+fn decile_name(d: u32) -> String {
+    if d == 1 {
+        "1 (top)".to_string()
+    } else {
+        d.to_string()
+    }
+}
+
+/// A score as people read it: at most two decimals, no trailing zeros.
+pub(crate) fn score_text(x: f64) -> String {
+    let t = format!("{x:.2}");
+    let t = t.trim_end_matches('0').trim_end_matches('.');
+    if t == "-0" {
+        "0".to_string()
+    } else {
+        t.to_string()
+    }
+}
+
+/// `lo – hi`, or one score when both are the same.
+fn score_range(lo: f64, hi: f64) -> String {
+    if lo == hi {
+        score_text(lo)
+    } else {
+        format!("{} – {}", score_text(lo), score_text(hi))
     }
 }
 

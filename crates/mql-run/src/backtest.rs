@@ -1,7 +1,7 @@
 //! `mql backtest`: the model over leads with a known yes/no outcome, counted
 //! into a [`Backtest`] report.
 
-use mql_report::backtest::{Backtest, Counts, Meta};
+use mql_report::backtest::{Backtest, Counts, Meta, SweepRequest};
 use mql_sema::hir::Model;
 use mql_vm::Program;
 
@@ -48,12 +48,14 @@ impl Job for BacktestJob<'_> {
 }
 
 /// Run `model` over the leads of `input` and count how its stages, tiers,
-/// segments and scores match the yes/no column `meta.outcome`.
+/// segments and scores match the yes/no column `meta.outcome`; with
+/// `sweep`, how each threshold of one score would have picked the leads.
 pub fn backtest(
     model: &Model,
     program: &Program,
     input: &Input,
     meta: &Meta,
+    sweep: Option<&SweepRequest>,
     observer: &mut dyn Observer,
 ) -> anyhow::Result<Backtested> {
     let outcome = OutcomeSchema::new(&model.schema, &meta.outcome)?;
@@ -84,7 +86,7 @@ pub fn backtest(
         );
     }
     Ok(Backtested {
-        report: Backtest::new(model, &counts, meta),
+        report: Backtest::new(model, &counts, meta, sweep),
         summary,
     })
 }

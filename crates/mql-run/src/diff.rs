@@ -11,6 +11,7 @@ use mql_vm::Program;
 
 use crate::input::Input;
 use crate::observe::Observer;
+use crate::outcome::OutcomeSchema;
 use crate::pipeline::{self, Job, Lead, Reading, Settings, Summary};
 
 /// A diff's report and what the run counted.
@@ -40,6 +41,8 @@ pub struct Version<'a> {
 
 struct DiffJob<'a> {
     pairing: &'a Pairing<'a>,
+    /// The outcome column, read with the old version's leads.
+    outcome: Option<&'a OutcomeSchema>,
 }
 
 impl Job for DiffJob<'_> {
@@ -50,8 +53,9 @@ impl Job for DiffJob<'_> {
     }
 
     fn lead(&self, part: &mut Counts, lead: Lead<'_>) {
-        if let [old, new] = lead.results {
-            self.pairing.add(part, old, new);
+        if let ([old, new], Some(record)) = (lead.results, lead.records.first()) {
+            let outcome = self.outcome.and_then(|o| o.of(record));
+            self.pairing.add(part, old, new, outcome);
         }
     }
 }
@@ -67,24 +71,39 @@ pub fn check_input(input: &Input) -> anyhow::Result<()> {
 }
 
 /// Run both versions over the leads of `input` and compare each lead's
-/// results.
+/// results; with `outcome`, measure both against that yes/no column.
 pub fn diff(
     old: Version,
     new: Version,
     input: &Input,
     meta: &Meta,
+    outcome: Option<&str>,
     observer: &mut dyn Observer,
 ) -> anyhow::Result<Diffed> {
     check_input(input)?;
-    let pairing = Pairing::new(old.model, new.model);
-    let job = DiffJob { pairing: &pairing };
+    let name = outcome.map(str::to_string);
+    let outcome = outcome
+        .map(|name| OutcomeSchema::new(&old.model.schema, name))
+        .transpose()?;
+    // The new version reads the same column too (by the name the old one
+    // found), so that it is not noted as ignored and its data errors are
+    // the old version's, told once.
+    let new_schema = outcome
+        .as_ref()
+        .map(|o| OutcomeSchema::new(&new.model.schema, &o.schema.lead[o.slot].name))
+        .transpose()?;
+    let pairing = Pairing::new(old.model, new.model, name);
+    let job = DiffJob {
+        pairing: &pairing,
+        outcome: outcome.as_ref(),
+    };
     let readings = [
         Reading {
-            schema: &old.model.schema,
+            schema: outcome.as_ref().map_or(&old.model.schema, |o| &o.schema),
             program: old.program,
         },
         Reading {
-            schema: &new.model.schema,
+            schema: new_schema.as_ref().map_or(&new.model.schema, |o| &o.schema),
             program: new.program,
         },
     ];

@@ -10,8 +10,7 @@ pub enum Shell {
     Bash,
     Zsh,
     Fish,
-    #[value(name = "powershell")]
-    PowerShell,
+    Powershell,
 }
 
 #[derive(clap::Args)]
@@ -27,7 +26,7 @@ pub fn run(args: Args, command: &mut clap::Command) -> anyhow::Result<u8> {
         Shell::Bash => clap_complete::Shell::Bash,
         Shell::Zsh => clap_complete::Shell::Zsh,
         Shell::Fish => clap_complete::Shell::Fish,
-        Shell::PowerShell => clap_complete::Shell::PowerShell,
+        Shell::Powershell => clap_complete::Shell::PowerShell,
     };
     let mut out = io::stdout().lock();
     clap_complete::generate(shell, command, "mql", &mut out);

@@ -134,6 +134,16 @@ fn backtest_sweep_text_and_csv() {
 }
 
 #[test]
+fn the_json_forms_of_a_sweep_and_of_a_diff_with_an_outcome() {
+    let out = backtest(&["--sweep", "fit", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    insta::assert_snapshot!("deciding_backtest_sweep_json", text(&out.stdout));
+    let out = diff(&["--outcome", "converted", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    insta::assert_snapshot!("deciding_diff_outcome_json", text(&out.stdout));
+}
+
+#[test]
 fn a_sweep_of_a_score_the_model_lacks_is_refused() {
     let out = backtest(&["--sweep", "fitt"]);
     assert_eq!(out.status.code(), Some(2));

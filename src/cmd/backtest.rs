@@ -55,7 +55,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         outcome: args.outcome.clone(),
         now,
     };
-    let mut observer = observer(false);
+    let mut observer = observer(true);
     let done = mql_run::backtest::backtest(
         &runnable.model,
         &runnable.program,

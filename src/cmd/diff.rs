@@ -47,7 +47,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         leads: args.data.leads.clone(),
         now,
     };
-    let mut observer = observer(false);
+    let mut observer = observer(true);
     let done = mql_run::diff::diff(
         Version {
             model: &old.model,

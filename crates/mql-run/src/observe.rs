@@ -60,6 +60,15 @@ impl Console {
     }
 }
 
+impl Drop for Console {
+    /// A run that stops early leaves no spinner behind.
+    fn drop(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
 impl Observer for Console {
     fn issue(&mut self, issue: &DataIssue) {
         self.say(&issue.to_string());

@@ -91,32 +91,3 @@ impl Observer for Console {
         eprintln!("{line}");
     }
 }
-
-/// Passes on only what concerns one lead (for `mql explain`): its data
-/// errors, and nothing else.
-pub struct OneLead<'o> {
-    pub id: String,
-    pub inner: &'o mut dyn Observer,
-}
-
-impl Observer for OneLead<'_> {
-    fn issue(&mut self, issue: &DataIssue) {
-        if issue
-            .lead
-            .as_ref()
-            .is_some_and(|l| l.to_string() == self.id)
-        {
-            self.inner.issue(issue);
-        }
-    }
-
-    fn eval_error(&mut self, id: &LeadId, error: &EvalError) {
-        if id.to_string() == self.id {
-            self.inner.eval_error(id, error);
-        }
-    }
-
-    fn summary(&mut self, line: &str) {
-        self.inner.summary(line);
-    }
-}

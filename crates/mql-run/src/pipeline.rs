@@ -83,7 +83,8 @@ pub struct Summary {
     pub leads_read: u64,
     /// Data errors told to the observer.
     pub data_errors: u64,
-    /// Leads that could not be evaluated (by any reading).
+    /// Results that could not be evaluated (a lead counts once per reading
+    /// that failed on it).
     pub eval_errors: u64,
     /// Kept columns (`--keep`) no record had, each with the closest key the
     /// data has (JSON and NDJSON; a CSV file without the column is refused

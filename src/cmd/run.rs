@@ -1,14 +1,14 @@
 //! What the verbs that evaluate leads share: the `--as-of` instant, the data
-//! options, compiling a checked model, and streaming leads with their data
-//! issues reported on standard error as they come.
+//! options, compiling a checked model, and the observer their data issues
+//! are reported to.
 
 use std::io::IsTerminal;
 use std::sync::Arc;
 
 use anyhow::Context;
 use mql_core::time::{parse_time, TimeSyntax};
-use mql_core::Schema;
-use mql_data::{read_events, InputFormat, Issues, LeadReader, ReadOptions, Source};
+use mql_data::{InputFormat, ReadOptions};
+use mql_run::{Console, Input};
 use mql_sema::hir::Model;
 use mql_vm::Program;
 
@@ -56,6 +56,16 @@ impl DataArgs {
         }
     }
 
+    /// Where the leads come from and how to read them.
+    pub fn input(&self) -> Input {
+        Input {
+            leads: self.leads.clone(),
+            events: self.events.clone(),
+            options: self.read_options(),
+            events_sheet: self.events_sheet.clone(),
+        }
+    }
+
     pub fn read_options(&self) -> ReadOptions {
         let format = self
             .input_format
@@ -67,30 +77,8 @@ impl DataArgs {
             format,
             id_field: self.id_field.clone(),
             sheet: self.sheet.clone(),
+            ..ReadOptions::default()
         }
-    }
-
-    /// Refuse a sheet named for a file that is not a workbook.
-    fn check_sheets(&self, options: &ReadOptions) -> anyhow::Result<()> {
-        let workbook = |path: &str, format: Option<InputFormat>| {
-            format.or_else(|| InputFormat::from_path(path)) == Some(InputFormat::Xlsx)
-        };
-        if self.sheet.is_some() && !workbook(&self.leads, options.format) {
-            anyhow::bail!(
-                "`--sheet` names a sheet of an Excel workbook, but `{}` is not one (.xlsx)",
-                self.leads
-            );
-        }
-        if let Some(events) = &self.events {
-            if self.events_sheet.is_some() && !workbook(events, None) {
-                anyhow::bail!(
-                    "`--events-sheet` names a sheet of an Excel workbook, but `{events}` is not one (.xlsx)"
-                );
-            }
-        } else if self.events_sheet.is_some() {
-            anyhow::bail!("`--events-sheet` needs `--events` with an Excel workbook (.xlsx)");
-        }
-        Ok(())
     }
 }
 
@@ -113,45 +101,15 @@ pub fn compile(path: &str) -> anyhow::Result<Option<Runnable>> {
     Ok(Some(Runnable { model, program }))
 }
 
-/// Open the leads (with the events file joined) for streaming. Every data
-/// issue goes through `report` as soon as it is found.
-pub fn open_leads<'a>(
-    model: &'a Model,
-    args: &DataArgs,
-    report: impl FnMut(mql_data::DataIssue) + 'a,
-) -> anyhow::Result<LeadReader<'a>> {
-    open_leads_with(&model.schema, args, report)
-}
-
-/// [`open_leads`] against a schema of the caller's (`backtest` adds the
-/// outcome column to the model's schema so that it is decoded too).
-pub fn open_leads_with<'a>(
-    schema: &'a Schema,
-    args: &DataArgs,
-    report: impl FnMut(mql_data::DataIssue) + 'a,
-) -> anyhow::Result<LeadReader<'a>> {
-    let options = args.read_options();
-    args.check_sheets(&options)?;
-    // One collector for both files, so that a name is noted (and a field
-    // warned about) once per run.
-    let mut issues = Issues::new(report);
-    let events = match &args.events {
-        Some(path) => {
-            let events_options = ReadOptions {
-                format: None,
-                id_field: None,
-                sheet: args.events_sheet.clone(),
-            };
-            let index = read_events(schema, Source::open(path)?, &events_options, &mut issues)?;
-            Some(index)
-        }
-        None => None,
-    };
-    let reader = LeadReader::new(schema, Source::open(&args.leads)?, &options, issues)?;
-    Ok(match events {
-        Some(index) => reader.with_events(index),
-        None => reader,
-    })
+/// The observer of data issues and evaluation errors every verb that reads
+/// leads reports to: one line each on standard error, under a progress bar
+/// when `progress` is asked for and standard error is a terminal.
+pub fn observer(progress: bool) -> Console {
+    if progress && progress_allowed() {
+        Console::with_progress()
+    } else {
+        Console::new()
+    }
 }
 
 /// True when a progress bar may be drawn on standard error.

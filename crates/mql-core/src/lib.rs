@@ -5,6 +5,7 @@
 
 pub mod diag;
 pub mod names;
+pub mod number;
 pub mod span;
 pub mod time;
 pub mod types;

@@ -306,7 +306,9 @@ pub(crate) fn lead_header(
         let here = loc.at(loc.line, Some(head.col(col)));
         match key {
             LeadKey::Unknown if !csv && header[col].trim().is_empty() => {}
-            LeadKey::Unknown => note_undeclared(issues, &here, "column", header[col]),
+            LeadKey::Unknown if layout.kept(header[col]).is_none() => {
+                note_undeclared(issues, &here, "column", header[col])
+            }
             LeadKey::Stage if layout.stages.is_none() => {
                 note_no_stages(issues, &here, "column", header[col])
             }

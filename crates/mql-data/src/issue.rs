@@ -33,6 +33,9 @@ pub struct DataIssue {
     pub lead: Option<LeadId>,
     /// The field, key or column concerned (`id`, `type`, `at`, `lead_id` included).
     pub field: Option<String>,
+    /// The value that could not be read, as the data wrote it (a JSON value
+    /// as JSON, a CSV cell quoted), for a value of a field.
+    pub value: Option<String>,
     /// What is wrong and what was done about it.
     pub reason: String,
 }
@@ -44,6 +47,14 @@ impl DataIssue {
 
     pub fn is_warning(&self) -> bool {
         self.kind == IssueKind::Warning
+    }
+
+    /// The same issue, with the value that could not be read.
+    pub fn with_value(self, value: String) -> DataIssue {
+        DataIssue {
+            value: Some(value),
+            ..self
+        }
     }
 }
 
@@ -224,6 +235,7 @@ impl Loc {
             column: self.column,
             lead: self.lead.clone(),
             field: field.map(str::to_string),
+            value: None,
             reason,
         }
     }
@@ -236,6 +248,7 @@ impl Loc {
             column: self.column,
             lead: None,
             field: Some(field.to_string()),
+            value: None,
             reason,
         }
     }
@@ -249,6 +262,7 @@ impl Loc {
             column: None,
             lead: None,
             field: Some(field.to_string()),
+            value: None,
             reason,
         }
     }
@@ -276,6 +290,7 @@ mod tests {
             column: Some(13),
             lead: Some(LeadId::Str("L-0014".into())),
             field: Some("budget_confirmed".into()),
+            value: Some("\"2\"".into()),
             reason: "expected a bool (true/false/yes/no/1/0), found \"2\" (treated as unknown)"
                 .into(),
         };
@@ -290,6 +305,7 @@ mod tests {
             column: None,
             lead: None,
             field: Some("undeclared_column".into()),
+            value: None,
             reason: "key `undeclared_column` is not declared by the model and is ignored".into(),
         };
         assert_eq!(

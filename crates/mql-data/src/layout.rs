@@ -137,15 +137,27 @@ pub(crate) struct LeadSlots<'t> {
     pub stage_since: Option<Slot<'t>>,
     pub events: Option<Slot<'t>>,
     pub fields: Vec<Option<Slot<'t>>>,
+    /// The values of the kept columns (`--keep`), by their order there.
+    pub kept: Vec<Option<Slot<'t>>>,
     /// Two keys for one slot: (the slot's name, the key used, the key ignored).
     pub clashes: Vec<(String, Slot<'t>, Slot<'t>)>,
 }
 
 impl<'t> LeadSlots<'t> {
-    pub fn new(n: usize) -> Self {
+    pub fn new(layout: &Layout) -> Self {
         LeadSlots {
-            fields: vec![None; n],
+            fields: vec![None; layout.schema.lead.len()],
+            kept: vec![None; layout.keep.len()],
             ..Default::default()
+        }
+    }
+
+    /// A kept column's value; an exact match of the name wins over a
+    /// normalised one, else the first.
+    pub fn keep(&mut self, (k, exact): (usize, bool), slot: Slot<'t>) {
+        match &self.kept[k] {
+            Some(old) if old.exact || !exact => {}
+            _ => self.kept[k] = Some(Slot { exact, ..slot }),
         }
     }
 
@@ -190,6 +202,10 @@ pub(crate) struct Layout<'s> {
     id_norm: String,
     /// The lead field the id key also fills, when `--id-field` names one.
     pub id_field_slot: Option<usize>,
+    /// The columns or keys to copy into each lead (`--keep`), and their
+    /// normalised forms.
+    pub keep: Vec<String>,
+    keep_norm: Vec<String>,
 }
 
 impl<'s> Layout<'s> {
@@ -258,7 +274,32 @@ impl<'s> Layout<'s> {
                 by(&|s| s == n).or_else(|| by(&|s| normalise_key(s) == norm))
             }),
             id_key,
+            keep: Vec::new(),
+            keep_norm: Vec::new(),
         }
+    }
+
+    /// Copy these columns or keys into each lead (see
+    /// [`crate::ReadOptions::keep`]).
+    pub fn with_keep(mut self, keep: &[String]) -> Layout<'s> {
+        self.keep_norm = keep.iter().map(|k| normalise_key(k)).collect();
+        self.keep = keep.to_vec();
+        self
+    }
+
+    /// Which kept name a key or header is, and whether exactly.
+    pub fn kept(&self, key: &str) -> Option<(usize, bool)> {
+        if self.keep.is_empty() {
+            return None;
+        }
+        if let Some(i) = self.keep.iter().position(|k| k == key) {
+            return Some((i, true));
+        }
+        let n = normalise_key(key);
+        self.keep_norm
+            .iter()
+            .position(|k| *k == n)
+            .map(|i| (i, false))
     }
 
     /// What a lead key or header fills, and whether it matched exactly.
@@ -364,6 +405,12 @@ type FieldMatch = Option<(usize, bool)>;
 pub(crate) struct Decoder<'s> {
     pub layout: Layout<'s>,
     lead_keys: FxHashMap<Box<str>, (LeadKey, bool)>,
+    /// With kept columns: which kept name each key seen is.
+    kept_keys: FxHashMap<Box<str>, Option<(usize, bool)>>,
+    /// With kept columns: the keys seen for the first time since the last
+    /// [`Decoder::take_new_keys`] (to name the closest to a kept name that
+    /// no record has).
+    new_keys: Vec<Box<str>>,
     event_keys: FxHashMap<Box<str>, EventKey>,
     event_fields: Vec<FxHashMap<Box<str>, FieldMatch>>,
     /// Room reused from event to event: each entry's kind, and each field's entry.
@@ -386,6 +433,8 @@ impl<'s> Decoder<'s> {
         Decoder {
             layout,
             lead_keys: FxHashMap::default(),
+            kept_keys: FxHashMap::default(),
+            new_keys: Vec::new(),
             event_keys: FxHashMap::default(),
             event_fields: vec![FxHashMap::default(); n],
             ev_kinds: Vec::new(),
@@ -411,12 +460,30 @@ impl<'s> Decoder<'s> {
         let t = self.layout.lead_key(key, true);
         if t.0 == LeadKey::Unknown {
             self.seen.lead_key(key);
+        }
+        if t.0 == LeadKey::Unknown && self.layout.kept(key).is_none() {
             note_undeclared(issues, loc, "key", key);
         } else if t.0 == LeadKey::Stage && self.layout.stages.is_none() {
             note_no_stages(issues, loc, "key", key);
         }
         self.lead_keys.insert(key.into(), t);
         t
+    }
+
+    /// Which kept name a JSON lead key is (only asked when columns are kept).
+    pub fn json_kept_key(&mut self, key: &str) -> Option<(usize, bool)> {
+        if let Some(&k) = self.kept_keys.get(key) {
+            return k;
+        }
+        let k = self.layout.kept(key);
+        self.kept_keys.insert(key.into(), k);
+        self.new_keys.push(key.into());
+        k
+    }
+
+    /// The keys seen for the first time since the last call.
+    pub fn take_new_keys(&mut self) -> Vec<Box<str>> {
+        std::mem::take(&mut self.new_keys)
     }
 
     fn json_event_key(&mut self, key: &str) -> EventKey {
@@ -490,7 +557,7 @@ impl<'s> Decoder<'s> {
             ));
         }
 
-        let mut fields: Vec<Value> = Vec::with_capacity(slots.fields.len());
+        let mut fields: Vec<Value> = Vec::with_capacity(slots.fields.len() + slots.kept.len());
         for (i, slot) in slots.fields.iter().enumerate() {
             let slot = match (slot, self.layout.id_field_slot) {
                 (Some(s), _) => Some(s),
@@ -509,10 +576,15 @@ impl<'s> Decoder<'s> {
                 ) {
                     Ok(v) => v,
                     Err(why) => {
-                        issues.report(s.cell.loc(&loc, lines).error(
-                            Some(&schema.lead[i].name),
-                            format!("{why} (treated as unknown)"),
-                        ));
+                        issues.report(
+                            s.cell
+                                .loc(&loc, lines)
+                                .error(
+                                    Some(&schema.lead[i].name),
+                                    format!("{why} (treated as unknown)"),
+                                )
+                                .with_value(s.cell.show()),
+                        );
                         Value::Unknown
                     }
                 },
@@ -561,6 +633,17 @@ impl<'s> Decoder<'s> {
             }
         }
 
+        // The kept columns after the fields: the raw text of a CSV cell or of
+        // a workbook cell (as the sheet shows it), the JSON text of a value.
+        for slot in &slots.kept {
+            fields.push(match slot.map(|s| s.cell) {
+                Some(Cell::Json(raw)) | Some(Cell::Text(raw, _)) => Value::Str(raw.into()),
+                Some(Cell::Sheet(v, _)) => v
+                    .raw_text()
+                    .map_or(Value::Unknown, |t| Value::Str(t.into())),
+                None => Value::Unknown,
+            });
+        }
         let mut record = mql_core::LeadRecord {
             id,
             fields: fields.into_boxed_slice(),
@@ -851,10 +934,14 @@ impl<'s> Decoder<'s> {
                 ) {
                     Ok(v) => v,
                     Err(why) => {
-                        issues.report(cell.loc(loc, lines).error(
-                            Some(&def.fields[i].name),
-                            format!("{why} (treated as unknown)"),
-                        ));
+                        issues.report(
+                            cell.loc(loc, lines)
+                                .error(
+                                    Some(&def.fields[i].name),
+                                    format!("{why} (treated as unknown)"),
+                                )
+                                .with_value(cell.show()),
+                        );
                         Value::Unknown
                     }
                 },

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use mql_core::{LeadId, LeadRecord, Schema};
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::csvin::{lead_header, not_text, wrong_width, CsvRows, Header, Table, TableRow};
 use crate::events::{json_array, EventIndex};
@@ -39,6 +39,9 @@ enum Input<'a> {
         /// What each column fills; `None` until the header is read.
         keys: Option<Vec<LeadKey>>,
         header: Vec<String>,
+        /// The column of each kept name (`--keep`), and whether it matched
+        /// exactly.
+        kept: Vec<(usize, bool)>,
     },
 }
 
@@ -64,6 +67,8 @@ pub struct LeadReader<'a> {
     events: Option<Arc<EventIndex>>,
     position: u64,
     leads_read: u64,
+    /// With kept columns: every key or column name met so far.
+    keys_seen: FxHashSet<Box<str>>,
     /// The input is exhausted.
     finished: bool,
     /// The events that found no lead have been reported.
@@ -81,7 +86,7 @@ impl<'a> LeadReader<'a> {
     ) -> Result<LeadReader<'a>, ReadError> {
         let file = source.name.clone();
         let format = resolve_format(&file, options.format)?;
-        let layout = Layout::new(schema, options.id_field.as_deref());
+        let layout = Layout::new(schema, options.id_field.as_deref()).with_keep(&options.keep);
         let mut reader = buffered(&file, source.reader)?;
         let input = match format {
             InputFormat::Ndjson => Input::Ndjson {
@@ -113,6 +118,7 @@ impl<'a> LeadReader<'a> {
                 rows: Table::Csv(CsvRows::new(file.clone(), reader)),
                 keys: None,
                 header: Vec::new(),
+                kept: Vec::new(),
             },
             InputFormat::Xlsx => Input::Table {
                 rows: Table::Sheet(SheetRows::open(
@@ -122,6 +128,7 @@ impl<'a> LeadReader<'a> {
                 )?),
                 keys: None,
                 header: Vec::new(),
+                kept: Vec::new(),
             },
         };
         Ok(LeadReader {
@@ -134,6 +141,7 @@ impl<'a> LeadReader<'a> {
             events: None,
             position: 0,
             leads_read: 0,
+            keys_seen: FxHashSet::default(),
             finished: false,
             ended: false,
         })
@@ -355,6 +363,28 @@ impl<'a> LeadReader<'a> {
             self.leads_read += 1;
         }
         self.issues.replay(issues);
+        self.keys_seen.extend(decoded.new_keys);
+    }
+
+    /// The kept names (`--keep`) that no key or column of the data read so
+    /// far matches, each with the closest name the data has.
+    pub fn kept_missing(&mut self) -> Vec<(String, Option<String>)> {
+        self.keys_seen.extend(self.dec.take_new_keys());
+        let layout = &self.dec.layout;
+        let mut seen = vec![false; layout.keep.len()];
+        for key in &self.keys_seen {
+            if let Some((k, _)) = layout.kept(key) {
+                seen[k] = true;
+            }
+        }
+        let keys: Vec<&str> = self.keys_seen.iter().map(|k| &**k).collect();
+        layout
+            .keep
+            .iter()
+            .zip(seen)
+            .filter(|(_, seen)| !seen)
+            .map(|(name, _)| (name.clone(), closest(name, &keys)))
+            .collect()
     }
 
     /// [`LeadReader::next_chunk`] for NDJSON: lines are split off here, decoded
@@ -457,7 +487,12 @@ impl<'a> LeadReader<'a> {
                     Err(why) => issues.report(loc.error(None, format!("{why} (record skipped)"))),
                 }
             },
-            Input::Table { rows, keys, header } => loop {
+            Input::Table {
+                rows,
+                keys,
+                header,
+                kept,
+            } => loop {
                 let csv = rows.is_csv();
                 let Some(row) = rows.next_row()? else {
                     return Ok(None);
@@ -486,6 +521,9 @@ impl<'a> LeadReader<'a> {
                     };
                     *keys = Some(lead_header(&dec.layout, &head, csv, &loc, issues)?);
                     *header = names;
+                    *kept = kept_columns(&dec.layout, header, &self.file)?;
+                    self.keys_seen
+                        .extend(header.iter().map(|h| h.as_str().into()));
                     continue;
                 };
                 self.position += 1;
@@ -493,7 +531,14 @@ impl<'a> LeadReader<'a> {
                     issues.report(wrong_width(&loc, cells.len(), keys.len(), "row"));
                     continue;
                 }
-                let mut slots = LeadSlots::new(dec.layout.schema.lead.len());
+                let mut slots = LeadSlots::new(&dec.layout);
+                for (k, &(c, exact)) in kept.iter().enumerate() {
+                    slots.kept[k] = Some(Slot {
+                        cell: cells[c],
+                        key: &header[c],
+                        exact,
+                    });
+                }
                 for (&key, (cell, name)) in keys.iter().zip(cells.iter().zip(header.iter())) {
                     slots.put(
                         key,
@@ -511,6 +556,52 @@ impl<'a> LeadReader<'a> {
             },
         }
     }
+}
+
+/// The column of each kept name: an exact match first, else the first
+/// column whose name normalises to it; a name no column matches stops the
+/// read, naming the closest column.
+fn kept_columns(
+    layout: &Layout,
+    header: &[String],
+    file: &str,
+) -> Result<Vec<(usize, bool)>, ReadError> {
+    let mut out: Vec<Option<(usize, bool)>> = vec![None; layout.keep.len()];
+    for (c, h) in header.iter().enumerate() {
+        if let Some((k, exact)) = layout.kept(h) {
+            if out[k].is_none() || (exact && out[k].is_some_and(|(_, e)| !e)) {
+                out[k] = Some((c, exact));
+            }
+        }
+    }
+    out.into_iter()
+        .zip(&layout.keep)
+        .map(|(found, name)| {
+            found.ok_or_else(|| {
+                let cols: Vec<&str> = header.iter().map(String::as_str).collect();
+                ReadError::NoKeptColumn {
+                    file: file.to_string(),
+                    column: name.clone(),
+                    closest: closest(name, &cols),
+                }
+            })
+        })
+        .collect()
+}
+
+/// The name among `names` closest to `wanted` (after normalising both).
+pub(crate) fn closest(wanted: &str, names: &[&str]) -> Option<String> {
+    let w = crate::decode::normalise_key(wanted);
+    names
+        .iter()
+        .map(|n| {
+            (
+                strsim::jaro_winkler(&w, &crate::decode::normalise_key(n)),
+                *n,
+            )
+        })
+        .max_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.cmp(a.1)))
+        .map(|(_, n)| n.to_string())
 }
 
 /// Chunks smaller than this are read one lead at a time.
@@ -568,6 +659,8 @@ pub struct Decoded {
     leads: Vec<DecodedId>,
     /// What the lines had of the fields' keys.
     seen: Seen,
+    /// With kept columns: keys this decoder met for the first time.
+    new_keys: Vec<Box<str>>,
 }
 
 /// A decoded lead's id, where it is, and how many of the block's issues come
@@ -618,6 +711,7 @@ impl LineDecoder<'_> {
             issues: issues.into_deferred(),
             leads,
             seen: std::mem::take(&mut self.dec.seen),
+            new_keys: self.dec.take_new_keys(),
         }
     }
 }
@@ -675,8 +769,19 @@ fn json_lead(
     lines: &Lines,
     issues: &mut Issues,
 ) -> LeadRecord {
-    let mut slots = LeadSlots::new(dec.layout.schema.lead.len());
+    let mut slots = LeadSlots::new(&dec.layout);
+    let keeps = !dec.layout.keep.is_empty();
     for (k, v) in &entries.0 {
+        if keeps {
+            if let Some(kept) = dec.json_kept_key(k) {
+                let slot = Slot {
+                    cell: Cell::Json(v),
+                    key: k,
+                    exact: kept.1,
+                };
+                slots.keep(kept, slot);
+            }
+        }
         let (key, exact) = dec.json_lead_key(k, v, loc, lines, issues);
         slots.put(
             key,

@@ -69,6 +69,15 @@ impl SheetValue {
         }
     }
 
+    /// The cell's text as the sheet shows it, an error value included
+    /// (`#N/A`): what `--keep` copies. `None` when empty.
+    pub fn raw_text(&self) -> Option<String> {
+        match self {
+            SheetValue::Error(e) => Some(e.clone()),
+            _ => self.as_text(),
+        }
+    }
+
     /// How a bad value is shown in a message.
     pub fn show(&self) -> String {
         match self {

@@ -61,6 +61,13 @@ pub struct ReadOptions {
     pub id_field: Option<String>,
     /// The sheet of a workbook to read (`--sheet`); `None`: the first.
     pub sheet: Option<String>,
+    /// Input columns or keys to copy, as read, into each lead (`--keep`):
+    /// each lead's [`mql_core::LeadRecord::fields`] holds their values after
+    /// the schema's fields, in this order — the raw text of a CSV cell, or
+    /// the JSON text of a JSON value; unknown when the record lacks it. A
+    /// name matches a key exactly, or else after normalising both. Not used
+    /// for an events file.
+    pub keep: Vec<String>,
 }
 
 /// A readable input with the name used in messages.
@@ -139,6 +146,13 @@ pub enum ReadError {
         sheet: String,
         /// The sheets' names, joined with `` `, ` ``.
         sheets: String,
+    },
+    #[error("`--keep {column}`: `{file}` has no column `{column}`{}", closest.as_ref().map_or(String::new(), |c| format!("; the closest is `{c}`")))]
+    NoKeptColumn {
+        file: String,
+        column: String,
+        /// The column whose name is closest.
+        closest: Option<String>,
     },
     #[error("`{file}` looks separated by {separator}, not commas: its header is the one column `{header}`; export it again as comma-separated CSV")]
     NotCommaSeparated {

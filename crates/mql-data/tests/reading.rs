@@ -363,7 +363,7 @@ fn id_field_names_another_key() {
     let s = schema();
     let options = ReadOptions {
         id_field: Some("email".into()),
-        ..Default::default()
+        ..ReadOptions::default()
     };
     let r = read_with(
         &s,
@@ -430,7 +430,7 @@ fn chunks_keep_input_order() {
         Source::new("-", Box::new(text.as_bytes())),
         &ReadOptions {
             format: Some(InputFormat::Ndjson),
-            ..Default::default()
+            ..ReadOptions::default()
         },
         Issues::ignore(),
     )

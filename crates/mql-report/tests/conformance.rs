@@ -118,7 +118,7 @@ fn run_case(dir: &Path) -> Result<(usize, usize), String> {
     }
     let mut identical = 0;
     for (i, (w, r)) in want.iter().zip(&results).enumerate() {
-        let line = mql_vm::json_line(r, &model);
+        let line = mql_report::results::json_line(r, &model);
         if line == *w {
             identical += 1;
         } else if std::env::var_os("MQL_SHOW_DIFF").is_some() {

@@ -6,7 +6,7 @@ use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
 
 use clap::ValueEnum;
-use mql_report::results::{Format as Output, Renderer, Shape};
+use mql_report::results::{Format as Output, Labels, Renderer, Shape};
 use mql_run::eval::Which;
 use mql_run::Settings;
 
@@ -54,7 +54,8 @@ pub struct Args {
     /// Write only the leads whose final stage differs from the stage they started in
     #[arg(long)]
     changed_only: bool,
-    /// Write stages as their first label, the value a CRM's picklist expects
+    /// Write stages, and the enum values a result carries, as their first label:
+    /// the value a CRM's picklist expects
     #[arg(long)]
     labels: bool,
     /// Exit with status 2 if any data error occurred, or a declared field that
@@ -103,7 +104,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         id_name: args.data.id_field.clone().unwrap_or_else(|| "id".into()),
         kept_json: input.keeps_json(),
         keep,
-        labels: args.labels,
+        labels: args.labels.then(|| Labels::of(&runnable.model)),
         criteria: args.explain,
     };
     let out: Box<dyn Write + Send> = match &args.output {

@@ -3,25 +3,94 @@
 //! rendered blocks out in order.
 //!
 //! What a result line holds beyond the spec's object is the [`Shape`]: the
-//! id column's name, the input columns kept (`--keep`), stages written as
-//! their labels (`--labels`), criterion columns (`--explain` in CSV).
+//! id column's name, the input columns kept (`--keep`), stages and tier
+//! values written as their first label (`--labels`, [`Labels`]), criterion
+//! columns (`--explain` in CSV).
 
 use std::io::{self, Write};
 
 use mql_core::number::format_number;
-use mql_core::{LeadId, Sym, Value};
+use mql_core::{EnumTy, LeadId, Sym, Ty, Value};
 use mql_sema::hir::{Model, ValueKind};
 use mql_vm::LeadResult;
 
 use crate::table::render_table;
 
-/// The first label the model gives a stage or an enum variant (language
-/// §3.1, `mql "Marketing Qualified Lead"`): the value a CRM's picklist
-/// expects. This is the one place `--labels` asks; the checked model does
-/// not carry labels yet, so every stage and variant is written by its name.
-pub fn first_label(model: &Model, sym: Sym) -> Option<&str> {
-    let _ = (model, sym);
-    None
+/// The first label (language §3.1, `mql "Marketing Qualified Lead"`) of
+/// every enum value a result carries — its stages and its tiers' values —
+/// that has one: what `--labels` writes, the value a CRM's picklist expects.
+///
+/// A value's labels are those of its own enum (the `stages` line); a tier's
+/// values have no labels of their own, but an enum of the model that is the
+/// same type (the same variants, spec §4) may label them — the first such
+/// enum that does, in the order stages, lead fields, event fields.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Labels {
+    stages: Vec<(Sym, String)>,
+    /// Per tier, in declaration order.
+    tiers: Vec<Vec<(Sym, String)>>,
+}
+
+impl Labels {
+    /// The labels of `model`'s stages and tier values.
+    pub fn of(model: &Model) -> Labels {
+        let schema = &model.schema;
+        let enums: Vec<&EnumTy> = schema
+            .stages
+            .iter()
+            .map(|s| &**s)
+            .chain(schema.lead.iter().filter_map(|f| f.enum_ty().map(|e| &**e)))
+            .chain(
+                schema
+                    .events
+                    .iter()
+                    .flat_map(|e| &e.fields)
+                    .filter_map(|f| f.enum_ty().map(|e| &**e)),
+            )
+            .collect();
+        let labelled = |ty: &EnumTy| -> Vec<(Sym, String)> {
+            ty.syms
+                .iter()
+                .filter_map(|&sym| {
+                    let label = ty.first_label(sym).or_else(|| {
+                        enums
+                            .iter()
+                            .filter(|e| ***e == *ty)
+                            .find_map(|e| e.first_label(sym))
+                    })?;
+                    Some((sym, label.to_string()))
+                })
+                .collect()
+        };
+        Labels {
+            stages: schema.stages.as_deref().map(labelled).unwrap_or_default(),
+            tiers: model
+                .tiers
+                .iter()
+                .map(|t| match &t.ty {
+                    Ty::Enum(e) => labelled(e),
+                    _ => Vec::new(),
+                })
+                .collect(),
+        }
+    }
+
+    /// A stage's first label.
+    pub fn stage(&self, sym: Sym) -> Option<&str> {
+        find(&self.stages, sym)
+    }
+
+    /// The first label of a value of the `tier`-th tier.
+    pub fn tier(&self, tier: usize, sym: Sym) -> Option<&str> {
+        find(self.tiers.get(tier)?, sym)
+    }
+}
+
+fn find(labels: &[(Sym, String)], sym: Sym) -> Option<&str> {
+    labels
+        .iter()
+        .find(|(s, _)| *s == sym)
+        .map(|(_, l)| l.as_str())
 }
 
 /// What each result line holds beyond the spec's object.
@@ -36,8 +105,9 @@ pub struct Shape {
     /// The kept values are JSON texts (JSON and NDJSON input) rather than
     /// raw cell text (CSV).
     pub kept_json: bool,
-    /// Stages as their first label where they have one (`--labels`).
-    pub labels: bool,
+    /// Stages and tier values as their first label where they have one
+    /// (`--labels`); `None`: by their names.
+    pub labels: Option<Labels>,
     /// CSV rows end with one `criterion_NAME` column per criterion.
     pub criteria: bool,
 }
@@ -48,7 +118,7 @@ impl Default for Shape {
             id_name: "id".into(),
             keep: Vec::new(),
             kept_json: false,
-            labels: false,
+            labels: None,
             criteria: false,
         }
     }
@@ -71,17 +141,28 @@ fn id_json(out: &mut String, id: &LeadId) {
 /// Writes stage and tier names, as labels when asked.
 struct Names<'m> {
     model: &'m Model,
-    labels: bool,
+    labels: Option<&'m Labels>,
 }
 
 impl<'m> Names<'m> {
+    fn new(model: &'m Model, shape: &'m Shape) -> Names<'m> {
+        Names {
+            model,
+            labels: shape.labels.as_ref(),
+        }
+    }
+
     fn stage(&self, s: Sym) -> &'m str {
-        let label = if self.labels {
-            first_label(self.model, s)
-        } else {
-            None
-        };
-        label.unwrap_or_else(|| self.model.schema.symbols.name(s))
+        self.labels
+            .and_then(|l| l.stage(s))
+            .unwrap_or_else(|| self.model.schema.symbols.name(s))
+    }
+
+    /// A value of the `tier`-th tier.
+    fn tier(&self, tier: usize, s: Sym) -> &'m str {
+        self.labels
+            .and_then(|l| l.tier(tier, s))
+            .unwrap_or_else(|| self.model.schema.symbols.name(s))
     }
 
     fn step_json(&self, out: &mut String, from: Sym, to: Sym, tr: u32) {
@@ -119,11 +200,7 @@ pub fn push_json_line(
     shape: &Shape,
     kept: &[Value],
 ) {
-    let sy = &model.schema.symbols;
-    let names = Names {
-        model,
-        labels: shape.labels,
-    };
+    let names = Names::new(model, shape);
     out.push_str("{\"id\": ");
     id_json(out, &r.id);
     if !shape.keep.is_empty() {
@@ -185,7 +262,7 @@ pub fn push_json_line(
         string(out, &t.name);
         out.push_str(": ");
         match v {
-            Some(s) => string(out, sy.name(*s)),
+            Some(s) => string(out, names.tier(i, *s)),
             None => out.push_str("null"),
         }
     }
@@ -292,11 +369,7 @@ pub fn csv_header(model: &Model, shape: &Shape) -> String {
 /// One CSV row matching [`csv_header`]: scores at full precision, segments
 /// joined by `;`, unknown values empty.
 pub fn csv_row(r: &LeadResult, model: &Model, shape: &Shape, kept: &[Value]) -> String {
-    let sy = &model.schema.symbols;
-    let names = Names {
-        model,
-        labels: shape.labels,
-    };
+    let names = Names::new(model, shape);
     let mut cols = vec![csv_field(&r.id.to_string())];
     cols.extend((0..shape.keep.len()).map(|i| csv_field(&kept_text(kept.get(i), shape.kept_json))));
     let n_criteria = if shape.criteria {
@@ -328,7 +401,8 @@ pub fn csv_row(r: &LeadResult, model: &Model, shape: &Shape, kept: &[Value]) -> 
     cols.extend(
         r.tiers
             .iter()
-            .map(|t| t.map_or(String::new(), |s| csv_field(sy.name(s)))),
+            .enumerate()
+            .map(|(i, t)| t.map_or(String::new(), |s| csv_field(names.tier(i, s)))),
     );
     let segs: Vec<&str> = r
         .segments
@@ -352,11 +426,7 @@ pub fn csv_row(r: &LeadResult, model: &Model, shape: &Shape, kept: &[Value]) -> 
 /// scores rounded to two decimals, tiers, segments joined by `, `; an error
 /// fills the stage column with `error: …`.
 pub fn table_row(r: &LeadResult, model: &Model, shape: &Shape, kept: &[Value]) -> Vec<String> {
-    let sy = &model.schema.symbols;
-    let names = Names {
-        model,
-        labels: shape.labels,
-    };
+    let names = Names::new(model, shape);
     let mut cols = vec![r.id.to_string()];
     cols.extend((0..shape.keep.len()).map(|i| kept_text(kept.get(i), shape.kept_json)));
     if let Some(e) = &r.error {
@@ -374,7 +444,8 @@ pub fn table_row(r: &LeadResult, model: &Model, shape: &Shape, kept: &[Value]) -
     cols.extend(
         r.tiers
             .iter()
-            .map(|t| t.map_or("-".to_string(), |s| sy.name(s).to_string())),
+            .enumerate()
+            .map(|(i, t)| t.map_or("-".to_string(), |s| names.tier(i, s).to_string())),
     );
     let segs: Vec<&str> = r
         .segments

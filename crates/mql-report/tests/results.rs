@@ -127,3 +127,69 @@ fn csv_input_keeps_raw_cell_text_and_names_the_id_column_as_the_input_does() {
     );
     insta::assert_snapshot!(out);
 }
+
+/// A model whose stages have labels, and whose tier has the same values as
+/// a labelled lead enum (the same type, spec §4).
+const LABELLED: &str = r#"model labelled
+lead {
+  crm_rating: enum { hot "Hot Lead", warm, cold "Cold Lead" "Cold" }
+  visits: int
+}
+score fit {
+  visits >= 5 => +20
+  visits >= 2 => +10
+}
+tier temperature {
+  hot when fit >= 30
+  warm when fit >= 10
+  cold otherwise
+}
+tier size {
+  big when visits >= 5
+  small otherwise
+}
+stages new "New", working "Working", qualified "Sales Qualified Lead", lost
+transition new -> working when visits >= 1
+transition working -> qualified when fit >= 30
+transition any -> lost when visits == 0
+"#;
+
+#[test]
+fn labels_write_stages_and_tier_values_as_their_first_label() {
+    let model = mql_sema::check_source("labelled.mql", LABELLED)
+        .model
+        .expect("the model checks");
+    let leads_text =
+        "id,visits,stage\nL-1,6,New\nL-2,3,new\nL-3,0,Working\nL-4,1,Sales Qualified Lead\n";
+    let source = mql_data::Source::new("leads.csv", Box::new(leads_text.as_bytes()));
+    let leads = mql_data::LeadReader::new(
+        &model.schema,
+        source,
+        &Default::default(),
+        mql_data::Issues::ignore(),
+    )
+    .expect("readable")
+    .next_chunk(10)
+    .expect("readable");
+    assert_eq!(leads.len(), 4);
+    let labels = mql_report::results::Labels::of(&model);
+    let shape = Shape {
+        labels: Some(labels),
+        ..Shape::default()
+    };
+    let program = mql_vm::compile(&model);
+    let results = program.eval_batch(&leads, AS_OF, false);
+    let mut ndjson = String::new();
+    for r in &results {
+        mql_report::results::push_json_line(&mut ndjson, r, &model, &shape, &[]);
+        ndjson.push('\n');
+    }
+    let out = format!("{ndjson}\n{}", render(&model, &leads, &shape, false));
+    // Without --labels, the names.
+    let plain = render(&model, &leads, &Shape::default(), false);
+    assert!(
+        plain.contains("L-1,qualified,new,true,30.0,hot,big,,"),
+        "{plain}"
+    );
+    insta::assert_snapshot!(out);
+}

@@ -329,3 +329,44 @@ fn an_excel_workbook_with_its_events_sheet() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn results_go_back_to_the_crm_with_its_labels_and_kept_columns() {
+    let dir = folder("write-back", &[("model.mql", WORKBOOK_MODEL)]);
+    export_workbook(&dir.join("crm.xlsx"));
+    let out = mql(
+        &dir,
+        &[
+            "eval",
+            "model.mql",
+            "--leads",
+            "crm.xlsx",
+            "--sheet",
+            "Leads",
+            "--events",
+            "crm.xlsx",
+            "--events-sheet",
+            "Events",
+            "--id-field",
+            "Lead ID",
+            "--as-of",
+            "2026-06-01",
+            "--format",
+            "csv",
+            "--keep",
+            "Seniority,total visits,City",
+            "--labels",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // The id column as the sheet names it; the kept cells as the sheet shows
+    // them (labels and placeholders untouched); stages as their first label
+    // (`mql` has none).
+    insta::assert_snapshot!(text(&out.stdout), @r"
+    Lead ID,Seniority,total visits,City,stage,from_stage,stage_changed,fit,segments,error
+    1,Vice President,9,Paris,mql,Lead,true,30.0,,
+    2,Select,N/A,Other Cities,Lead,Lead,false,0.0,,
+    3,C-Level,2,N/A,mql,Lead,true,35.0,,
+    ");
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -383,7 +383,7 @@ impl<'a> LeadReader<'a> {
             .iter()
             .zip(seen)
             .filter(|(_, seen)| !seen)
-            .map(|(name, _)| (name.clone(), closest(name, &keys)))
+            .map(|(name, _)| (name.clone(), closest_kept(layout, name, &keys)))
             .collect()
     }
 
@@ -582,11 +582,37 @@ fn kept_columns(
                 ReadError::NoKeptColumn {
                     file: file.to_string(),
                     column: name.clone(),
-                    closest: closest(name, &cols),
+                    closest: closest_kept(layout, name, &cols),
                 }
             })
         })
         .collect()
+}
+
+/// The column or key to suggest for a kept name the data does not have: for
+/// the name of a lead field read from another column (`from`, language
+/// §3.1), that column when the data has it; else the closest name.
+fn closest_kept(layout: &Layout, wanted: &str, names: &[&str]) -> Option<String> {
+    let norm = crate::decode::normalise_key(wanted);
+    let source = layout
+        .schema
+        .lead
+        .iter()
+        .filter(|f| f.source.is_some())
+        .find(|f| f.name == wanted || crate::decode::normalise_key(&f.name) == norm)
+        .map(|f| f.source_name());
+    if let Some(source) = source {
+        let src_norm = crate::decode::normalise_key(source);
+        let found = names.iter().find(|n| **n == source).or_else(|| {
+            names
+                .iter()
+                .find(|n| crate::decode::normalise_key(n) == src_norm)
+        });
+        if let Some(n) = found {
+            return Some(n.to_string());
+        }
+    }
+    closest(wanted, names)
 }
 
 /// The name among `names` closest to `wanted` (after normalising both).

@@ -370,3 +370,87 @@ fn results_go_back_to_the_crm_with_its_labels_and_kept_columns() {
     ");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+const EXPLAINED: &str = r#"model explained
+lead {
+  missing "Select", "N/A"
+  total_visits: int from "TotalVisits"
+  seniority: enum { manager, vp "Vice President" "VP", cxo "C-Level" }
+  city: string missing "Other Cities"
+  interests: list<enum { ai "Artificial Intelligence", cloud }>
+}
+criterion senior = seniority in [vp, cxo]
+criterion local = known(city)
+score fit {
+  senior            => +20
+  total_visits >= 5 => +10
+  ai in interests   => +5
+}
+stages lead "Lead", mql "Marketing Qualified Lead"
+transition lead -> mql when fit >= 30 and local
+"#;
+
+#[test]
+fn explain_shows_labels_and_placeholders_as_the_export_wrote_them() {
+    let dir = folder(
+        "explain-written",
+        &[
+            ("model.mql", EXPLAINED),
+            (
+                "leads.csv",
+                "id,TotalVisits,seniority,city,interests,stage\na,N/A,Vice President,Other Cities,Artificial Intelligence; cloud,Marketing Qualified Lead\nc,x,Vice Pres,Select,N/A,Lead\n",
+            ),
+            (
+                "leads.ndjson",
+                "{\"id\": \"b\", \"TotalVisits\": \"Select\", \"seniority\": \"VP\", \"city\": \"N/A\", \"interests\": [\"Artificial Intelligence\", \"N/A\"]}\n",
+            ),
+        ],
+    );
+    let run = |leads: &str, id: &str| {
+        mql(
+            &dir,
+            &[
+                "explain",
+                "model.mql",
+                "--leads",
+                leads,
+                "--id",
+                id,
+                "--as-of",
+                "2026-06-01",
+            ],
+        )
+    };
+    let explain = |leads: &str, id: &str| {
+        let out = run(leads, id);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        assert_eq!(
+            text(&out.stderr),
+            "",
+            "placeholders and labels are no data errors"
+        );
+        text(&out.stdout)
+    };
+    insta::assert_snapshot!("explain_written_csv", explain("leads.csv", "a"));
+    // JSON: `"VP"` is the value's name, no label; a list's placeholder item
+    // is dropped, its label shown.
+    insta::assert_snapshot!("explain_written_json", explain("leads.ndjson", "b"));
+    // Values that cannot be read, next to placeholders: each says why.
+    let out = run("leads.csv", "c");
+    let stdout = text(&out.stdout);
+    for line in [
+        "    seniority = \"Vice Pres\" — not a value of the enum, so unknown\n",
+        "    city = \"Select\" — a placeholder, so unknown\n",
+        "    condition unknown, because `total_visits` could not be read\n      total_visits = \"x\" — expected a whole number, so unknown\n",
+        "    condition unknown, because `interests` holds a placeholder\n      interests = \"N/A\" — a placeholder, so unknown\n",
+    ] {
+        assert!(stdout.contains(line), "missing:\n{line}\nin:\n{stdout}");
+    }
+    assert_eq!(
+        text(&out.stderr).lines().count(),
+        2,
+        "{}",
+        text(&out.stderr)
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -42,7 +42,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let explanation = mql_vm::explain(&runnable.program, model, &found.lead, now);
     print!(
         "{}",
-        mql_vm::render_explanation_with(&explanation, model, &found.problems())
+        mql_vm::render_explanation_with(&explanation, model, &found.notes(&model.schema))
     );
     Ok(0)
 }

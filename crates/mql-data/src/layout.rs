@@ -92,6 +92,31 @@ impl<'t> Cell<'t> {
         }
     }
 
+    /// What the data wrote: a cell's text (a workbook cell as the sheet
+    /// shows it), a JSON string's text, a JSON array as a list of what its
+    /// items wrote, another JSON value as its JSON text; `null` and an empty
+    /// workbook cell are unknown.
+    fn written(&self) -> Value {
+        fn json(raw: &str) -> Value {
+            if raw == "null" {
+                Value::Unknown
+            } else if raw.starts_with('"') {
+                Value::Str(json_str(raw).map_or_else(|| raw.into(), |t| (*t).into()))
+            } else if let Some(items) = array_items(raw) {
+                Value::List(items.into_iter().map(json).collect())
+            } else {
+                Value::Str(raw.into())
+            }
+        }
+        match self {
+            Cell::Text(t, _) => Value::Str((*t).into()),
+            Cell::Sheet(v, _) => v
+                .raw_text()
+                .map_or(Value::Unknown, |t| Value::Str(t.into())),
+            Cell::Json(raw) => json(raw),
+        }
+    }
+
     fn show(&self) -> String {
         match self {
             Cell::Json(raw) => show_json(raw),
@@ -206,6 +231,9 @@ pub(crate) struct Layout<'s> {
     /// normalised forms.
     pub keep: Vec<String>,
     keep_norm: Vec<String>,
+    /// Each lead also carries what the data wrote for each field and its
+    /// stage (see [`crate::ReadOptions::written`]).
+    pub written: bool,
 }
 
 impl<'s> Layout<'s> {
@@ -276,6 +304,7 @@ impl<'s> Layout<'s> {
             id_key,
             keep: Vec::new(),
             keep_norm: Vec::new(),
+            written: false,
         }
     }
 
@@ -284,6 +313,13 @@ impl<'s> Layout<'s> {
     pub fn with_keep(mut self, keep: &[String]) -> Layout<'s> {
         self.keep_norm = keep.iter().map(|k| normalise_key(k)).collect();
         self.keep = keep.to_vec();
+        self
+    }
+
+    /// Carry what the data wrote for each field and the stage (see
+    /// [`crate::ReadOptions::written`]).
+    pub fn with_written(mut self, written: bool) -> Layout<'s> {
+        self.written = written;
         self
     }
 
@@ -558,6 +594,7 @@ impl<'s> Decoder<'s> {
         }
 
         let mut fields: Vec<Value> = Vec::with_capacity(slots.fields.len() + slots.kept.len());
+        let mut written: Vec<Value> = Vec::new();
         for (i, slot) in slots.fields.iter().enumerate() {
             let slot = match (slot, self.layout.id_field_slot) {
                 (Some(s), _) => Some(s),
@@ -566,6 +603,9 @@ impl<'s> Decoder<'s> {
             };
             if slot.is_some() {
                 self.seen.lead_field(&self.layout, i);
+            }
+            if self.layout.written {
+                written.push(slot.map_or(Value::Unknown, |s| s.cell.written()));
             }
             let v = match slot {
                 None => Value::Unknown,
@@ -643,6 +683,16 @@ impl<'s> Decoder<'s> {
                     .map_or(Value::Unknown, |t| Value::Str(t.into())),
                 None => Value::Unknown,
             });
+        }
+        // What the data wrote for each field and the stage, last.
+        if self.layout.written {
+            fields.extend(written);
+            fields.push(
+                slots
+                    .stage
+                    .as_ref()
+                    .map_or(Value::Unknown, |s| s.cell.written()),
+            );
         }
         let mut record = mql_core::LeadRecord {
             id,

@@ -86,7 +86,9 @@ impl<'a> LeadReader<'a> {
     ) -> Result<LeadReader<'a>, ReadError> {
         let file = source.name.clone();
         let format = resolve_format(&file, options.format)?;
-        let layout = Layout::new(schema, options.id_field.as_deref()).with_keep(&options.keep);
+        let layout = Layout::new(schema, options.id_field.as_deref())
+            .with_keep(&options.keep)
+            .with_written(options.written);
         let mut reader = buffered(&file, source.reader)?;
         let input = match format {
             InputFormat::Ndjson => Input::Ndjson {

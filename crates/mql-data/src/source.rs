@@ -68,6 +68,13 @@ pub struct ReadOptions {
     /// name matches a key exactly, or else after normalising both. Not used
     /// for an events file.
     pub keep: Vec<String>,
+    /// Each lead also carries, after its fields and kept columns, what the
+    /// data wrote for each of its fields and then for its `stage`: the text
+    /// of a CSV or workbook cell or of a JSON string, a JSON array as a list
+    /// of what its items wrote, another JSON value as its JSON text; unknown
+    /// where the record has nothing (`mql explain` shows labels and
+    /// placeholders with it). Not used for an events file.
+    pub written: bool,
 }
 
 /// A readable input with the name used in messages.

@@ -2,6 +2,8 @@
 //! fields — the raw text of a CSV cell or of a workbook cell, the JSON text
 //! of a value — also when they fill a field through its source name, and a
 //! kept name the data does not have, named with the closest one it has.
+//! Also what the data wrote for each field and the stage, which `mql
+//! explain` asks for (`ReadOptions::written`).
 
 use std::sync::Arc;
 
@@ -315,4 +317,57 @@ fn workbook_cells_are_kept_as_the_sheet_shows_them() {
     let listing: Vec<String> = issues.iter().map(|i| i.to_string()).collect();
     assert_eq!(listing.len(), 1, "{listing:?}");
     assert!(listing[0].contains("field `visits`"), "{listing:?}");
+}
+
+#[test]
+fn what_the_data_wrote_for_each_field_and_the_stage_follows_the_kept_columns() {
+    let schema = crm_schema();
+    let options = ReadOptions {
+        keep: vec!["Lead Rating".into()],
+        written: true,
+        ..ReadOptions::default()
+    };
+    let text = "id,Total Visits,Lead Rating,stage\n1, 12 ,Hot Lead,Won\n2,,Select,\n";
+    let leads = LeadReader::new(
+        &schema,
+        Source::from_text("leads.csv", text),
+        &options,
+        Issues::ignore(),
+    )
+    .unwrap()
+    .read_all()
+    .unwrap()
+    .0;
+    // Two fields, one kept column, then the fields and the stage as written.
+    assert_eq!(
+        kept(&leads[0]),
+        [s("Hot Lead"), s(" 12 "), s("Hot Lead"), s("Won")]
+    );
+    assert_eq!(kept(&leads[1]), [s("Select"), s(""), s("Select"), s("")]);
+
+    let json = r#"{"id": 1, "Total Visits": 12, "Lead Rating": ["Hot Lead", null]}
+{"id": 2, "Lead Rating": null}"#;
+    let options = ReadOptions {
+        written: true,
+        ..ReadOptions::default()
+    };
+    let mut reader = LeadReader::new(
+        &schema,
+        Source::from_text("leads.ndjson", json),
+        &options,
+        Issues::ignore(),
+    )
+    .unwrap();
+    let first = reader.next_lead().unwrap().unwrap();
+    assert_eq!(first.fields[2], Value::Str("12".into()));
+    assert_eq!(
+        first.fields[3],
+        Value::List(vec![Value::Str("Hot Lead".into()), Value::Unknown].into())
+    );
+    assert_eq!(first.fields[4], Value::Unknown);
+    let second = reader.next_lead().unwrap().unwrap();
+    assert_eq!(
+        &second.fields[2..],
+        [Value::Unknown, Value::Unknown, Value::Unknown]
+    );
 }

@@ -714,24 +714,36 @@ fn age_words(ms: i64) -> String {
     }
 }
 
-/// Why a value is unknown: the fields the lead has no value for, and those
-/// whose value could not be read (a data error).
-fn missing_words(m: &[String], problems: &[DataProblem]) -> String {
-    let quote = |fs: Vec<&String>| {
+/// Why a value is unknown: the fields the lead has no value for, those
+/// whose value is a placeholder, and those whose value could not be read (a
+/// data error).
+fn missing_words(m: &[String], notes: &[DataNote]) -> String {
+    let quote = |fs: &[&String]| {
         fs.iter()
             .map(|f| format!("`{f}`"))
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let (bad, absent): (Vec<&String>, Vec<&String>) = m
-        .iter()
-        .partition(|f| problems.iter().any(|p| &p.field == *f));
+    let how = |f: &str| notes.iter().find(|n| n.field == f).map(|n| &n.how);
+    let (mut absent, mut placeholders, mut bad) = (Vec::new(), Vec::new(), Vec::new());
+    for f in m {
+        match how(f) {
+            Some(NoteKind::Unreadable(_)) => bad.push(f),
+            Some(NoteKind::Placeholder) => placeholders.push(f),
+            Some(NoteKind::Label) | None => absent.push(f),
+        }
+    }
     let mut why = Vec::new();
     if !absent.is_empty() {
-        why.push(format!("the lead has no {}", quote(absent)));
+        why.push(format!("the lead has no {}", quote(&absent)));
+    }
+    match placeholders.len() {
+        0 => {}
+        1 => why.push(format!("{} holds a placeholder", quote(&placeholders))),
+        _ => why.push(format!("{} hold placeholders", quote(&placeholders))),
     }
     if !bad.is_empty() {
-        why.push(format!("{} could not be read", quote(bad)));
+        why.push(format!("{} could not be read", quote(&bad)));
     }
     if why.is_empty() {
         "unknown".to_string()
@@ -740,21 +752,35 @@ fn missing_words(m: &[String], problems: &[DataProblem]) -> String {
     }
 }
 
-fn verdict(v: Option<bool>, missing: &[String], problems: &[DataProblem]) -> String {
+fn verdict(v: Option<bool>, missing: &[String], notes: &[DataNote]) -> String {
     match v {
         Some(true) => "met".to_string(),
         Some(false) => "not met".to_string(),
-        None => missing_words(missing, problems),
+        None => missing_words(missing, notes),
     }
 }
 
-/// A value of the lead's data that could not be read (a data error the
-/// reader reported): the field, the value as written, and why.
+/// What the data held for one of the lead's fields (or for its `stage`),
+/// where the value read does not say it all: the field, what the data
+/// wrote, and how it was read.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DataProblem {
+pub struct DataNote {
     pub field: String,
+    /// The value as the data wrote it, ready to show (`"Vice President"`).
     pub value: Option<String>,
-    pub reason: String,
+    pub how: NoteKind,
+}
+
+/// How a value the data wrote was read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NoteKind {
+    /// It could not be read (a data error the reader reported), and why.
+    Unreadable(String),
+    /// It is one of the field's placeholders (`missing`, language §3.1), so
+    /// the field is unknown.
+    Placeholder,
+    /// It is a label of the value read (language §3.1).
+    Label,
 }
 
 /// Which side of an `and`/`or` decided its value, in words; `None` when
@@ -803,13 +829,33 @@ fn decision_words(d: &Decision, value: Option<bool>) -> Option<String> {
     })
 }
 
-/// A value a condition read, in words: `seniority = vp`; for a field the
-/// data gave a value that could not be read, that value and why
-/// (`seniority = "Vice President" — not a value of the enum, so unknown`).
-fn read_words(model: &Model, r: &ValueRead, problems: &[DataProblem]) -> String {
+/// How the data wrote a value it gave as a label: ` — written "Vice
+/// President" (a label)`; empty when there is nothing to say.
+fn label_words(field: &str, notes: &[DataNote]) -> String {
+    match notes
+        .iter()
+        .find(|n| n.field == field && n.how == NoteKind::Label)
+        .and_then(|n| n.value.as_deref())
+    {
+        Some(written) => format!(" — written {written} (a label)"),
+        None => String::new(),
+    }
+}
+
+/// A value a condition read, in words: `seniority = vp`, with how the data
+/// wrote it when that was a label (`seniority = vp — written "Vice
+/// President" (a label)`); for a field the data gave a placeholder, that
+/// placeholder (`city = "N/A" — a placeholder, so unknown`); for a field
+/// the data gave a value that could not be read, that value and why
+/// (`seniority = "Vice Pres" — not a value of the enum, so unknown`).
+fn read_words(model: &Model, r: &ValueRead, notes: &[DataNote]) -> String {
     if r.value.is_known() {
+        let label = match r.field {
+            Some(_) => label_words(&r.name, notes),
+            None => String::new(),
+        };
         return format!(
-            "{} = {}",
+            "{} = {}{label}",
             r.name,
             crate::describe::value_text(model, &r.value)
         );
@@ -817,26 +863,42 @@ fn read_words(model: &Model, r: &ValueRead, problems: &[DataProblem]) -> String 
     let Some(slot) = r.field else {
         return format!("{} = unknown", r.name);
     };
-    match problems.iter().find(|p| p.field == r.name) {
-        Some(p) => {
+    match notes.iter().find(|p| p.field == r.name) {
+        Some(DataNote {
+            value,
+            how: NoteKind::Placeholder,
+            ..
+        }) => {
+            let shown = value.as_deref().unwrap_or("a value");
+            format!("{} = {shown} — a placeholder, so unknown", r.name)
+        }
+        Some(DataNote {
+            value,
+            how: NoteKind::Unreadable(reason),
+            ..
+        }) => {
             let is_enum = model
                 .schema
                 .lead
                 .get(slot as usize)
                 .is_some_and(|f| matches!(f.ty, mql_core::Ty::Enum(_)));
-            let why = if is_enum && p.reason.contains(" is not one of ") {
+            let why = if is_enum && reason.contains(" is not one of ") {
                 "not a value of the enum".to_string()
             } else {
-                let reason = p.reason.trim_end_matches(" (treated as unknown)");
+                let reason = reason.trim_end_matches(" (treated as unknown)");
                 reason
                     .split_once(", found ")
                     .map_or(reason, |(head, _)| head)
                     .to_string()
             };
-            let shown = p.value.as_deref().unwrap_or("a value");
+            let shown = value.as_deref().unwrap_or("a value");
             format!("{} = {shown} — {why}, so unknown", r.name)
         }
-        None => format!("{} = unknown — the data has no value for it", r.name),
+        Some(DataNote {
+            how: NoteKind::Label,
+            ..
+        })
+        | None => format!("{} = unknown — the data has no value for it", r.name),
     }
 }
 
@@ -849,13 +911,13 @@ fn condition_lines(
     value: Option<bool>,
     decision: Option<&Decision>,
     reads: &[ValueRead],
-    problems: &[DataProblem],
+    notes: &[DataNote],
 ) {
     if let Some(words) = decision.and_then(|d| decision_words(d, value)) {
         let _ = writeln!(o, "{indent}{words}");
     }
     for r in reads {
-        let _ = writeln!(o, "{indent}{}", read_words(model, r, problems));
+        let _ = writeln!(o, "{indent}{}", read_words(model, r, notes));
     }
 }
 
@@ -880,13 +942,10 @@ pub fn render_explanation(ex: &Explanation, model: &Model) -> String {
     render_explanation_with(ex, model, &[])
 }
 
-/// [`render_explanation`], with the lead's unreadable values (data errors)
-/// shown where a condition read them.
-pub fn render_explanation_with(
-    ex: &Explanation,
-    model: &Model,
-    problems: &[DataProblem],
-) -> String {
+/// [`render_explanation`], with what the data wrote for the lead's fields
+/// shown where a condition read them: values that could not be read (data
+/// errors), placeholders, and labels (also the starting stage's).
+pub fn render_explanation_with(ex: &Explanation, model: &Model, notes: &[DataNote]) -> String {
     let mut o = String::new();
     let _ = writeln!(o, "lead {} evaluated at {}", ex.id, format_time(ex.now));
     if let Some(e) = &ex.error {
@@ -903,7 +962,12 @@ pub fn render_explanation_with(
             Some(t) => format!(" (since {})", format_time(t)),
             None => String::new(),
         };
-        let _ = writeln!(o, "  starts in {}{since}", sy.name(from));
+        let _ = writeln!(
+            o,
+            "  starts in {}{since}{}",
+            sy.name(from),
+            label_words("stage", notes)
+        );
         for step in &ex.walk {
             if step.considered.is_empty() {
                 let _ = writeln!(o, "  in {}: no transition leaves this stage", step.at_stage);
@@ -918,7 +982,7 @@ pub fn render_explanation_with(
                     t.line,
                     t.to,
                     t.condition,
-                    verdict(t.value, &t.missing_fields, problems)
+                    verdict(t.value, &t.missing_fields, notes)
                 );
                 condition_lines(
                     &mut o,
@@ -927,7 +991,7 @@ pub fn render_explanation_with(
                     t.value,
                     t.decision.as_ref(),
                     &t.reads,
-                    problems,
+                    notes,
                 );
             }
             if step.cycle {
@@ -970,7 +1034,7 @@ pub fn render_explanation_with(
                 c.name,
                 c.line,
                 c.text,
-                verdict(c.value, &c.missing_fields, problems)
+                verdict(c.value, &c.missing_fields, notes)
             );
             condition_lines(
                 &mut o,
@@ -979,7 +1043,7 @@ pub fn render_explanation_with(
                 c.value,
                 c.decision.as_ref(),
                 &c.reads,
-                problems,
+                notes,
             );
         }
     }
@@ -989,7 +1053,7 @@ pub fn render_explanation_with(
             let shown = if l.value.is_known() {
                 crate::describe::value_text(model, &l.value)
             } else {
-                missing_words(&l.missing_fields, problems)
+                missing_words(&l.missing_fields, notes)
             };
             let _ = writeln!(o, "  {} (line {}) = {} — {}", l.name, l.line, shown, l.text);
         }
@@ -1013,7 +1077,7 @@ pub fn render_explanation_with(
                     let _ = writeln!(
                         o,
                         "    condition {}",
-                        verdict(v, &rule.missing_fields, problems)
+                        verdict(v, &rule.missing_fields, notes)
                     );
                     condition_lines(
                         &mut o,
@@ -1022,7 +1086,7 @@ pub fn render_explanation_with(
                         v,
                         rule.decision.as_ref(),
                         &rule.reads,
-                        problems,
+                        notes,
                     );
                 }
                 None => {
@@ -1092,7 +1156,7 @@ pub fn render_explanation_with(
                         "  {} when {} — {}",
                         a.label,
                         c,
-                        verdict(a.value, &a.missing_fields, problems)
+                        verdict(a.value, &a.missing_fields, notes)
                     );
                     condition_lines(
                         &mut o,
@@ -1101,7 +1165,7 @@ pub fn render_explanation_with(
                         a.value,
                         a.decision.as_ref(),
                         &a.reads,
-                        problems,
+                        notes,
                     );
                 }
                 None => {

@@ -39,7 +39,7 @@ pub use compile::compile;
 pub use describe::{duration_text, expr_text, value_text};
 pub use explain::{
     explain, missing_fields, render_explanation, render_explanation_with, CriterionExplanation,
-    DataProblem, Decision, EventContribution, Explanation, LetExplanation, RuleExplanation,
+    DataNote, Decision, EventContribution, Explanation, LetExplanation, NoteKind, RuleExplanation,
     ScoreExplanation, TierArmExplanation, TierExplanation, TransitionExplanation, ValueRead,
     WalkStep,
 };

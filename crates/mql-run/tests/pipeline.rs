@@ -188,3 +188,135 @@ fn the_observer_hears_everything_in_input_order() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A CRM export's leads: `Won Deal` is the outcome, `Visits` fills `n`.
+const EXPORT: &str = r#"{"id": 1, "Visits": 7, "Won Deal": "yes"}
+{"id": 2, "Visits": 1, "Won Deal": "no"}
+{"id": 3, "Visits": 9, "Won Deal": "no"}
+{"id": 4, "Visits": 0}
+"#;
+
+#[test]
+fn warnings_are_told_and_counted_and_outcomes_are_found_by_their_columns() {
+    let dir = std::env::temp_dir().join(format!("mql-run-warnings-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("export.ndjson");
+    std::fs::write(&path, EXPORT).unwrap();
+    let input = Input {
+        leads: path.to_string_lossy().into_owned(),
+        ..Input::default()
+    };
+
+    // A declared field nothing fills: one warning, heard and counted, and
+    // a strict run fails on it though there is no data error.
+    let m = model(
+        "lead { n: int from \"Visits\", owner: string }\nscore s { n > 5 => +10 }\nstages a, b\ntransition a -> b when s > 0\n",
+    );
+    let program = mql_vm::compile(&m);
+    let renderer = Renderer {
+        model: &m,
+        format: Format::Csv,
+        shape: Shape::default(),
+    };
+    let mut rec = Recorder::default();
+    let done = mql_run::eval::eval(
+        &m,
+        &program,
+        &input,
+        Settings {
+            now: 0,
+            explain: false,
+            report_eval_errors: true,
+        },
+        &renderer,
+        Which::All,
+        Vec::new(),
+        &mut rec,
+    )
+    .unwrap();
+    let warnings: Vec<&String> = rec
+        .lines
+        .iter()
+        .filter(|l| l.starts_with("warning: "))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{:?}", rec.lines);
+    assert!(warnings[0].contains("field `owner`"), "{warnings:?}");
+    assert_eq!(done.summary.warnings, 1);
+    assert_eq!(done.summary.data_errors, 0);
+    assert!(done.fails_strict());
+
+    // The outcome named by the column a field is read from.
+    let m = model(
+        "lead { n: int from \"Visits\", won: bool from \"Won Deal\" }\nscore s { n > 5 => +10 }\nstages a, b\ntransition a -> b when s > 0\n",
+    );
+    let program = mql_vm::compile(&m);
+    let backtest = |outcome: &str, m: &mql_sema::hir::Model, rec: &mut Recorder| {
+        let meta = mql_report::backtest::Meta {
+            rules: "m.mql".into(),
+            outcome: outcome.into(),
+            now: 0,
+        };
+        mql_run::backtest::backtest(m, &mql_vm::compile(m), &input, &meta, None, rec)
+    };
+    let mut rec = Recorder::default();
+    let done = backtest("Won Deal", &m, &mut rec).unwrap();
+    assert_eq!((done.report.leads, done.report.with_outcome), (3, 1));
+    assert_eq!(done.report.unknown_outcome, 1);
+    assert!(
+        rec.lines.iter().all(|l| !l.starts_with("warning")),
+        "{:?}",
+        rec.lines
+    );
+
+    // An outcome column that is no field and not in the data is not warned
+    // about as a field to declare: the backtest says so in its own words.
+    let mut rec = Recorder::default();
+    let err = backtest("Converted", &m, &mut rec).err().unwrap();
+    assert!(
+        err.to_string()
+            .starts_with("none of the 4 leads has a yes/no value in `Converted`"),
+        "{err}"
+    );
+    assert!(
+        rec.lines.iter().all(|l| !l.starts_with("warning")),
+        "{:?}",
+        rec.lines
+    );
+
+    // diff --outcome: the new version, which does not declare the outcome,
+    // reads it from the same column as the old one.
+    let new = model("lead { n: int from \"Visits\" }\nscore s { n > 0 => +10 }\nstages a, b\ntransition a -> b when s > 0\n");
+    let p_new = mql_vm::compile(&new);
+    let meta = mql_report::diff::Meta {
+        old: "old.mql".into(),
+        new: "new.mql".into(),
+        leads: input.leads.clone(),
+        now: 0,
+    };
+    let mut rec = Recorder::default();
+    let done = mql_run::diff::diff(
+        Version {
+            model: &m,
+            program: &program,
+        },
+        Version {
+            model: &new,
+            program: &p_new,
+        },
+        &input,
+        &meta,
+        Some("won"),
+        &mut rec,
+    )
+    .unwrap();
+    let outcome = done.report.outcome.expect("outcome figures");
+    assert_eq!((outcome.leads, outcome.with_outcome), (3, 1));
+    assert!(
+        rec.lines
+            .iter()
+            .all(|l| !l.starts_with("note") && !l.starts_with("warning")),
+        "{:?}",
+        rec.lines
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -191,7 +191,8 @@ impl Observer for Console {
             for row in self.grouped.table() {
                 eprintln!("{row}");
             }
-            if let Some((records, leads)) = self.records {
+            // When records were skipped, how they add up to the leads read.
+            if let Some((records, leads)) = self.records.filter(|(r, l)| r > l) {
                 eprintln!("{}", records_line(records, leads));
             }
         }

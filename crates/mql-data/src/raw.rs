@@ -199,7 +199,9 @@ pub fn read_raw(
 mod tests {
     use super::*;
 
-    fn read(path: &str, body: &str) -> (Vec<String>, Vec<Vec<(usize, RawValue)>>, (u64, u64)) {
+    type Rows = Vec<Vec<(usize, RawValue)>>;
+
+    fn read(path: &str, body: &str) -> (Vec<String>, Rows, (u64, u64)) {
         let dir = std::env::temp_dir().join(format!("mql-raw-{}-{path}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join(path);

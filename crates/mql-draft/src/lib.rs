@@ -305,17 +305,30 @@ fn looks_separated(t: &str) -> bool {
 /// An identifier made of a text: lower-case ASCII letters and digits, every
 /// run of anything else one `_`, none at either end; empty when nothing is left.
 fn ascii_name(text: &str) -> String {
+    name_of(text, false)
+}
+
+/// [`ascii_name`], also splitting `TotalVisits` into words: for field names.
+fn field_name(text: &str) -> String {
+    name_of(text, true)
+}
+
+fn name_of(text: &str, camel: bool) -> String {
     let mut out = String::with_capacity(text.len());
     let mut gap = false;
+    let mut lower_before = false;
     for c in text.trim().chars() {
         if c.is_ascii_alphanumeric() {
-            if gap && !out.is_empty() {
+            // `TotalVisits`: a capital after a small letter starts a word.
+            if (gap || (camel && lower_before && c.is_ascii_uppercase())) && !out.is_empty() {
                 out.push('_');
             }
             gap = false;
+            lower_before = c.is_ascii_lowercase() || c.is_ascii_digit();
             out.push(c.to_ascii_lowercase());
         } else {
             gap = true;
+            lower_before = false;
         }
     }
     out
@@ -546,7 +559,7 @@ pub fn draft(options: &Options) -> Result<Draft, ReadError> {
             continue;
         }
         sources.insert(key, c.header.clone());
-        let mut name = legal(ascii_name(&c.header), "field");
+        let mut name = legal(field_name(&c.header), "field");
         if NOT_FIELDS.contains(&name.as_str()) {
             name.push_str("_value");
         }
@@ -634,7 +647,7 @@ pub fn draft(options: &Options) -> Result<Draft, ReadError> {
             if c.values_seen == 0 && c.placeholders.is_empty() {
                 continue;
             }
-            let mut fname = legal(ascii_name(&c.header), "field");
+            let mut fname = legal(field_name(&c.header), "field");
             if NOT_FIELDS.contains(&fname.as_str()) {
                 fname.push_str("_value");
             }
@@ -707,11 +720,9 @@ fn quoted_list(texts: &[String]) -> String {
 /// A field with its comment: fill rate and most common values.
 fn write_field(t: &mut String, f: &Field, records: u64, guesses: &mut Vec<String>) {
     let c = f.column;
-    let rate = if records == 0 {
-        0
-    } else {
-        (c.values_seen * 100 + records / 2) / records
-    };
+    let rate = (c.values_seen * 100 + records / 2)
+        .checked_div(records)
+        .unwrap_or(0);
     let _ = write!(
         t,
         "  // {}: {rate}% filled ({} of {})",
@@ -792,7 +803,7 @@ fn write_field(t: &mut String, f: &Field, records: u64, guesses: &mut Vec<String
     let what = match &f.guess {
         Guess::Enum(v) => format!("an enum of {} values", v.len()),
         Guess::String if c.values_seen == 0 => "a string (never filled)".to_string(),
-        g => format!("{}", type_word(g)),
+        g => type_word(g).to_string(),
     };
     guesses.push(format!(
         "column {} → `{}`: {what}",
@@ -816,7 +827,7 @@ fn type_word(g: &Guess) -> &'static str {
 fn shorten(v: &str) -> String {
     let s: String = v.chars().take(40).collect();
     if s.len() < v.len() {
-        format!("{}", quoted(&format!("{s}…")))
+        quoted(&format!("{s}…"))
     } else {
         quoted(v)
     }
@@ -894,6 +905,8 @@ mod tests {
             "total_time_spent_on_website"
         );
         assert_eq!(ascii_name(" (Amount $) "), "amount");
+        assert_eq!(field_name("TotalVisits"), "total_visits");
+        assert_eq!(ascii_name("SaaS"), "saas");
         assert_eq!(variant_name("02.Medium"), "v_02_medium");
         assert_eq!(legal(ascii_name("Score"), "field"), "score_value");
         assert_eq!(legal(ascii_name("ação"), "field"), "a_o");

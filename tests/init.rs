@@ -209,3 +209,29 @@ fn every_example_export_drafts_a_model_that_reads_it_cleanly() {
         );
     }
 }
+
+/// `examples/olist/drafted/draft.mql` is what `mql init` writes for the Olist
+/// export, as it writes it (the reviewed model next to it starts from it),
+/// and a draft is already in the layout `mql fmt` writes.
+#[test]
+fn the_olist_example_draft_is_what_init_writes() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = mql(
+        root,
+        &[
+            "init",
+            "--from",
+            "examples/olist/leads.csv",
+            "--id-field",
+            "MQL Id",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let kept = std::fs::read_to_string(root.join("examples/olist/drafted/draft.mql")).unwrap();
+    assert_eq!(text(&out.stdout), kept);
+    let fmt = mql(
+        root,
+        &["fmt", "--check", "examples/olist/drafted/draft.mql"],
+    );
+    assert_eq!(fmt.status.code(), Some(0), "{}", text(&fmt.stderr));
+}

@@ -137,7 +137,8 @@ impl Column {
             }
             RawValue::Number(n) => {
                 self.not_bool |= !matches!(n.as_str(), "0" | "1");
-                self.not_int |= int_of(n).is_none();
+                // `100000.0` is a whole number, but written as a decimal one.
+                self.not_int |= int_of(n).is_none() || n.contains(['.', 'e', 'E']);
                 self.not_time = true;
                 self.not_enum = true;
                 self.not_list = true;
@@ -152,7 +153,7 @@ impl Column {
             RawValue::Text(_) => {
                 self.not_list = true;
                 self.not_bool |= !is_bool(text);
-                self.not_int |= int_of(text).is_none();
+                self.not_int |= int_of(text).is_none() || text.contains(['.', 'e', 'E']);
                 self.not_number |= number_of(text).is_none();
                 self.not_time |= !is_time(text);
                 if number_of(text).is_none() && looks_separated(text) {
@@ -681,7 +682,10 @@ pub fn draft(options: &Options) -> Result<Draft, ReadError> {
         .iter()
         .find(|c| normalise_key(&c.header) == "stage" && c.values_seen > 0);
     write_examples(&mut t, &fields, stage);
-    Ok(Draft { text: t, guesses })
+    // In the layout `mql fmt` writes, so that formatting the draft changes
+    // nothing (the text is the language's: it always parses).
+    let text = mql_syntax::format::format(&t).unwrap_or(t);
+    Ok(Draft { text, guesses })
 }
 
 fn display_path(path: &str) -> String {
@@ -923,7 +927,8 @@ mod tests {
             c.guess()
         };
         assert_eq!(guess(&["yes", "No", "yes"]), Guess::Bool);
-        assert_eq!(guess(&["1", "20", "3.0", "N/A"]), Guess::Int);
+        assert_eq!(guess(&["1", "20", "-3", "N/A"]), Guess::Int);
+        assert_eq!(guess(&["1", "20", "3.0"]), Guess::Number);
         assert_eq!(guess(&["1", "2.5"]), Guess::Number);
         assert_eq!(guess(&["2,500", "12"]), Guess::String);
         assert_eq!(guess(&["2018-02-26 19:58:54", "2018-02-26"]), Guess::Time);

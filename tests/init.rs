@@ -235,3 +235,25 @@ fn the_olist_example_draft_is_what_init_writes() {
     );
     assert_eq!(fmt.status.code(), Some(0), "{}", text(&fmt.stderr));
 }
+
+#[test]
+fn a_column_that_looks_like_the_id_is_pointed_out() {
+    let dir = folder("id-guess");
+    std::fs::write(dir.join("export.csv"), EXPORT).expect("write");
+    let out = mql(&dir, &["init", "--from", "export.csv"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        !text(&out.stderr).contains("different value on every row"),
+        "`Lead Number` is no id-like name"
+    );
+    let renamed = EXPORT.replacen("Lead Number", "Lead Id", 1);
+    std::fs::write(dir.join("export.csv"), renamed).expect("write");
+    let out = mql(&dir, &["init", "--from", "export.csv"]);
+    assert!(
+        text(&out.stderr).contains(
+            "column \"Lead Id\" has a different value on every row: if it is the lead's id, draft and run with `--id-field \"Lead Id\"`"
+        ),
+        "{}",
+        text(&out.stderr)
+    );
+}

@@ -585,6 +585,25 @@ pub fn draft(options: &Options) -> Result<Draft, ReadError> {
         });
     }
 
+    // Without an id column, a column with a different value on every row
+    // and a name like an id is probably it.
+    let has_id = left_out.iter().any(|l| l.ends_with("is the lead's id"));
+    if !has_id && leads.records > 1 {
+        if let Some(f) = fields.iter().find(|f| {
+            let c = f.column;
+            (f.name.ends_with("_id") || f.name.starts_with("id_"))
+                && c.values_seen == leads.records
+                && !c.too_many
+                && c.values.len() as u64 == c.values_seen
+        }) {
+            guesses.push(format!(
+                "column {} has a different value on every row: if it is the lead's id, draft and run with `--id-field {}`",
+                quoted(&f.column.header),
+                quoted(&f.column.header)
+            ));
+        }
+    }
+
     let model_name = {
         let stem = std::path::Path::new(&options.from)
             .file_stem()

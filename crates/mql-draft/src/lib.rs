@@ -591,7 +591,8 @@ pub fn draft(options: &Options) -> Result<Draft, ReadError> {
     if !has_id && leads.records > 1 {
         if let Some(f) = fields.iter().find(|f| {
             let c = f.column;
-            (f.name.ends_with("_id") || f.name.starts_with("id_"))
+            let name = ascii_name(&c.header);
+            (name.ends_with("_id") || name.starts_with("id_"))
                 && c.values_seen == leads.records
                 && !c.too_many
                 && c.values.len() as u64 == c.values_seen

@@ -257,3 +257,96 @@ fn a_column_that_looks_like_the_id_is_pointed_out() {
         text(&out.stderr)
     );
 }
+
+/// A workbook (generated here) with typed cells: numbers, a date, a bool
+/// and text with placeholders; the draft reads it with no data error.
+#[test]
+fn a_workbook_drafts_a_model_that_reads_it_cleanly() {
+    use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+    let dir = folder("workbook");
+    let mut book = Workbook::new();
+    let date = Format::new().set_num_format("dd/mm/yyyy");
+    let sheet = book.add_worksheet().set_name("Leads").unwrap();
+    for (c, h) in [
+        "Lead ID",
+        "Total Visits",
+        "Seniority",
+        "Signed Up",
+        "Opted In",
+    ]
+    .iter()
+    .enumerate()
+    {
+        sheet.write_string(0, c as u16, *h).unwrap();
+    }
+    let seniorities = [
+        "Vice President",
+        "Select",
+        "Manager",
+        "Vice President",
+        "Manager",
+        "N/A",
+    ];
+    for r in 1..=6u32 {
+        sheet.write_string(r, 0, format!("W-{r}")).unwrap();
+        if r == 2 {
+            sheet.write_string(r, 1, "N/A").unwrap();
+        } else {
+            sheet.write_number(r, 1, f64::from(r * 3)).unwrap();
+        }
+        sheet
+            .write_string(r, 2, seniorities[r as usize - 1])
+            .unwrap();
+        let day = ExcelDateTime::from_ymd(2026, 5, r as u8).unwrap();
+        sheet.write_datetime_with_format(r, 3, &day, &date).unwrap();
+        sheet.write_boolean(r, 4, r % 2 == 0).unwrap();
+    }
+    book.save(dir.join("export.xlsx"))
+        .expect("the workbook is written");
+    let out = mql(
+        &dir,
+        &[
+            "init",
+            "--from",
+            "export.xlsx",
+            "--id-field",
+            "Lead ID",
+            "-o",
+            "draft.mql",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let model = std::fs::read_to_string(dir.join("draft.mql")).unwrap();
+    for line in [
+        "missing \"N/A\"",
+        "total_visits: int from \"Total Visits\"",
+        "seniority: enum { manager, vice_president } from \"Seniority\" missing \"Select\"",
+        "signed_up: time from \"Signed Up\"",
+        "opted_in: bool from \"Opted In\"",
+    ] {
+        assert!(model.contains(line), "no `{line}` in\n{model}");
+    }
+    let eval = mql(
+        &dir,
+        &[
+            "eval",
+            "draft.mql",
+            "--leads",
+            "export.xlsx",
+            "--id-field",
+            "Lead ID",
+            "--strict",
+            "--errors",
+            "issues.ndjson",
+            "--as-of",
+            "2026-06-01",
+            "--format",
+            "ndjson",
+        ],
+    );
+    assert_eq!(eval.status.code(), Some(0), "{}", text(&eval.stderr));
+    assert_eq!(
+        std::fs::read_to_string(dir.join("issues.ndjson")).unwrap(),
+        ""
+    );
+}

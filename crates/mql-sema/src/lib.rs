@@ -6,6 +6,7 @@
 //! against a [`scope`] of signatures collected first; a salsa layer can wrap
 //! those functions one by one (see [`incr`]).
 
+pub mod builtins;
 mod check;
 mod expr;
 pub mod fold;

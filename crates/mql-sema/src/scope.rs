@@ -60,7 +60,8 @@ pub struct Scope {
     pub scores: Vec<String>,
     pub tiers: Vec<TierSig>,
     /// Every enum type of the model (fields, event fields, tiers, stages), in
-    /// declaration order, to recognise and suggest bare variants.
+    /// declaration order, to recognise and suggest bare variants; each
+    /// declared list of values is one entry, even when two are equal.
     pub enums: Vec<Arc<EnumTy>>,
     /// Names that declarations with syntax errors seem to declare: an unknown
     /// name among them is not reported again.
@@ -81,6 +82,18 @@ impl Scope {
     pub fn stages_ty(&self) -> Option<Ty> {
         self.schema.stages.clone().map(Ty::Enum)
     }
+
+    /// The place in [`Scope::enums`] of the enum equal to `e`: which list of
+    /// values a value belongs to, for the name index.
+    pub fn enum_class(&self, e: &EnumTy) -> Option<u32> {
+        let at = self
+            .enums
+            .iter()
+            .position(|x| std::ptr::eq(&**x, e))
+            .or_else(|| self.enums.iter().position(|x| x.variants == e.variants))
+            .or_else(|| self.enums.iter().position(|x| **x == *e))?;
+        Some(at as u32)
+    }
 }
 
 /// A name that an expression refers to, for the name index and unused checks.
@@ -88,6 +101,9 @@ impl Scope {
 pub enum Target {
     Name(NameDef),
     EventField(u32, u32),
-    /// An enum variant, stage or tier label, by its text.
-    Variant(String),
+    /// An enum value, stage or tier label: its list of values (a place in
+    /// [`Scope::enums`]) and its text.
+    Variant(u32, String),
+    /// A name of the language (`now`, `at`, a function).
+    Builtin(crate::index::Builtin),
 }

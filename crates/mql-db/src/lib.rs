@@ -15,9 +15,12 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use mql_sema::incr::{self, DeclChecks, DeclResult, RelDecl, Signatures};
-use mql_sema::{Checked, FileSource, Loader};
+use mql_sema::{Checked, FileSource, Loader, NameIndex};
 use mql_syntax::ast;
 use salsa::Setter;
+
+pub mod fs;
+pub use fs::{FileSystem, MemoryFs, RealFs};
 
 /// One source file. `text` is `None` when the file could not be read (missing,
 /// deleted, not UTF-8); `error` then says why.
@@ -37,6 +40,9 @@ pub trait Db: salsa::Database {
     /// The file at `path` (normalised), read from disk on first use unless an
     /// editor has set its text.
     fn file(&self, path: &str) -> SourceFile;
+
+    /// The file system files are read from.
+    fn fs(&self) -> &dyn FileSystem;
 }
 
 /// A parsed file; compared by content so unchanged parses stop re-checking.
@@ -157,6 +163,19 @@ pub fn check(db: &dyn Db, file: SourceFile) -> CheckResult {
     let cached = Cached { db, items };
     CheckResult(Arc::new(incr::finish(&prep, &cached)))
 }
+
+/// The name index of the model rooted at `file`: every definition and
+/// reference as the checker resolved them. Its own query, so that what
+/// reads only names (the editor's navigation, rename, highlighting) is
+/// reused while the index is unchanged.
+#[salsa::tracked(returns(ref))]
+pub fn name_index(db: &dyn Db, file: SourceFile) -> IndexResult {
+    IndexResult(check(db, file).0.index.clone())
+}
+
+/// A model's name index, compared by content.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IndexResult(pub Arc<NameIndex>);
 
 /// A model after its first phase (files loaded, names declared, consts
 /// folded, lets typed). Compared by identity: it holds positions, so it is
@@ -352,31 +371,27 @@ pub fn normalize(path: &Path) -> String {
     out.to_string_lossy().into_owned()
 }
 
-fn read(path: &str) -> (Option<Arc<str>>, Option<String>) {
-    match std::fs::read(path) {
-        Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(text) => (Some(Arc::from(text)), None),
-            Err(e) => (
-                None,
-                Some(format!(
-                    "`{path}` is not UTF-8 text (invalid byte at offset {}); save it as UTF-8",
-                    e.utf8_error().valid_up_to()
-                )),
-            ),
-        },
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            (None, Some(format!("there is no file `{path}`")))
-        }
-        Err(e) => (None, Some(format!("cannot read `{path}`: {e}"))),
+fn read(fs: &dyn FileSystem, path: &str) -> (Option<Arc<str>>, Option<String>) {
+    match fs.read(path) {
+        Ok(text) => (Some(Arc::from(text)), None),
+        Err(why) => (None, Some(why)),
     }
 }
 
-/// The database: salsa storage plus the table of known files.
+/// The database: salsa storage, the table of known files and the file
+/// system they are read from.
 #[salsa::db]
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Database {
     storage: salsa::Storage<Self>,
     files: Arc<Mutex<HashMap<String, SourceFile>>>,
+    fs: Arc<dyn FileSystem>,
+}
+
+impl Default for Database {
+    fn default() -> Database {
+        Database::with_fs(Arc::new(RealFs))
+    }
 }
 
 #[salsa::db]
@@ -393,10 +408,14 @@ impl Db for Database {
         if let Some(&file) = files.get(&key) {
             return file;
         }
-        let (text, error) = read(&key);
+        let (text, error) = read(&*self.fs, &key);
         let file = SourceFile::new(self, Arc::from(key.as_str()), text, error);
         files.insert(key, file);
         file
+    }
+
+    fn fs(&self) -> &dyn FileSystem {
+        &*self.fs
     }
 }
 
@@ -405,12 +424,22 @@ impl Database {
         Database::default()
     }
 
+    /// A database that reads files from `fs`.
+    pub fn with_fs(fs: Arc<dyn FileSystem>) -> Database {
+        Database {
+            storage: salsa::Storage::default(),
+            files: Arc::default(),
+            fs,
+        }
+    }
+
     /// A database that reports what salsa does (which queries run, which
     /// are reused) to `on_event`; for tests and profiling.
     pub fn with_events(on_event: impl Fn(salsa::Event) + Send + Sync + 'static) -> Database {
         Database {
             storage: salsa::Storage::new(Some(Box::new(on_event))),
             files: Arc::default(),
+            fs: Arc::new(RealFs),
         }
     }
 
@@ -429,7 +458,7 @@ impl Database {
     /// editor closes an unsaved buffer).
     pub fn reload(&mut self, path: &str) -> SourceFile {
         let file = self.file(path);
-        let (text, error) = read(file.path(self));
+        let (text, error) = read(&*self.fs, file.path(self));
         if *file.text(self) != text {
             file.set_text(self).to(text);
         }

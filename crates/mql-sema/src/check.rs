@@ -365,7 +365,7 @@ pub fn finish(prep: &Prepared, checks: &dyn DeclChecks) -> Checked {
     let n_pre = prep.n_pre;
     let model = ck.check_rest(&prep.phase, prep, checks);
     ck.diags[n_pre..].sort_by_key(|(f, d)| (*f, d.span.start, d.span.end));
-    let index = ck.build_index(model.as_ref());
+    let index = Arc::new(ck.build_index(model.as_ref()));
     let has_error = ck.diags.iter().any(|(_, d)| d.is_error());
     let diagnostics = ck
         .diags

@@ -69,8 +69,8 @@ pub struct Checked {
     /// `file` is `Some(path)` for diagnostics in `use`d files, `None` for the
     /// root file.
     pub diagnostics: Vec<mql_core::Diagnostic>,
-    /// Definitions and references, for the language server.
-    pub index: NameIndex,
+    /// Definitions and references, for the editor.
+    pub index: Arc<NameIndex>,
 }
 
 impl Checked {

@@ -206,7 +206,8 @@ pub fn signature_label(f: &Function, i: usize) -> String {
 #[derive(Debug)]
 pub struct BuiltinName {
     pub name: &'static str,
-    /// Its type as the author sees it.
+    /// Its type as the author sees it (empty for `stage`, whose type is
+    /// the model's stages).
     pub ty: &'static str,
     pub doc: &'static str,
     /// Where it can be used, when not everywhere.
@@ -233,16 +234,16 @@ pub const NAMES: &[BuiltinName] = &[
     },
     BuiltinName {
         name: "stage",
-        ty: "stage",
+        ty: "",
         doc: "the lead's lifecycle stage: in `expect`, the final stage; in a test's `lead`, the starting stage",
-        only_in: Some("a test's `expect` and `lead`"),
+        only_in: None,
         reserved: true,
     },
     BuiltinName {
         name: "stage_since",
         ty: "time",
         doc: "when the lead entered its starting stage",
-        only_in: Some("a test's `lead`"),
+        only_in: None,
         reserved: true,
     },
     BuiltinName {

@@ -92,6 +92,15 @@ pub fn shift_decl(decl: &mut ast::Decl, by: u32) {
     ast_decl(decl, &mv);
 }
 
+/// Every span of `decl`'s syntax tree (its names, expressions, rules,
+/// fields, …), outer ones before the spans inside them.
+pub fn spans_of(decl: &ast::Decl) -> Vec<Span> {
+    let out = std::cell::RefCell::new(Vec::new());
+    let mut d = decl.clone();
+    ast_decl(&mut d, &|s: &mut Span| out.borrow_mut().push(*s));
+    out.into_inner()
+}
+
 impl DeclResult {
     /// This result moved from the coordinates of a declaration that starts
     /// at byte `start`, on 1-based line `line`, into those of its file.

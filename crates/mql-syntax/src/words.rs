@@ -27,6 +27,8 @@ pub struct Word {
     /// Reserved words can't name anything; the others are keywords only
     /// where the grammar expects them.
     pub reserved: bool,
+    /// For a contextual word, where it has its meaning (for messages).
+    pub example: Option<&'static str>,
 }
 
 const fn reserved(text: &'static str, role: Role) -> Word {
@@ -34,14 +36,16 @@ const fn reserved(text: &'static str, role: Role) -> Word {
         text,
         role,
         reserved: true,
+        example: None,
     }
 }
 
-const fn contextual(text: &'static str, role: Role) -> Word {
+const fn contextual(text: &'static str, role: Role, example: &'static str) -> Word {
     Word {
         text,
         role,
         reserved: false,
+        example: Some(example),
     }
 }
 
@@ -59,7 +63,7 @@ pub const WORDS: &[Word] = &[
     reserved("stages", Role::Declaration),
     reserved("transition", Role::Declaration),
     reserved("test", Role::Declaration),
-    contextual("lead", Role::Declaration),
+    contextual("lead", Role::Declaration, "lead { … }"),
     reserved("when", Role::Clause),
     reserved("otherwise", Role::Clause),
     reserved("each", Role::Clause),
@@ -70,16 +74,16 @@ pub const WORDS: &[Word] = &[
     reserved("range", Role::Clause),
     reserved("to", Role::Clause),
     reserved("any", Role::Clause),
-    contextual("as_of", Role::Clause),
-    contextual("events", Role::Clause),
-    contextual("expect", Role::Clause),
-    contextual("ago", Role::Clause),
-    contextual("at", Role::Clause),
-    contextual("up", Role::Clause),
-    contextual("none", Role::Clause),
-    contextual("half_life", Role::Clause),
-    contextual("linear", Role::Clause),
-    contextual("every", Role::Clause),
+    contextual("as_of", Role::Clause, "as_of @2026-01-01T00:00:00Z"),
+    contextual("events", Role::Clause, "events { … }"),
+    contextual("expect", Role::Clause, "expect fit >= 40"),
+    contextual("ago", Role::Clause, "3d ago"),
+    contextual("at", Role::Clause, "where hour(at) < 6"),
+    contextual("up", Role::Clause, "up to 40"),
+    contextual("none", Role::Clause, "decay none"),
+    contextual("half_life", Role::Clause, "decay half_life 14d"),
+    contextual("linear", Role::Clause, "decay linear 30d"),
+    contextual("every", Role::Clause, "decay 10% every 7d"),
     reserved("and", Role::Operator),
     reserved("or", Role::Operator),
     reserved("not", Role::Operator),

@@ -66,7 +66,7 @@ fn main() -> ExitCode {
         Command::Diff(args) => cmd::diff::run(args),
         Command::Backtest(args) => cmd::backtest::run(args),
         Command::Compile(args) => cmd::compile::run(args),
-        Command::Lsp => mql_lsp::run_stdio().map(|()| 0),
+        Command::Lsp => mql_lsp::run_stdio(),
     };
     match status {
         Ok(code) => ExitCode::from(code),

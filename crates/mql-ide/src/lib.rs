@@ -32,7 +32,7 @@ use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
 pub use mql_core::{Severity, Span};
-pub use mql_db::{FileSystem, MemoryFs, RealFs};
+pub use mql_db::{normalize, FileSystem, MemoryFs, RealFs};
 pub use mql_sema::index::{Builtin, DefKind};
 
 pub use completion::{CompletionItem, CompletionKind, Completions};
@@ -120,6 +120,11 @@ impl AnalysisHost {
     /// when the editor closes it).
     pub fn reload(&mut self, path: &str) {
         self.db.reload(path);
+    }
+
+    /// The current text of a file (the editor's, or the file system's).
+    pub fn file_text(&self, path: &str) -> Arc<str> {
+        model::text(&self.db, path)
     }
 
     /// A snapshot to ask questions of, on any thread.

@@ -131,3 +131,30 @@ fn nothing_inside_strings_and_comments() {
     );
     check(&complete(&format!("{MODEL}// a note about sco$0\n")), "");
 }
+
+#[test]
+fn declared_names_functions_and_events_in_their_places() {
+    let text = format!("{MODEL}criterion big = company_size > 10\nscore fit {{\n  big => +1\n}}\n");
+    let out = complete(&format!("{text}segment s = fit > 1 and $0\n"));
+    for name in [
+        "big (criterion · bool)",
+        "fit (score · number)",
+        "company_size (lead field · int)",
+        "count (count(query: event query) -> int)",
+        "now (time)",
+        "and",
+        "not",
+    ] {
+        assert!(out.contains(name), "{name} missing in\n{out}");
+    }
+    assert!(
+        !out.contains("\nurl "),
+        "event fields are out of scope here:\n{out}"
+    );
+    check(
+        &complete(&format!("{text}score g {{\n  each $0\n}}\n")),
+        r#"
+        page_view (event)
+        "#,
+    );
+}

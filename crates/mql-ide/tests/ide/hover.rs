@@ -156,3 +156,31 @@ fn nothing_on_a_keyword_or_a_literal() {
         "(nothing)",
     );
 }
+
+#[test]
+fn consts_and_events() {
+    check(
+        &hover("/// Free mail domains.\nconst free = [\"gmail.com\", \"yahoo.com\"]\nlead { e: string }\ncriterion c = domain(e) in fr$0ee\n"),
+        r#"
+        criterion c = domain(e) in free
+                                   ^^^^
+        ---
+        const free = ["gmail.com", "yahoo.com"]
+        ---
+        > const of type `list<string>`
+        ---
+        > Free mail domains.
+        "#,
+    );
+    check(
+        &hover("event visit { url: string, seconds: int }\nlet n = count(vis$0it)\n"),
+        r#"
+        let n = count(visit)
+                      ^^^^^
+        ---
+        event visit { url: string, seconds: int }
+        ---
+        > every event also has `at: time`, when it happened
+        "#,
+    );
+}

@@ -11,6 +11,7 @@ mod hover;
 mod navigation;
 mod never_panics;
 mod rename;
+mod signature;
 mod structure;
 mod symbols;
 mod testing;

@@ -67,10 +67,12 @@ impl Client {
             dir: tempfile::tempdir().expect("a temporary folder"),
             versions: Default::default(),
         };
+        // The temporary folder is the workspace.
+        let root = c.uri_of_dir();
         let init = c
             .request(
                 "initialize",
-                json!({ "capabilities": {}, "processId": null, "rootUri": null }),
+                json!({ "capabilities": {}, "processId": null, "rootUri": root, "workspaceFolders": [{ "uri": root, "name": "ws" }] }),
             )
             .await;
         assert!(init.get("result").is_some(), "initialize failed: {init}");
@@ -133,6 +135,23 @@ impl Client {
             Ok(Some(m)) => m,
             Ok(None) => panic!("the server closed its output"),
             Err(_) => panic!("no message from the server within {TIMEOUT:?}"),
+        }
+    }
+
+    /// The next notification `method` from the server (one that came
+    /// while waiting for something else included).
+    pub async fn notification(&mut self, method: &str) -> Value {
+        if let Some(i) = self.pending.iter().position(|m| m["method"] == method) {
+            if let Some(m) = self.pending.remove(i) {
+                return m;
+            }
+        }
+        loop {
+            let m = self.next_message().await;
+            if m["method"] == method {
+                return m;
+            }
+            self.pending.push_back(m);
         }
     }
 
@@ -206,6 +225,12 @@ impl Client {
                 self.pending.push_back(m);
             }
         }
+    }
+
+    fn uri_of_dir(&self) -> String {
+        Uri::from_file_path(self.dir.path())
+            .map(|u| u.as_str().to_string())
+            .unwrap_or_default()
     }
 
     pub fn path(&self, name: &str) -> PathBuf {

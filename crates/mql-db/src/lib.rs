@@ -165,17 +165,23 @@ pub fn check(db: &dyn Db, file: SourceFile) -> CheckResult {
 }
 
 /// The name index of the model rooted at `file`: every definition and
-/// reference as the checker resolved them. Its own query, so that what
-/// reads only names (the editor's navigation, rename, highlighting) is
-/// reused while the index is unchanged.
+/// reference as the checker resolved them, the one source of names for the
+/// editor's features.
 #[salsa::tracked(returns(ref))]
 pub fn name_index(db: &dyn Db, file: SourceFile) -> IndexResult {
     IndexResult(check(db, file).0.index.clone())
 }
 
-/// A model's name index, compared by content.
-#[derive(Clone, Debug, PartialEq)]
+/// A model's name index. Compared by identity: it holds positions, so it
+/// is new after every edit, and comparing it would cost more than it saves.
+#[derive(Clone, Debug)]
 pub struct IndexResult(pub Arc<NameIndex>);
+
+impl PartialEq for IndexResult {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
 
 /// A model after its first phase (files loaded, names declared, consts
 /// folded, lets typed). Compared by identity: it holds positions, so it is
@@ -291,13 +297,43 @@ pub fn model_items<'db>(db: &'db dyn Db, file: SourceFile) -> Vec<DeclItem<'db>>
 #[derive(Clone, Debug, PartialEq)]
 pub struct DeclChecked(pub DeclResult);
 
-/// Check one declaration against the signatures of its model. Re-runs only
-/// when the declaration's own text or the model's signatures change.
+/// What one declaration sees of its model's signatures: compared by the
+/// digest of the names it mentions (see [`Signatures::view_of`]), so a
+/// change to a name the declaration does not mention (a lead field renamed
+/// while typing) does not check it again.
+#[derive(Clone, Debug)]
+pub struct DeclView {
+    pub digest: u64,
+    pub signatures: Signatures,
+}
+
+impl PartialEq for DeclView {
+    fn eq(&self, other: &DeclView) -> bool {
+        self.digest == other.digest
+    }
+}
+
+/// The view of its model's signatures that one declaration is checked
+/// against.
 #[salsa::tracked(returns(ref))]
-pub fn check_decl<'db>(db: &'db dyn Db, item: DeclItem<'db>) -> DeclChecked {
+pub fn decl_view<'db>(db: &'db dyn Db, item: DeclItem<'db>) -> DeclView {
     let sig = signatures(db, item.root(db));
     let d = item.decl(db);
-    DeclChecked(incr::check_decl(sig, &d.decl, &d.text))
+    let words = incr::words_of(&d.text);
+    DeclView {
+        digest: sig.view_of(&d.decl, &words),
+        signatures: sig.clone(),
+    }
+}
+
+/// Check one declaration against the signatures of its model. Re-runs only
+/// when the declaration's own text changes or what it sees of the other
+/// declarations ([`decl_view`]).
+#[salsa::tracked(returns(ref))]
+pub fn check_decl<'db>(db: &'db dyn Db, item: DeclItem<'db>) -> DeclChecked {
+    let view = decl_view(db, item);
+    let d = item.decl(db);
+    DeclChecked(incr::check_decl(&view.signatures, &d.decl, &d.text))
 }
 
 /// Feeds [`incr::finish`] from the per-declaration queries.

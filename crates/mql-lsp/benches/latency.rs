@@ -11,10 +11,15 @@
 //! - `completion` in the middle of an expression, and `hover` on a name.
 //!
 //! Each case runs 20 times; the median and the 90th percentile are printed.
+//! The server runs in this process with the allocator of the `mql` binary.
 //! Run with `cargo bench -p mql-lsp --bench latency`; `MQL_LATENCY_LINES=5000`
 //! runs one size only.
 
 use std::time::{Duration, Instant};
+
+// `mql lsp` runs with mimalloc (see the `mql` binary); so does this bench.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use serde_json::{json, Value};
 

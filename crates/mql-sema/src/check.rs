@@ -315,6 +315,7 @@ pub fn prepare(root: FileSource, loader: &dyn Loader) -> Prepared {
                 scores: Vec::new(),
                 tiers: Vec::new(),
                 enums: Vec::new(),
+                first_enum: HashMap::new(),
                 broken: broken_names(&files),
             },
             decl_at: HashMap::new(),
@@ -1002,6 +1003,7 @@ impl<'a> Checker<'a> {
             self.sc.enums.push(e.clone());
             self.sc.schema.stages = Some(e);
         }
+        self.sc.index_enums();
         // ---- consts, in dependency order
         let const_hir = self.fold_consts(&const_decls);
         // ---- order of lead-level declarations

@@ -63,6 +63,9 @@ pub struct Scope {
     /// declaration order, to recognise and suggest bare variants; each
     /// declared list of values is one entry, even when two are equal.
     pub enums: Vec<Arc<EnumTy>>,
+    /// For each value, the place in `enums` of the first list that has it
+    /// (filled by [`Scope::index_enums`] once the lists are known).
+    pub first_enum: HashMap<String, u32>,
     /// Names that declarations with syntax errors seem to declare: an unknown
     /// name among them is not reported again.
     pub broken: std::collections::HashSet<String>,
@@ -71,7 +74,23 @@ pub struct Scope {
 impl Scope {
     /// The first enum of the model that has `variant`.
     pub fn enum_with(&self, variant: &str) -> Option<&Arc<EnumTy>> {
-        self.enums.iter().find(|e| e.has(variant))
+        if self.first_enum.is_empty() {
+            return self.enums.iter().find(|e| e.has(variant));
+        }
+        let k = *self.first_enum.get(variant)?;
+        self.enums.get(k as usize)
+    }
+
+    /// Index the values of [`Scope::enums`] (after the last list of values
+    /// is declared), so [`Scope::enum_with`] is a lookup.
+    pub fn index_enums(&mut self) {
+        let mut first = HashMap::new();
+        for (k, e) in self.enums.iter().enumerate() {
+            for v in &e.variants {
+                first.entry(v.clone()).or_insert(k as u32);
+            }
+        }
+        self.first_enum = first;
     }
 
     /// A `stages` line that did not parse: don't report "no stages" again.

@@ -182,30 +182,36 @@ async fn measure(lines: usize) -> Vec<(String, Stats, String)> {
     ));
     rows.push(("  deleting (clean)".into(), stats(fixed), String::new()));
 
-    // Completion inside the middle group's criterion, after `indu`.
+    // Completion inside the middle group's criterion: after `indu`, and
+    // with nothing typed yet (every name of the model is offered).
     let text = model(lines, 1, "industry");
     let v = c.change("main.mql", &text).await;
     c.diagnostics(&uri, Some(v)).await;
     let mid = middle(lines);
-    let needle = format!("criterion vertical_{mid} = indu");
-    let at = text.find(&needle).map_or(0, |i| i + needle.len());
-    let mut times = Vec::new();
-    let mut items = 0;
-    for _ in 0..RUNS {
-        let started = Instant::now();
-        let answer = c
-            .request(
-                "textDocument/completion",
-                json!({ "textDocument": { "uri": uri.as_str() }, "position": harness::position(&text, at) }),
-            )
-            .await;
-        times.push(started.elapsed());
-        items = match &answer["result"] {
-            Value::Array(a) => a.len(),
-            r => r["items"].as_array().map_or(0, Vec::len),
-        };
+    for (name, typed) in [
+        ("completion, `indu` typed", "indu"),
+        ("completion, nothing typed", ""),
+    ] {
+        let needle = format!("criterion vertical_{mid} = {typed}");
+        let at = text.find(&needle).map_or(0, |i| i + needle.len());
+        let mut times = Vec::new();
+        let mut items = 0;
+        for _ in 0..RUNS {
+            let started = Instant::now();
+            let answer = c
+                .request(
+                    "textDocument/completion",
+                    json!({ "textDocument": { "uri": uri.as_str() }, "position": harness::position(&text, at) }),
+                )
+                .await;
+            times.push(started.elapsed());
+            items = match &answer["result"] {
+                Value::Array(a) => a.len(),
+                r => r["items"].as_array().map_or(0, Vec::len),
+            };
+        }
+        rows.push((name.into(), stats(times), format!("{items} items")));
     }
-    rows.push(("completion".into(), stats(times), format!("{items} items")));
 
     let needle = format!("  senior_{mid} => +25");
     let at = text.find(&needle).map_or(0, |i| i + 4);

@@ -46,8 +46,25 @@ pub trait Db: salsa::Database {
 }
 
 /// A parsed file; compared by content so unchanged parses stop re-checking.
+/// When it was parsed piece by piece, also each declaration in its own
+/// coordinates (shared with the pieces' own results, so a declaration an
+/// edit did not touch is the same value as before).
 #[derive(Clone, Debug, PartialEq)]
-pub struct Parsed(pub Arc<mql_syntax::SourceFile>);
+pub struct Parsed(
+    pub Arc<mql_syntax::SourceFile>,
+    pub Option<Arc<[SharedDecl]>>,
+);
+
+/// A declaration in its own coordinates, shared; compared by identity
+/// first, then by content.
+#[derive(Clone, Debug)]
+pub struct SharedDecl(pub Arc<RelDecl>);
+
+impl PartialEq for SharedDecl {
+    fn eq(&self, other: &SharedDecl) -> bool {
+        Arc::ptr_eq(&self.0, &other.0) || *self.0 == *other.0
+    }
+}
 
 /// A checked model. Compared by identity: a new check result is always new.
 #[derive(Clone, Debug)]
@@ -72,23 +89,37 @@ pub fn parse(db: &dyn Db, file: SourceFile) -> Parsed {
     let text = file.text(db).as_deref().unwrap_or("");
     let cuts = pieces(text);
     if cuts.len() < 2 {
-        return Parsed(Arc::new(mql_syntax::parse(text)));
+        return Parsed(Arc::new(mql_syntax::parse(text)), None);
     }
     let mut out = mql_syntax::SourceFile::default();
+    let mut rel = Vec::new();
     for (k, &a) in cuts.iter().enumerate() {
         let b = cuts.get(k + 1).copied().unwrap_or(text.len());
         let piece = Piece::new(db, text[a..b].to_string());
         let parsed = &parse_piece(db, piece).0;
         if !parsed.diagnostics.is_empty() {
-            return Parsed(Arc::new(mql_syntax::parse(text)));
+            return Parsed(Arc::new(mql_syntax::parse(text)), None);
         }
         for d in &parsed.decls {
             let mut d = d.clone();
             incr::shift_decl(&mut d, a as u32);
             out.decls.push(d);
         }
+        rel.extend(piece_decls(db, piece).iter().cloned());
     }
-    Parsed(Arc::new(out))
+    Parsed(Arc::new(out), Some(rel.into()))
+}
+
+/// The declarations of a piece, each in its own coordinates.
+#[salsa::tracked(returns(ref))]
+pub fn piece_decls<'db>(db: &'db dyn Db, piece: Piece<'db>) -> Vec<SharedDecl> {
+    let text = piece.text(db);
+    parse_piece(db, piece)
+        .0
+        .decls
+        .iter()
+        .map(|d| SharedDecl(Arc::new(incr::relative_decl(d, text))))
+        .collect()
 }
 
 /// A piece of a file's text that starts at a declaration (with its doc
@@ -103,7 +134,7 @@ pub struct Piece<'db> {
 /// Parse one piece of a file, in the piece's own coordinates.
 #[salsa::tracked(returns(ref))]
 pub fn parse_piece<'db>(db: &'db dyn Db, piece: Piece<'db>) -> Parsed {
-    Parsed(Arc::new(mql_syntax::parse(piece.text(db))))
+    Parsed(Arc::new(mql_syntax::parse(piece.text(db))), None)
 }
 
 /// Byte offsets where `text` can be cut into pieces that parse on their own,
@@ -269,7 +300,7 @@ pub struct DeclItem<'db> {
     pub key: DeclKey,
     #[tracked]
     #[returns(ref)]
-    pub decl: RelDecl,
+    pub decl: SharedDecl,
 }
 
 /// The declarations of the model rooted at `file`, in the order of
@@ -277,18 +308,24 @@ pub struct DeclItem<'db> {
 #[salsa::tracked(returns(ref))]
 pub fn model_items<'db>(db: &'db dyn Db, file: SourceFile) -> Vec<DeclItem<'db>> {
     let prep = &prepared(db, file).0;
+    // Each file's declarations in their own coordinates, as parsed.
+    let rel: Vec<Option<Arc<[SharedDecl]>>> = prep
+        .files()
+        .iter()
+        .map(|f| parse(db, db.file(&f.path)).1.clone())
+        .collect();
     (0..prep.items().len())
         .filter_map(|k| {
-            let (f, _) = prep.items()[k];
+            let (f, i) = prep.items()[k];
             let decl = prep.decl(k)?;
-            let text = &prep.files().get(f as usize)?.text;
-            Some(DeclItem::new(
-                db,
-                file,
-                f,
-                DeclKey::of(decl),
-                incr::relative_decl(decl, text),
-            ))
+            let shared = rel
+                .get(f as usize)
+                .and_then(|r| r.as_ref()?.get(i).cloned())
+                .unwrap_or_else(|| {
+                    let text = prep.files().get(f as usize).map_or("", |x| &*x.text);
+                    SharedDecl(Arc::new(incr::relative_decl(decl, text)))
+                });
+            Some(DeclItem::new(db, file, f, DeclKey::of(decl), shared))
         })
         .collect()
 }
@@ -318,7 +355,7 @@ impl PartialEq for DeclView {
 #[salsa::tracked(returns(ref))]
 pub fn decl_view<'db>(db: &'db dyn Db, item: DeclItem<'db>) -> DeclView {
     let sig = signatures(db, item.root(db));
-    let d = item.decl(db);
+    let d = &item.decl(db).0;
     let words = incr::words_of(&d.text);
     DeclView {
         digest: sig.view_of(&d.decl, &words),
@@ -332,7 +369,7 @@ pub fn decl_view<'db>(db: &'db dyn Db, item: DeclItem<'db>) -> DeclView {
 #[salsa::tracked(returns(ref))]
 pub fn check_decl<'db>(db: &'db dyn Db, item: DeclItem<'db>) -> DeclChecked {
     let view = decl_view(db, item);
-    let d = item.decl(db);
+    let d = &item.decl(db).0;
     DeclChecked(incr::check_decl(&view.signatures, &d.decl, &d.text))
 }
 

@@ -1063,13 +1063,12 @@ impl LanguageServer for Backend {
                 lenses
                     .into_iter()
                     .map(|l| {
-                        let (command, mut arguments) = match &l.command {
+                        let (command, arguments) = match &l.command {
                             LensCommand::RunAll => (RUN_TESTS, vec![json!(uri.as_str())]),
                             LensCommand::RunTest(name) => {
                                 (RUN_TEST, vec![json!(uri.as_str()), json!(name)])
                             }
                         };
-                        arguments.shrink_to_fit();
                         CodeLens {
                             range: f.range(l.span),
                             command: Some(Command {

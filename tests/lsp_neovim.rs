@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 
 const TESTED: &str = "model t\nlead { n: int }\ncriterion big = n > 10\nscore fit { big => +60 }\ntest \"big leads\" {\n  lead { n: 20 }\n  expect fit == 50\n}\n";
 
-const MESSY: &str = "model   m\nlead {   n : int }\n\n\ncriterion   big=n>10\nscore s{\n big=>+1\n}\n";
+const MESSY: &str =
+    "model   m\nlead {   n : int }\n\n\ncriterion   big=n>10\nscore s{\n big=>+1\n}\n";
 
 const CLOSED: &str = "model closed\nuse \"common.mql\"\ncriterion reachable = known(email)\nscore s { reachable => +1 }\n";
 

@@ -4,6 +4,8 @@
 //! This crate does no IO and knows nothing of parsing, salsa or LSP.
 
 pub mod diag;
+pub mod names;
+pub mod number;
 pub mod span;
 pub mod time;
 pub mod types;

@@ -66,7 +66,7 @@ pub fn type_text(ty: &TypeExpr) -> String {
         TypeKind::Enum(vs) => format!(
             "enum {{ {} }}",
             vs.iter()
-                .map(|v| v.name.as_str())
+                .map(|v| v.name.name.as_str())
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
@@ -222,11 +222,11 @@ pub fn document_symbols(db: &Database, path: &str) -> Vec<Symbol> {
                     .iter()
                     .map(|n| {
                         symbol(
-                            n.name.clone(),
+                            n.name.name.clone(),
                             None,
                             SymbolKind::EnumMember,
-                            n.span,
-                            n.span,
+                            n.name.span,
+                            n.span(),
                             Vec::new(),
                         )
                     })

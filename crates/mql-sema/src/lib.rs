@@ -8,6 +8,7 @@
 
 pub mod builtins;
 mod check;
+pub mod codes;
 mod expr;
 pub mod fold;
 pub mod hir;

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use mql_core::Diagnostic;
 use mql_syntax::ast::DeclKind;
 
+use crate::codes;
 use crate::{FileSource, Loader};
 
 /// The files of a model and its declarations in order.
@@ -40,7 +41,7 @@ fn visit(l: &mut Loaded, loader: &dyn Loader, stack: &mut Vec<u32>) {
         match loader.load(&from, &s.value) {
             Err(why) => {
                 let d = Diagnostic::error(
-                    "E0152",
+                    codes::MISSING_USE,
                     format!("can't use `{}`: {why}", s.value),
                     s.span,
                 )
@@ -61,7 +62,7 @@ fn visit(l: &mut Loaded, loader: &dyn Loader, stack: &mut Vec<u32>) {
                         .collect();
                     chain.push(src.path.to_string());
                     let d = Diagnostic::error(
-                        "E0151",
+                        codes::USE_CYCLE,
                         format!(
                             "these files use each other in a circle: {}",
                             chain.join(" -> ")

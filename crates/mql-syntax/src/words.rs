@@ -84,6 +84,8 @@ pub const WORDS: &[Word] = &[
     contextual("half_life", Role::Clause, "decay half_life 14d"),
     contextual("linear", Role::Clause, "decay linear 30d"),
     contextual("every", Role::Clause, "decay 10% every 7d"),
+    contextual("from", Role::Clause, "visits: int from \"Total Visits\""),
+    contextual("missing", Role::Clause, "missing \"Select\", \"N/A\""),
     reserved("and", Role::Operator),
     reserved("or", Role::Operator),
     reserved("not", Role::Operator),

@@ -111,6 +111,15 @@ pub fn describe(m: &Model, id: usize) -> Vec<Markup> {
             if !values.is_empty() {
                 parts.push(Markup::Text(format!("values: {}", names(m, &values))));
             }
+            if let Some(src) = &def.source {
+                parts.push(Markup::Text(format!("read from the column {src:?}")));
+            }
+            if !def.missing.is_empty() {
+                parts.push(Markup::Text(format!(
+                    "read as unknown: {}",
+                    quoted(&def.missing)
+                )));
+            }
         }
         DefKind::Event => {
             let fields: Vec<String> = m
@@ -192,6 +201,7 @@ pub fn describe(m: &Model, id: usize) -> Vec<Markup> {
                 stages.len(),
                 funnel.join(" → ")
             )));
+            labels(&mut parts, def);
         }
         DefKind::Variant => {
             parts.push(Markup::Code(def.name.clone()));
@@ -202,12 +212,32 @@ pub fn describe(m: &Model, id: usize) -> Vec<Markup> {
                     names(m, &m.children(p))
                 )));
             }
+            labels(&mut parts, def);
         }
     }
     if let Some(doc) = &def.doc {
         parts.push(Markup::Text(doc.clone()));
     }
     parts
+}
+
+/// Texts as data writes them: `"Select"`, `"N/A"`.
+fn quoted(texts: &[String]) -> String {
+    texts
+        .iter()
+        .map(|t| format!("{t:?}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The labels data may write a value or a stage with.
+fn labels(parts: &mut Vec<Markup>, def: &Def) {
+    if !def.labels.is_empty() {
+        parts.push(Markup::Text(format!(
+            "data may also write it as {}",
+            quoted(&def.labels)
+        )));
+    }
 }
 
 /// The whole arm (`A when fit >= 40`) of a tier label.

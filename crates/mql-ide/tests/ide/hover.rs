@@ -38,6 +38,45 @@ fn a_lead_field_shows_its_type_and_values() {
     );
 }
 
+/// What a CRM export writes: the column a field is read from, its
+/// placeholders, a value's labels.
+#[test]
+fn reading_declarations_show_on_fields_and_values() {
+    let schema = "lead {\n  missing \"N/A\"\n  visits: int from \"Total Visits\"\n  level: enum { vp \"Vice President\" } missing \"-\"\n}\n";
+    check(
+        &hover(&format!(
+            "{schema}criterion c = visi$0ts > 3 and level == vp\n"
+        )),
+        r#"
+        criterion c = visits > 3 and level == vp
+                      ^^^^^^
+        ---
+        visits: int
+        ---
+        > lead field
+        ---
+        > read from the column "Total Visits"
+        ---
+        > read as unknown: "N/A"
+        "#,
+    );
+    check(
+        &hover(&format!(
+            "{schema}criterion c = visits > 3 and level == v$0p\n"
+        )),
+        r#"
+        criterion c = visits > 3 and level == vp
+                                              ^^
+        ---
+        vp
+        ---
+        > value of `level`: `vp`
+        ---
+        > data may also write it as "Vice President"
+        "#,
+    );
+}
+
 #[test]
 fn a_criterion_shows_its_definition_type_and_doc() {
     check(

@@ -153,3 +153,17 @@ fn built_in_names_and_functions_cant_be_renamed() {
         .expect("renamable");
     assert_eq!(ok.1, "c");
 }
+
+/// Two fields with the same values keep separate values: renaming one
+/// field's value leaves the other field's alone.
+#[test]
+fn a_value_of_one_field_is_not_the_same_value_of_another() {
+    let out = rename(
+        "lead {\n  a: enum { low, hi$0gh }\n  b: enum { low, high }\n}\ncriterion x = a == high\ncriterion y = b == high\n",
+        "top",
+    );
+    assert_eq!(
+        out,
+        "/ws/main.mql\nlead {\n  a: enum { low, top }\n  b: enum { low, high }\n}\ncriterion x = a == top\ncriterion y = b == high\n"
+    );
+}

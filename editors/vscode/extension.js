@@ -26,6 +26,9 @@ async function start(context) {
     serverOptions(),
     {
       documentSelector: [{ scheme: "file", language: "mql" }, { scheme: "untitled", language: "mql" }],
+      initializationOptions: {
+        runTestsOnSave: vscode.workspace.getConfiguration("mql").get("runTestsOnSave", false),
+      },
       synchronize: {
         // Tell the server when a model changes on disk (a `use`d file edited
         // elsewhere, or deleted) so models that use it are re-checked.

@@ -44,6 +44,9 @@ struct State {
     folders: Vec<String>,
     /// Failures of the last test run of each file, until it changes.
     test_failures: HashMap<String, Vec<FileDiagnostic>>,
+    /// Run a file's tests each time it is saved (the client's
+    /// `initializationOptions` `{ "runTestsOnSave": true }`).
+    tests_on_save: bool,
 }
 
 /// What a request is answered from: a snapshot of the database, the open
@@ -366,7 +369,16 @@ fn folders_of(params: &InitializeParams) -> Vec<String> {
 
 impl LanguageServer for Backend {
     async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
-        lock(&self.state).folders = folders_of(&params);
+        {
+            let mut st = lock(&self.state);
+            st.folders = folders_of(&params);
+            st.tests_on_save = params
+                .initialization_options
+                .as_ref()
+                .and_then(|o| o.get("runTestsOnSave"))
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
+        }
         Ok(InitializeResult {
             capabilities: ServerCapabilities {
                 position_encoding: Some(PositionEncodingKind::UTF16),
@@ -519,7 +531,7 @@ impl LanguageServer for Backend {
         self.client.publish_diagnostics(uri, Vec::new(), None).await;
     }
 
-    async fn did_save(&self, _: DidSaveTextDocumentParams) {
+    async fn did_save(&self, params: DidSaveTextDocumentParams) {
         // The editor's text is already current; files the editor does not
         // hold may have changed on disk alongside the save.
         self.edit(|st| {
@@ -534,6 +546,20 @@ impl LanguageServer for Backend {
             }
         })
         .await;
+        if !lock(&self.state).tests_on_save {
+            return;
+        }
+        // A file without tests, or whose model has errors, is left alone:
+        // nothing to say on every save.
+        let path = uri_to_path(&params.text_document.uri);
+        let p = path.clone();
+        let has_tests = self
+            .query(move |snap| snap.analysis.lenses(&p))
+            .await
+            .is_ok_and(|l| !l.is_empty());
+        if has_tests {
+            let _ = self.run_tests(path, None).await;
+        }
     }
 
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {

@@ -46,6 +46,11 @@ async fn read_message<R: tokio::io::AsyncBufRead + Unpin>(r: &mut R) -> Option<V
 impl Client {
     /// Start a server and initialise it.
     pub async fn start() -> Client {
+        Client::start_with(Value::Null).await
+    }
+
+    /// Start a server and initialise it with these `initializationOptions`.
+    pub async fn start_with(options: Value) -> Client {
         let (client_end, server_end) = tokio::io::duplex(1 << 20);
         let (server_read, server_write) = tokio::io::split(server_end);
         tokio::spawn(mql_lsp::serve(server_read, server_write));
@@ -72,7 +77,7 @@ impl Client {
         let init = c
             .request(
                 "initialize",
-                json!({ "capabilities": {}, "processId": null, "rootUri": root, "workspaceFolders": [{ "uri": root, "name": "ws" }] }),
+                json!({ "capabilities": {}, "processId": null, "rootUri": root, "workspaceFolders": [{ "uri": root, "name": "ws" }], "initializationOptions": options }),
             )
             .await;
         assert!(init.get("result").is_some(), "initialize failed: {init}");
@@ -235,6 +240,14 @@ impl Client {
 
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
+    }
+
+    /// The methods of the messages received but not read yet.
+    pub fn pending_methods(&self) -> Vec<String> {
+        self.pending
+            .iter()
+            .filter_map(|m| m["method"].as_str().map(str::to_string))
+            .collect()
     }
 
     pub fn uri(&self, name: &str) -> Uri {

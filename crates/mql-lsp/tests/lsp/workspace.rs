@@ -305,3 +305,41 @@ async fn folding_selection_highlights_links_and_call_hierarchy() {
         Some(2)
     );
 }
+
+/// With `runTestsOnSave`, saving a file runs its tests: a failure shows on
+/// its `expect`; without the option a save runs nothing.
+#[tokio::test]
+async fn tests_run_on_save_when_asked() {
+    let save = |c: &Client| json!({ "textDocument": { "uri": c.uri("main.mql").as_str() } });
+    let mut c = Client::start_with(json!({ "runTestsOnSave": true })).await;
+    assert_eq!(c.open("main.mql", TESTED).await, Vec::<Value>::new());
+    let uri = c.uri("main.mql");
+    c.notify("textDocument/didSave", save(&c)).await;
+    let shown = c.notification("window/showMessage").await;
+    assert_eq!(
+        shown["params"]["message"],
+        "mql test: 0 passed, 1 failed (failed: \"big leads\")"
+    );
+    let d = c.wait_diagnostics(&uri, |d| !d.is_empty()).await;
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!(d[0]["range"]["start"]["line"], 6);
+    assert_eq!(d[0]["source"], "mql test");
+    c.shutdown().await;
+
+    let mut c = Client::start().await;
+    assert_eq!(c.open("main.mql", TESTED).await, Vec::<Value>::new());
+    c.notify("textDocument/didSave", save(&c)).await;
+    // a request after the save is answered with no test run in between
+    let answer = c
+        .request("workspace/symbol", json!({ "query": "big" }))
+        .await;
+    assert!(answer["result"].is_array(), "{answer}");
+    assert!(
+        c.pending_methods()
+            .iter()
+            .all(|m| m != "window/showMessage"),
+        "{:?}",
+        c.pending_methods()
+    );
+    c.shutdown().await;
+}

@@ -86,7 +86,7 @@ fn main() -> ExitCode {
         Command::Compile(args) => cmd::compile::run(args),
         Command::Init(args) => cmd::init::run(args),
         Command::Completions(args) => cmd::completions::run(args, &mut Cli::command()),
-        Command::Lsp => mql_lsp::run_stdio().map(|()| 0),
+        Command::Lsp => mql_lsp::run_stdio(),
     };
     match status {
         Ok(code) => ExitCode::from(code),

@@ -54,6 +54,9 @@ enum Command {
     /// Print the parsed tree or the compiled bytecode of a model
     #[command(after_help = examples::COMPILE)]
     Compile(cmd::compile::Args),
+    /// Draft a model from a CRM export: fields, source names, types, labels, placeholders
+    #[command(after_help = examples::INIT)]
+    Init(cmd::init::Args),
     /// Print a shell completion script (bash, zsh, fish or powershell)
     #[command(after_help = examples::COMPLETIONS)]
     Completions(cmd::completions::Args),
@@ -81,6 +84,7 @@ fn main() -> ExitCode {
         Command::Diff(args) => cmd::diff::run(args),
         Command::Backtest(args) => cmd::backtest::run(args),
         Command::Compile(args) => cmd::compile::run(args),
+        Command::Init(args) => cmd::init::run(args),
         Command::Completions(args) => cmd::completions::run(args, &mut Cli::command()),
         Command::Lsp => mql_lsp::run_stdio(),
     };

@@ -512,6 +512,7 @@ fn eval_gives_the_same_results_from_ndjson_and_a_json_array_with_an_events_file(
     let run = |leads: &std::path::Path, format: &str| {
         Command::new(env!("CARGO_BIN_EXE_mql"))
             .args(["eval", ACME, "--as-of", "2026-11-01", "--format", format])
+            .args(["--errors", "-"])
             .arg("--leads")
             .arg(leads)
             .arg("--events")
@@ -558,7 +559,7 @@ fn eval_gives_the_same_results_from_ndjson_and_a_json_array_with_an_events_file(
         "the events file's events were not joined"
     );
     // The example's leads carry a few bad values; the unmatched event is
-    // reported last, once every lead has been read.
+    // reported last, once every lead has been read (every issue, as NDJSON).
     let (a, b) = (text(&from_lines.stderr), text(&from_array.stderr));
     assert_eq!(a.lines().count(), b.lines().count(), "{a}\n----\n{b}");
     for stderr in [&a, &b] {
@@ -566,10 +567,10 @@ fn eval_gives_the_same_results_from_ndjson_and_a_json_array_with_an_events_file(
         let n = lines.len();
         assert!(n > 20, "{stderr}");
         assert!(
-            lines[n - 2].contains("lead NOPE-1: field `lead_id`: no lead with id \"NOPE-1\""),
+            lines[n - 2].contains(r#""lead":"NOPE-1","field":"lead_id","value":"NOPE-1","reason":"no lead with id \"NOPE-1\""#),
             "{stderr}"
         );
-        assert_eq!(stderr.matches("NOPE-1").count(), 2, "{stderr}");
+        assert_eq!(stderr.matches("NOPE-1").count(), 3, "{stderr}");
         assert!(
             lines[n - 1].starts_with("leads read: 1000, data errors: "),
             "{stderr}"

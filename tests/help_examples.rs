@@ -37,7 +37,7 @@ fn words(line: &str) -> Vec<String> {
     out
 }
 
-const VERBS: [&str; 10] = [
+const VERBS: [&str; 11] = [
     "check",
     "fmt",
     "eval",
@@ -46,6 +46,7 @@ const VERBS: [&str; 10] = [
     "diff",
     "backtest",
     "compile",
+    "init",
     "completions",
     "lsp",
 ];

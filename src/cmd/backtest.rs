@@ -9,7 +9,7 @@ use mql_report::backtest::{find_score, Meta, SweepRequest};
 use mql_run::Observer;
 
 use super::common::ReportFormat as Format;
-use super::run::{compile, observer, DataArgs};
+use super::run::{compile, finish_observer, observer, DataArgs};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -55,7 +55,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         outcome: args.outcome.clone(),
         now,
     };
-    let mut observer = observer(true);
+    let mut observer = observer(&args.data, true)?;
     let done = mql_run::backtest::backtest(
         &runnable.model,
         &runnable.program,
@@ -75,5 +75,6 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     }
     out.flush()?;
     observer.summary(&done.summary_line(&runnable.model));
+    finish_observer(&args.data, &mut observer)?;
     Ok(0)
 }

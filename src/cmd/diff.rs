@@ -8,7 +8,7 @@ use mql_report::diff::Meta;
 use mql_run::diff::Version;
 
 use super::common::ReportFormat as Format;
-use super::run::{compile, observer, DataArgs};
+use super::run::{compile, finish_observer, observer, DataArgs};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -47,7 +47,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         leads: args.data.leads.clone(),
         now,
     };
-    let mut observer = observer(true);
+    let mut observer = observer(&args.data, true)?;
     let done = mql_run::diff::diff(
         Version {
             model: &old.model,
@@ -73,5 +73,6 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     }
     out.flush()?;
     mql_run::Observer::summary(&mut observer, &done.summary_line(&new.model));
+    finish_observer(&args.data, &mut observer)?;
     Ok(0)
 }

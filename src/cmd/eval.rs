@@ -10,7 +10,7 @@ use mql_report::results::{Format as Output, Labels, Renderer, Shape};
 use mql_run::eval::Which;
 use mql_run::Settings;
 
-use super::run::{compile, observer, DataArgs};
+use super::run::{compile, finish_observer, observer, DataArgs};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -123,6 +123,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         explain: args.explain,
         report_eval_errors: true,
     };
+    let mut observer = observer(&args.data, true)?;
     let done = mql_run::eval::eval(
         &runnable.model,
         &runnable.program,
@@ -135,8 +136,9 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             Which::All
         },
         BufWriter::with_capacity(1 << 16, out),
-        &mut observer(true),
+        &mut observer,
     )?;
+    finish_observer(&args.data, &mut observer)?;
     Ok(if args.strict && done.fails_strict() {
         2
     } else {

@@ -39,6 +39,11 @@ pub const COMPILE: &str = "\
 Examples:
   mql compile examples/webinar/webinars.mql --emit bytecode";
 
+pub const INIT: &str = "\
+Examples:
+  mql init --from examples/olist/leads.csv --id-field \"MQL Id\"
+  mql init --from examples/ecommerce/leads.csv --events examples/ecommerce/events.csv";
+
 pub const COMPLETIONS: &str = "\
 Examples:
   mql completions bash

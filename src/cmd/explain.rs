@@ -2,7 +2,7 @@
 //! each criterion met / not met / unknown and why, each rule's points with
 //! decay and caps, each tier label tried, each transition taken.
 
-use super::run::{compile, observer, DataArgs};
+use super::run::{compile, finish_observer, observer, DataArgs};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -21,12 +21,10 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         return Ok(1);
     };
     let model = &runnable.model;
-    let found = mql_run::explain::find_lead(
-        &model.schema,
-        &args.data.input(),
-        &args.id,
-        &mut observer(false),
-    )?;
+    let mut observer = observer(&args.data, false)?;
+    let found =
+        mql_run::explain::find_lead(&model.schema, &args.data.input(), &args.id, &mut observer)?;
+    finish_observer(&args.data, &mut observer)?;
     let Some(found) = found else {
         eprintln!(
             "error: no lead with id `{}` in `{}`{}",

@@ -10,5 +10,6 @@ pub mod eval;
 pub mod examples;
 pub mod explain;
 pub mod fmt;
+pub mod init;
 pub mod run;
 pub mod test;

@@ -2,13 +2,14 @@
 //! options, compiling a checked model, and the observer their data issues
 //! are reported to.
 
-use std::io::IsTerminal;
+use std::fs::File;
+use std::io::{BufWriter, IsTerminal};
 use std::sync::Arc;
 
 use anyhow::Context;
 use mql_core::time::{parse_time, TimeSyntax};
 use mql_data::{InputFormat, ReadOptions};
-use mql_run::{Console, Input};
+use mql_run::{Console, Input, Shown};
 use mql_sema::hir::Model;
 use mql_vm::Program;
 
@@ -39,6 +40,14 @@ pub struct DataArgs {
     /// The sheet of an events workbook to read (default: the first)
     #[arg(long, value_name = "NAME")]
     pub events_sheet: Option<String>,
+    /// Write every data error, note and warning to this file as NDJSON;
+    /// `-` writes them on standard error instead of the summarised report
+    #[arg(long, value_name = "FILE")]
+    pub errors: Option<String>,
+    /// Leave out the notes and the individual data error lines; keep the
+    /// warnings, the count per kind and the summary
+    #[arg(long)]
+    pub quiet: bool,
 }
 
 impl DataArgs {
@@ -102,14 +111,38 @@ pub fn compile(path: &str) -> anyhow::Result<Option<Runnable>> {
 }
 
 /// The observer of data issues and evaluation errors every verb that reads
-/// leads reports to: one line each on standard error, under a progress bar
-/// when `progress` is asked for and standard error is a terminal.
-pub fn observer(progress: bool) -> Console {
-    if progress && progress_allowed() {
-        Console::with_progress()
-    } else {
-        Console::new()
+/// leads reports to: on standard error, summarised per kind (or as `--quiet`
+/// and `--errors` say), under a progress bar when `progress` is asked for
+/// and standard error is a terminal; every issue into the `--errors` file.
+pub fn observer(data: &DataArgs, progress: bool) -> anyhow::Result<Console> {
+    let mut console = Console::new();
+    match data.errors.as_deref() {
+        Some("-") => console = console.shown(Shown::Ndjson),
+        Some(path) => {
+            let file = File::create(path)
+                .map_err(|e| anyhow::anyhow!("cannot write the errors file `{path}`: {e}"))?;
+            console = console.errors_to(Box::new(BufWriter::new(file)));
+            if data.quiet {
+                console = console.shown(Shown::Quiet);
+            }
+        }
+        None if data.quiet => console = console.shown(Shown::Quiet),
+        None => {}
     }
+    if progress && progress_allowed() {
+        console = console.with_progress();
+    }
+    Ok(console)
+}
+
+/// Flush the `--errors` file: an error when it could not be written.
+pub fn finish_observer(data: &DataArgs, console: &mut Console) -> anyhow::Result<()> {
+    console.finish().map_err(|e| {
+        anyhow::anyhow!(
+            "cannot write the errors file `{}`: {e}",
+            data.errors.as_deref().unwrap_or("-")
+        )
+    })
 }
 
 /// True when a progress bar may be drawn on standard error.

@@ -149,11 +149,47 @@ pub fn facts(line: &str) -> Option<String> {
     None
 }
 
+/// A data issue written as NDJSON (`--errors -`) in its one-line text form,
+/// so that the facts of both forms are found alike; other lines as they are.
+fn issue_text(line: &str) -> String {
+    let Ok(v) = serde_json::from_str::<Value>(line) else {
+        return line.to_string();
+    };
+    let text = |k: &str| match &v[k] {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    };
+    let reason = text("reason").unwrap_or_default();
+    let mut out = match v["kind"].as_str() {
+        Some("warning") => return format!("warning: {reason}"),
+        Some("note") => "note: ".to_string(),
+        Some("data error") => "data error: ".to_string(),
+        _ => return line.to_string(),
+    };
+    out.push_str(&text("file").unwrap_or_default());
+    out.push_str(&format!(":{}", text("line").unwrap_or_else(|| "0".into())));
+    if let Some(c) = text("column") {
+        out.push_str(&format!(":{c}"));
+    }
+    out.push_str(": ");
+    if v["kind"] == "data error" {
+        if let Some(lead) = text("lead") {
+            out.push_str(&format!("lead {lead}: "));
+        }
+        if let Some(field) = text("field") {
+            out.push_str(&format!("field `{field}`: "));
+        }
+    }
+    out.push_str(&reason);
+    out
+}
+
 /// How many times each fact occurs in a stream of messages (a note printed
 /// twice, or the same error reported twice, is a difference).
 fn count_facts(text: &str) -> BTreeMap<String, usize> {
     let mut counts = BTreeMap::new();
-    for fact in text.lines().filter_map(facts) {
+    for fact in text.lines().filter_map(|l| facts(&issue_text(l))) {
         *counts.entry(fact).or_insert(0) += 1;
     }
     counts
@@ -247,7 +283,16 @@ pub fn check_case(dir: &Path, rules: Rules) -> Vec<String> {
     } else if dir.join("events.ndjson").exists() {
         cmd.args(["--events", "events.ndjson"]);
     }
-    cmd.args(["--as-of", as_of.trim(), "--explain", "--format", "ndjson"]);
+    // Every issue, not the report summarised per kind.
+    cmd.args([
+        "--as-of",
+        as_of.trim(),
+        "--explain",
+        "--format",
+        "ndjson",
+        "--errors",
+        "-",
+    ]);
     let out = match cmd.output() {
         Ok(o) => o,
         Err(e) => return vec![format!("mql does not run: {e}")],

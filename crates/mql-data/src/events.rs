@@ -106,10 +106,12 @@ impl EventIndex {
                 LeadId::Int(_) => key.to_string(),
                 LeadId::Str(_) => format!("{key:?}"),
             };
-            let mut issue = loc.error(
-                Some("lead_id"),
-                format!("no lead with id {shown} (event skipped)"),
-            );
+            let mut issue = loc
+                .error(
+                    Some("lead_id"),
+                    format!("no lead with id {shown} (event skipped)"),
+                )
+                .with_value(shown);
             issue.column = self.lead_id_column;
             issues.report(issue);
         }

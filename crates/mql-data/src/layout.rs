@@ -645,7 +645,7 @@ impl<'s> Decoder<'s> {
                             slot.cell.show(),
                             stages.choices
                         ),
-                    )),
+                    ).with_value(slot.cell.show())),
                 },
                 Err(found) => issues.report(slot.cell.loc(&loc, lines).error(
                     Some("stage"),
@@ -909,14 +909,18 @@ impl<'s> Decoder<'s> {
                         .iter()
                         .map(|e| e.name.as_str())
                         .collect();
-                    issues.report(c.loc(loc, lines).error(
-                        Some("type"),
-                        format!(
-                            "unknown event type {}, expected one of {} (event skipped)",
-                            show_text(&name),
-                            known.join(", ")
-                        ),
-                    ));
+                    issues.report(
+                        c.loc(loc, lines)
+                            .error(
+                                Some("type"),
+                                format!(
+                                    "unknown event type {}, expected one of {} (event skipped)",
+                                    show_text(&name),
+                                    known.join(", ")
+                                ),
+                            )
+                            .with_value(show_text(&name)),
+                    );
                     return None;
                 }
             },

@@ -9,6 +9,7 @@
 
 pub mod backtest;
 pub mod diff;
+pub mod errors;
 pub mod eval;
 pub mod explain;
 pub mod input;
@@ -17,5 +18,5 @@ pub mod outcome;
 pub mod pipeline;
 
 pub use input::Input;
-pub use observe::{Console, Observer};
+pub use observe::{Console, Observer, Shown};
 pub use pipeline::{Reading, Settings, Summary};

@@ -101,6 +101,9 @@ pub trait Job: Sync {
 pub struct Summary {
     /// Leads read (bad lines and rows, which give no lead, not counted).
     pub leads_read: u64,
+    /// Records met: the leads read and the lines, rows or objects skipped
+    /// as data errors.
+    pub records: u64,
     /// Data errors told to the observer.
     pub data_errors: u64,
     /// Warnings told to the observer: declared fields that nothing fills
@@ -305,7 +308,9 @@ pub fn run<J: Job>(
         Ok(())
     })?;
     summary.leads_read = readers[0].leads_read();
+    summary.records = readers[0].records_seen();
     summary.kept_missing = readers[0].kept_missing();
+    observer.records(summary.records, summary.leads_read);
     Ok(summary)
 }
 

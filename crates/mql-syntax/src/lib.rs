@@ -20,4 +20,4 @@ pub mod tree;
 pub use ast::*;
 pub use format::format;
 pub use parser::{did_you_mean, parse, MAX_DEPTH, MAX_OPERATORS};
-pub use render::{plain_line, render_all, render_diagnostic};
+pub use render::{plain_line, render_all, render_diagnostic, render_indexed};

@@ -5,11 +5,13 @@
 
 pub mod diag;
 pub mod span;
+pub mod stack;
 pub mod time;
 pub mod types;
 pub mod value;
 
 pub use diag::{Diagnostic, Label, Severity, Suggestion};
 pub use span::{LineIndex, Span};
+pub use stack::deep;
 pub use types::{EnumTy, EventDef, FieldDef, Schema, Sym, Symbols, Ty};
 pub use value::{EventRec, LeadId, LeadRecord, Value};

@@ -345,6 +345,10 @@ pub fn finish(prep: &Prepared, checks: &dyn DeclChecks) -> Checked {
 /// The names an expression mentions that resolve to declarations (event
 /// fields inside queries excluded).
 fn walk_names(e: &ast::Expr, event: Option<u32>, sc: &Scope, out: &mut Vec<NameDef>) {
+    mql_core::deep(|| walk_names_body(e, event, sc, out))
+}
+
+fn walk_names_body(e: &ast::Expr, event: Option<u32>, sc: &Scope, out: &mut Vec<NameDef>) {
     use ast::ExprKind as K;
     match &e.kind {
         K::Name(id) => {

@@ -695,6 +695,10 @@ impl<'a> Cx<'a> {
     /// to read bare enum variants and empty lists. The result's type may still
     /// differ from the hint: callers check it.
     pub fn elab(&mut self, e: &ast::Expr, hint: Option<&Ty>) -> Option<Expr> {
+        mql_core::deep(|| self.elab_body(e, hint))
+    }
+
+    fn elab_body(&mut self, e: &ast::Expr, hint: Option<&Ty>) -> Option<Expr> {
         let span = e.span;
         match &e.kind {
             ast::ExprKind::Int(v) => Some(lit(Value::Int((*v)?), Ty::Int, span)),

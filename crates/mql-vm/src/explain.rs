@@ -151,6 +151,10 @@ fn children(e: &Expr) -> Vec<&Expr> {
 }
 
 fn collect_fields(model: &Model, e: &Expr, out: &mut Vec<u32>, seen: &mut Vec<DeclRef>) {
+    mql_core::deep(|| collect_fields_body(model, e, out, seen))
+}
+
+fn collect_fields_body(model: &Model, e: &Expr, out: &mut Vec<u32>, seen: &mut Vec<DeclRef>) {
     match &e.kind {
         ExprKind::Field(i) if !out.contains(i) => out.push(*i),
         ExprKind::ValueRef(i) if !seen.contains(&DeclRef::Value(*i)) => {

@@ -674,6 +674,9 @@ impl<'a> Checker<'a> {
         event: bool,
     ) -> Vec<(FieldDef, Span, Span)> {
         let mut out: Vec<(FieldDef, Span, Span)> = Vec::new();
+        // the first span of each field name kept, so a lead of 100,000
+        // fields is checked in linear time
+        let mut first_of: HashMap<&str, Span> = HashMap::with_capacity(fs.len());
         for f in fs {
             let n = f.name.name.as_str();
             let reserved: &[&str] = if event {
@@ -697,7 +700,7 @@ impl<'a> Checker<'a> {
                 self.push(file, d);
                 continue;
             }
-            if let Some((_, first, _)) = out.iter().find(|(d, _, _)| d.name == n) {
+            if let Some(first) = first_of.get(n) {
                 let d = Diagnostic::error(
                     "E0111",
                     format!("`{owner}` has two fields named `{n}`"),
@@ -711,6 +714,7 @@ impl<'a> Checker<'a> {
             }
             let owner_field = n.to_string();
             if let Some(ty) = self.lower_ty(file, &f.ty, &owner_field) {
+                first_of.insert(n, f.name.span);
                 out.push((
                     FieldDef {
                         name: n.to_string(),

@@ -146,3 +146,25 @@ fn each_group_of_lets_that_use_each_other_is_one_error_naming_its_shortest_cycle
         ]
     );
 }
+
+#[test]
+fn a_lead_of_100000_fields_is_checked_in_linear_time() {
+    let n = 100_000;
+    let mut text = String::from("lead {\n");
+    for k in 0..n {
+        text.push_str(&format!("  f{k}: int\n"));
+    }
+    text.push_str("  f7: string\n}\ncriterion c = f1 > 1 and f99999 > 2\n");
+    let started = std::time::Instant::now();
+    let checked = check_source("wide.mql", &text);
+    let took = started.elapsed();
+    let errors: Vec<&str> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(errors, ["`lead` has two fields named `f7`"]);
+    // quadratic, this took minutes in a debug build
+    assert!(took < std::time::Duration::from_secs(30), "{took:?}");
+}

@@ -165,3 +165,184 @@ fn a_duration_ending_in_a_non_ascii_character_is_one_data_error() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("4 leads with a known outcome"));
 }
+
+#[test]
+fn what_is_not_a_file_is_refused_with_a_message() {
+    let dir = scratch("not-a-file");
+    std::fs::write(dir.join("d.mql"), DURATION_MODEL).unwrap();
+    std::fs::write(
+        dir.join("uses.mql"),
+        "lead { a: int }\nuse \"/dev/zero\"\nuse \".\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("leads.ndjson"),
+        "{\"id\":\"a\",\"trial\":\"1d\"}\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.join("folder.mql")).unwrap();
+    let device = "`/dev/zero` is a device, not a file; give the path of a file";
+    let mut cases: Vec<(Vec<&str>, i32, &str)> = vec![
+        (vec!["check", "/dev/zero"], 2, device),
+        (vec!["fmt", "/dev/zero"], 2, device),
+        (vec!["test", "/dev/zero"], 2, device),
+        (vec!["compile", "/dev/zero", "--emit", "ast"], 2, device),
+        (
+            vec!["check", "folder.mql"],
+            2,
+            "`folder.mql` is a folder, not a file",
+        ),
+        (
+            vec!["check", "uses.mql"],
+            1,
+            "can't use `/dev/zero`: `/dev/zero` is a device, not a file",
+        ),
+        (
+            vec!["check", "uses.mql"],
+            1,
+            "can't use `.`: `.` is a folder, not a file",
+        ),
+        (
+            vec![
+                "eval",
+                "d.mql",
+                "--leads",
+                "leads.ndjson",
+                "--events",
+                "/dev/zero",
+            ],
+            2,
+            device,
+        ),
+    ];
+    for format in ["ndjson", "json", "csv"] {
+        cases.push((
+            vec![
+                "eval",
+                "d.mql",
+                "--leads",
+                "/dev/zero",
+                "--input-format",
+                format,
+            ],
+            2,
+            device,
+        ));
+    }
+    for (args, code, words) in &cases {
+        let out = mql_in(&dir, args);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(*code), "{args:?}: {stderr}");
+        assert!(stderr.contains(words), "{args:?}: {stderr}");
+    }
+}
+
+/// Run `mql` with `input` on its standard input.
+fn mql_stdin(dir: &Path, args: &[&str], input: Vec<u8>) -> Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mql"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("mql runs");
+    let mut stdin = child.stdin.take().expect("stdin");
+    // mql may stop reading early: a broken pipe is fine
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let out = child.wait_with_output().expect("mql ends");
+    let _ = writer.join();
+    out
+}
+
+#[test]
+fn a_record_longer_than_16_mib_stops_the_read_with_a_message() {
+    let dir = scratch("long-record");
+    std::fs::write(dir.join("d.mql"), DURATION_MODEL).unwrap();
+    let limit = mql_data::MAX_RECORD_BYTES as usize;
+    // `/dev/zero` through a pipe: one endless line
+    for format in ["ndjson", "csv"] {
+        let zeros = vec![0u8; limit + 4096];
+        let out = mql_stdin(
+            &dir,
+            &["eval", "d.mql", "--leads", "-", "--input-format", format],
+            zeros,
+        );
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{format}: {stderr}");
+        assert!(
+            stderr.contains("line 1 of `-` is longer than 16 MiB"),
+            "{format}: {stderr}"
+        );
+    }
+    // at the limit: a lead of exactly 16 MiB (line end included) is read
+    let head = "{\"id\":\"big\",\"trial\":\"2d\",\"pad\":\"";
+    let tail = "\"}\n";
+    let record = format!(
+        "{head}{}{tail}",
+        "x".repeat(limit - head.len() - tail.len())
+    );
+    assert_eq!(record.len(), limit);
+    let leads = format!("{record}{{\"id\":\"after\",\"trial\":\"9d\"}}\n");
+    let out = mql_stdin(
+        &dir,
+        &["eval", "d.mql", "--leads", "-", "--format", "ndjson"],
+        leads.into_bytes(),
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert_eq!(text(&out.stdout).lines().count(), 2, "{stderr}");
+    // one byte more is too long
+    let record = format!(
+        "{head}{}{tail}",
+        "x".repeat(limit + 1 - head.len() - tail.len())
+    );
+    let out = mql_stdin(
+        &dir,
+        &["eval", "d.mql", "--leads", "-"],
+        record.into_bytes(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("line 1 of `-` is longer than 16 MiB"));
+    // a CSV row at the limit and one byte past it
+    let csv_head = "id,trial,pad\nbig,2d,";
+    for (extra, code) in [(0, 0), (1, 2)] {
+        let row = "y".repeat(limit + extra - (csv_head.len() - "id,trial,pad\n".len()) - 1);
+        let leads = format!("{csv_head}{row}\n");
+        let out = mql_stdin(
+            &dir,
+            &["eval", "d.mql", "--leads", "-", "--input-format", "csv"],
+            leads.into_bytes(),
+        );
+        assert_eq!(out.status.code(), Some(code), "{}", text(&out.stderr));
+    }
+}
+
+#[test]
+fn a_model_file_may_hold_8_mib_and_no_more() {
+    let dir = scratch("model-size");
+    let limit = mql_core::input::MAX_MODEL_BYTES as usize;
+    let head = "lead { a: int }\ncriterion c = a > 1\n// ";
+    let at_limit = format!("{head}{}\n", "x".repeat(limit - head.len() - 1));
+    assert_eq!(at_limit.len(), limit);
+    std::fs::write(dir.join("at.mql"), &at_limit).unwrap();
+    std::fs::write(dir.join("past.mql"), format!("{at_limit} ")).unwrap();
+    std::fs::write(dir.join("uses.mql"), "use \"past.mql\"\n").unwrap();
+    let out = mql_in(&dir, &["check", "at.mql"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = mql_in(&dir, &["check", "past.mql"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains(
+        "`past.mql` is larger than 8 MiB, the most mql reads of a model file; split the model into files joined with `use`"
+    ));
+    let out = mql_in(&dir, &["check", "uses.mql"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("is larger than 8 MiB"));
+    let out = mql_in(&dir, &["fmt", "--check", "past.mql"]);
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -3,7 +3,7 @@
 //! from the events file, sorted for evaluation.
 
 use std::collections::hash_map::Entry;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufReader, Read};
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -16,7 +16,10 @@ use crate::events::{json_array, EventIndex};
 use crate::issue::{Deferred, Issues, Loc};
 use crate::json::{line_starts, parse_object, Entries, Lines};
 use crate::layout::{id_digest, Cell, Decoder, IdDigest, Layout, LeadKey, LeadSlots, Slot};
-use crate::source::{buffered, resolve_format, InputFormat, ReadError, ReadOptions, Source};
+use crate::source::{
+    buffered, read_json_text, read_line_bounded, resolve_format, InputFormat, ReadError,
+    ReadOptions, Source, MAX_JSON_BYTES, MAX_RECORD_BYTES,
+};
 
 enum Input<'a> {
     Ndjson {
@@ -88,9 +91,7 @@ impl<'a> LeadReader<'a> {
             },
             InputFormat::Json => {
                 let mut text = String::new();
-                reader
-                    .read_to_string(&mut text)
-                    .map_err(|e| ReadError::io(&file, e))?;
+                read_json_text(&file, &mut reader, &mut text, MAX_JSON_BYTES)?;
                 let base = text.as_ptr() as usize;
                 let items: Vec<(usize, usize)> = json_array(&file, &text)?
                     .into_iter()
@@ -275,12 +276,10 @@ impl<'a> LeadReader<'a> {
         block.bytes.clear();
         block.lines.clear();
         block.at_end = self.finished;
-        while !block.at_end && block.lines.len() < n {
+        while !block.at_end && block.lines.len() < n && block.bytes.len() < BLOCK_BYTES {
             let bytes = &mut block.bytes;
             let start = bytes.len();
-            let got = reader
-                .read_until(b'\n', bytes)
-                .map_err(|e| ReadError::io(&self.file, e))?;
+            let got = read_line_bounded(&self.file, reader, bytes, *line + 1, MAX_RECORD_BYTES)?;
             if got == 0 {
                 block.at_end = true;
                 self.finished = true;
@@ -478,6 +477,13 @@ impl<'a> LeadReader<'a> {
 
 /// Chunks smaller than this are read one lead at a time.
 const PARALLEL_MIN: usize = 64;
+
+/// A block of lines ends after this many bytes even when it has fewer lines
+/// than asked for, so that the memory of the blocks in flight stays bounded
+/// whatever the length of the lines (each at most [`MAX_RECORD_BYTES`]).
+///
+/// [`MAX_RECORD_BYTES`]: crate::MAX_RECORD_BYTES
+const BLOCK_BYTES: usize = 16 << 20;
 
 /// One NDJSON line split off for decoding: where it is in the chunk's buffer.
 struct RawLine {

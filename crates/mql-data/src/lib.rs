@@ -43,4 +43,4 @@ pub use decode::normalise_key;
 pub use events::{read_events, EventIndex};
 pub use issue::{DataIssue, IssueKind, Issues};
 pub use leads::{Decoded, LeadReader, LineDecoder, RawLines};
-pub use source::{InputFormat, ReadError, ReadOptions, Source};
+pub use source::{InputFormat, ReadError, ReadOptions, Source, MAX_JSON_BYTES, MAX_RECORD_BYTES};

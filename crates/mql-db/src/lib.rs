@@ -349,25 +349,19 @@ pub fn normalize(path: &Path) -> String {
             other => out.push(other.as_os_str()),
         }
     }
+    if out.as_os_str().is_empty() {
+        // `use "."` next to the root file: the folder itself
+        return ".".to_string();
+    }
     out.to_string_lossy().into_owned()
 }
 
+/// Read a model file from disk with the bounds every part of mql shares
+/// ([`mql_core::input::read_model_file`]): its text, or why it can't be read.
 fn read(path: &str) -> (Option<Arc<str>>, Option<String>) {
-    match std::fs::read(path) {
-        Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(text) => (Some(Arc::from(text)), None),
-            Err(e) => (
-                None,
-                Some(format!(
-                    "`{path}` is not UTF-8 text (invalid byte at offset {}); save it as UTF-8",
-                    e.utf8_error().valid_up_to()
-                )),
-            ),
-        },
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            (None, Some(format!("there is no file `{path}`")))
-        }
-        Err(e) => (None, Some(format!("cannot read `{path}`: {e}"))),
+    match mql_core::input::read_model_file(path) {
+        Ok(text) => (Some(Arc::from(text)), None),
+        Err(e) => (None, Some(e.to_string())),
     }
 }
 

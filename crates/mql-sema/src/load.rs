@@ -47,15 +47,26 @@ pub fn load_all(root: FileSource, loader: &dyn Loader) -> Loaded {
         let from: Arc<str> = l.files[file as usize].path.clone();
         match loader.load(&from, &s.value) {
             Err(why) => {
+                // the file is there but is not a model mql can read
+                // (`mql_core::input`'s messages)
+                let missing = !["not a file;", "is larger than", "is not UTF-8"]
+                    .iter()
+                    .any(|w| why.contains(w));
                 let d = Diagnostic::error(
                     "E0152",
                     format!("can't use `{}`: {why}", s.value),
                     s.span,
                 )
-                .with_label("file not found")
-                .with_help(
-                    "the path is relative to the file that has the `use`; check its spelling",
-                );
+                .with_label(if missing {
+                    "file not found"
+                } else {
+                    "can't be read"
+                })
+                .with_help(if missing {
+                    "the path is relative to the file that has the `use`; check its spelling"
+                } else {
+                    "point `use` at a model file (a `.mql` text file)"
+                });
                 l.diags.push((file, d));
             }
             Ok(src) => {

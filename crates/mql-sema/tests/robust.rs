@@ -168,3 +168,36 @@ fn a_lead_of_100000_fields_is_checked_in_linear_time() {
     // quadratic, this took minutes in a debug build
     assert!(took < std::time::Duration::from_secs(30), "{took:?}");
 }
+
+/// The E0143 messages of a criterion `email matches PATTERN`.
+fn pattern_errors(pattern: &str) -> Vec<String> {
+    let text = format!(
+        "lead {{ email: string }}\ncriterion c = email matches \"{}\"\n",
+        pattern.replace('\\', "\\\\")
+    );
+    check_source("p.mql", &text)
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "E0143")
+        .map(|d| d.message.clone())
+        .collect()
+}
+
+#[test]
+fn a_pattern_may_have_1000_characters_and_compile_to_1_mib() {
+    assert_eq!(mql_sema::MAX_PATTERN_CHARS, 1000);
+    assert!(pattern_errors(&"a".repeat(1000)).is_empty());
+    assert_eq!(
+        pattern_errors(&"a".repeat(1001)),
+        [format!(
+            "`{}…` is not a valid pattern: it is longer than 1000 characters",
+            "a".repeat(60)
+        )]
+    );
+    // short, but huge once compiled
+    assert!(pattern_errors("[a-z]{100}@\\w{20}").is_empty());
+    assert_eq!(
+        pattern_errors("\\w{1000}"),
+        ["`\\w{1000}` is not a valid pattern: it is too large once compiled (more than 1 MiB)"]
+    );
+}

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Gather the seed corpora of the fuzz targets into fuzz/corpus/<target>/ from
+# what the repository already has: the examples, the test fixtures and cases,
+# and the shared conformance suites (../shared/conformance*/, when present).
+# Files are copied under a name made of their content's hash, so running it
+# again adds only what is new. The corpora are not committed (they grow
+# during a campaign); run this before the first campaign on a machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+out=fuzz/corpus
+mkdir -p "$out"/{model,ndjson,json,csv,events}
+
+# Copy each file named on standard input into the corpus folder $1.
+add() {
+  local dir="$out/$1" f
+  while IFS= read -r f; do
+    [ -f "$f" ] || continue
+    # libFuzzer's default -max_len is 4096 bytes; larger seeds would be cut
+    [ "$(wc -c <"$f")" -le 65536 ] || continue
+    cp "$f" "$dir/$(sha1sum "$f" | cut -c1-40)"
+  done
+}
+
+sources=(examples tests crates)
+for shared in ../shared/conformance ../shared/conformance-v1.1; do
+  [ -d "$shared" ] && sources+=("$shared")
+done
+
+find "${sources[@]}" -name '*.mql' -not -path '*/target/*' | add model
+find "${sources[@]}" \( -name '*.ndjson' -o -name '*.jsonl' \) -not -path '*/target/*' \
+  -not -name '*events*' | add ndjson
+find "${sources[@]}" -name '*.json' -not -path '*/target/*' -not -path '*/snapshots/*' \
+  -not -name 'package*.json' -not -name 'tsconfig.json' -not -name '*events*' | add json
+find "${sources[@]}" -name '*.csv' -not -path '*/target/*' -not -name '*events*' | add csv
+find "${sources[@]}" -name '*events*' \( -name '*.csv' -o -name '*.ndjson' -o -name '*.jsonl' \) \
+  -not -path '*/target/*' | add events
+
+# few JSON array files exist: make some from the NDJSON seeds
+for f in $(find "$out/ndjson" -type f | sort | head -n 60); do
+  awk 'BEGIN { printf "[" } NF { if (n++) printf ",\n"; printf "%s", $0 } END { print "]" }' "$f" \
+    >"$out/json/from-ndjson-$(basename "$f")"
+done
+
+for t in model ndjson json csv events; do
+  echo "fuzz/corpus/$t: $(find "$out/$t" -type f | wc -l) seeds"
+done

@@ -346,3 +346,55 @@ fn a_model_file_may_hold_8_mib_and_no_more() {
     let out = mql_in(&dir, &["fmt", "--check", "past.mql"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn the_deepest_expressions_accepted_go_through_every_verb() {
+    // 4096 operators in one declaration (the `=` counted) and 64 levels of
+    // brackets, through the database the CLI (and the editor) check with
+    let ops = mql_syntax::MAX_OPERATORS;
+    let depth = mql_syntax::MAX_DEPTH;
+    let chain = |item: &str, op: &str, n: usize| vec![item; n].join(&format!(" {op} "));
+    let model = format!(
+        "lead {{ a: int }}\nlet s = {}\nlet p = {}a{} + 1\ncriterion c = {}\ncriterion d = s > 0 and p > 1\n\
+         test \"deep\" {{\n  lead {{ a: 2 }}\n  expect {} and d\n}}\n",
+        chain("a", "+", ops),
+        "(".repeat(depth),
+        ")".repeat(depth),
+        chain("a > 1", "or", ops / 2),
+        chain("c", "and", ops - 1),
+    );
+    let dir = scratch("deepest");
+    std::fs::write(dir.join("deep.mql"), &model).unwrap();
+    std::fs::write(dir.join("leads.ndjson"), "{\"id\":\"x\",\"a\":2}\n").unwrap();
+    for args in [
+        &["check", "deep.mql"][..],
+        &["test", "deep.mql"],
+        &["fmt", "--check", "deep.mql"],
+        &["compile", "deep.mql", "--emit", "bytecode"],
+        &["eval", "deep.mql", "--leads", "leads.ndjson"],
+        &[
+            "explain",
+            "deep.mql",
+            "--leads",
+            "leads.ndjson",
+            "--id",
+            "x",
+        ],
+    ] {
+        let out = mql_in(&dir, args);
+        let stderr = text(&out.stderr);
+        assert!(
+            out.status.code() == Some(0) || (args[0] == "fmt" && out.status.code() == Some(1)),
+            "{args:?}: {stderr}"
+        );
+    }
+    // one operator more
+    std::fs::write(
+        dir.join("deeper.mql"),
+        model.replace("let s = a", "let s = a + a"),
+    )
+    .unwrap();
+    let out = mql_in(&dir, &["check", "deeper.mql"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("at most 4096 operators"));
+}

@@ -37,6 +37,7 @@ pub fn model(bytes: &[u8]) {
         assert!(!d.message.is_empty() && !d.message.ends_with('.'));
     }
     let _ = mql_syntax::render_all(&checked.diagnostics, FILE, text, false);
+    same_through_the_database(text, &checked.diagnostics);
     let Some(model) = checked.model.clone() else {
         assert!(checked.has_errors(), "no model, yet no error");
         return;
@@ -48,6 +49,26 @@ pub fn model(bytes: &[u8]) {
         let outcome = mql_vm::run_test(&program, &model, test);
         let _ = mql_vm::render_test_outcome(&outcome, &program, &model, test, FILE);
     }
+}
+
+/// The database the CLI and the editor check with (the file cut into
+/// pieces at declarations, each declaration checked on its own) finds the
+/// same diagnostics as checking the whole file at once. Files with `use`
+/// are left out: the database would read the used files from disk.
+fn same_through_the_database(text: &str, whole: &[mql_core::Diagnostic]) {
+    if text.contains("use") {
+        return;
+    }
+    let mut db = mql_db::Database::new();
+    let path = "fuzz-no-such-folder/fuzz.mql";
+    db.set_text(path, text);
+    let (_, checked) = db.check_path(path);
+    let key = |d: &mql_core::Diagnostic| (d.span, d.code, d.message.clone());
+    let mut a: Vec<_> = whole.iter().map(key).collect();
+    let mut b: Vec<_> = checked.diagnostics.iter().map(key).collect();
+    a.sort();
+    b.sort();
+    assert_eq!(a, b, "the database and a whole-file check disagree");
 }
 
 /// The model the data targets read by, checked and compiled once.

@@ -398,3 +398,138 @@ fn the_deepest_expressions_accepted_go_through_every_verb() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("at most 4096 operators"));
 }
+
+#[test]
+fn twenty_thousand_warnings_and_a_cycle_of_twenty_thousand_print_in_linear_time() {
+    // Rendering each diagnostic re-read the whole model (20,000 warnings:
+    // 30–44 s in a release build), and one diagnostic drew all 20,000
+    // labels of a cycle (~20 s). The bounds here are for a debug build on a
+    // busy machine; docs/performance.md has release figures.
+    let dir = scratch("many-diagnostics");
+    let n = 20_000;
+    let mut unused = String::from("lead { a: int }\n");
+    let mut cycle = String::from("lead { a: int }\n");
+    for k in 0..n {
+        unused.push_str(&format!("criterion c{k} = a > {k}\n"));
+        cycle.push_str(&format!("let v{k} = v{}\n", (k + 1) % n));
+    }
+    std::fs::write(dir.join("unused.mql"), unused).unwrap();
+    std::fs::write(dir.join("cycle.mql"), cycle).unwrap();
+    let limit = std::time::Duration::from_secs(60);
+    for format in ["text", "json"] {
+        let started = std::time::Instant::now();
+        let out = mql_in(&dir, &["check", "unused.mql", "--format", format]);
+        let took = started.elapsed();
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let shown = if format == "text" {
+            text(&out.stderr).matches("warning[W0").count()
+        } else {
+            text(&out.stdout).lines().count()
+        };
+        assert_eq!(shown, n, "{format}");
+        assert!(took < limit, "{format}: {took:?}");
+    }
+    let started = std::time::Instant::now();
+    let out = mql_in(&dir, &["check", "cycle.mql"]);
+    let took = started.elapsed();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.matches("is part of the cycle").count(), 10);
+    assert!(
+        stderr.contains("note: 19,989 more places are not shown"),
+        "{stderr}"
+    );
+    assert!(took < limit, "{took:?}");
+}
+
+#[test]
+fn a_lead_record_of_100000_fields_is_read_in_linear_time_and_counted() {
+    // every key of a very wide record is looked at once (unknown keys are
+    // summed up in one note, a repeated key is a data error), and every
+    // lead is still read and written
+    let dir = scratch("wide-record");
+    std::fs::write(dir.join("d.mql"), DURATION_MODEL).unwrap();
+    let n = 100_000;
+    let mut wide = String::from("{\"id\":\"wide\",\"trial\":\"9d\"");
+    for k in 0..n {
+        wide.push_str(&format!(",\"f{k}\":{k}"));
+    }
+    wide.push_str(",\"trial\":\"1d\"}\n");
+    let leads =
+        format!("{{\"id\":\"a\",\"trial\":\"1d\"}}\n{wide}{{\"id\":\"b\",\"trial\":\"8d\"}}\n");
+    std::fs::write(dir.join("wide.ndjson"), leads).unwrap();
+    let mut header = String::from("id,trial");
+    let mut row = String::from("wide,9d");
+    for k in 0..n {
+        header.push_str(&format!(",f{k}"));
+        row.push_str(&format!(",{k}"));
+    }
+    std::fs::write(
+        dir.join("wide.csv"),
+        format!("{header}\na,1d{}\n{row}\n", ",".repeat(n)),
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    let out = mql_in(
+        &dir,
+        &[
+            "eval",
+            "d.mql",
+            "--leads",
+            "wide.ndjson",
+            "--format",
+            "ndjson",
+        ],
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert_eq!(text(&out.stdout).lines().count(), 3, "{stderr}");
+    assert!(stderr.contains("leads read: 3, data errors: 1"), "{stderr}");
+    assert!(stderr.contains("`trial`"), "{stderr}");
+    let out = mql_in(
+        &dir,
+        &["eval", "d.mql", "--leads", "wide.csv", "--format", "ndjson"],
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert_eq!(text(&out.stdout).lines().count(), 2, "{stderr}");
+    assert!(stderr.contains("leads read: 2, data errors: 0"), "{stderr}");
+    let took = started.elapsed();
+    assert!(took < std::time::Duration::from_secs(60), "{took:?}");
+}
+
+#[test]
+fn a_value_nested_10000_deep_in_a_record_is_one_data_error() {
+    // arrays inside arrays in a lead record: never a stack overflow; in a
+    // declared field it is a value of the wrong kind, elsewhere ignored
+    let dir = scratch("nested-value");
+    std::fs::write(dir.join("d.mql"), DURATION_MODEL).unwrap();
+    let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+    std::fs::write(
+        dir.join("leads.ndjson"),
+        format!(
+            "{{\"id\":\"a\",\"trial\":{deep}}}\n{{\"id\":\"b\",\"trial\":\"1d\",\"x\":{deep}}}\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("leads.json"),
+        format!(
+            "[{{\"id\":\"a\",\"trial\":{deep}}},{{\"id\":\"b\",\"trial\":\"1d\",\"x\":{deep}}}]"
+        ),
+    )
+    .unwrap();
+    for leads in ["leads.ndjson", "leads.json"] {
+        let out = mql_in(
+            &dir,
+            &["eval", "d.mql", "--leads", leads, "--format", "ndjson"],
+        );
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{leads}: {stderr}");
+        assert_eq!(text(&out.stdout).lines().count(), 2, "{leads}: {stderr}");
+        assert!(
+            stderr.contains("leads read: 2, data errors: 1"),
+            "{leads}: {stderr}"
+        );
+    }
+}

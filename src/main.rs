@@ -13,7 +13,9 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
+
+use cmd::examples;
 
 #[derive(Parser)]
 #[command(
@@ -29,22 +31,34 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Parse and type-check models; print diagnostics; exit 1 if any error
+    #[command(after_help = examples::CHECK)]
     Check(cmd::check::Args),
     /// Rewrite models in the canonical layout, keeping comments
+    #[command(after_help = examples::FMT)]
     Fmt(cmd::fmt::Args),
     /// Score and stage every lead of a data file
+    #[command(after_help = examples::EVAL)]
     Eval(cmd::eval::Args),
     /// Explain one lead: criteria, points with decay, tiers and transitions
+    #[command(after_help = examples::EXPLAIN)]
     Explain(cmd::explain::Args),
     /// Run the `test` blocks of models
+    #[command(after_help = examples::TEST)]
     Test(cmd::test::Args),
     /// Compare two versions of a model on the same leads
+    #[command(after_help = examples::DIFF)]
     Diff(cmd::diff::Args),
     /// Measure how well a model predicts a known yes/no outcome of the leads
+    #[command(after_help = examples::BACKTEST)]
     Backtest(cmd::backtest::Args),
     /// Print the parsed tree or the compiled bytecode of a model
+    #[command(after_help = examples::COMPILE)]
     Compile(cmd::compile::Args),
+    /// Print a shell completion script (bash, zsh, fish or powershell)
+    #[command(after_help = examples::COMPLETIONS)]
+    Completions(cmd::completions::Args),
     /// Run the language server on stdin/stdout (for editors)
+    #[command(after_help = examples::LSP)]
     Lsp,
 }
 
@@ -66,6 +80,7 @@ fn main() -> ExitCode {
         Command::Diff(args) => cmd::diff::run(args),
         Command::Backtest(args) => cmd::backtest::run(args),
         Command::Compile(args) => cmd::compile::run(args),
+        Command::Completions(args) => cmd::completions::run(args, &mut Cli::command()),
         Command::Lsp => mql_lsp::run_stdio().map(|()| 0),
     };
     match status {

@@ -4,6 +4,8 @@ Olist" export: one row per marketing qualified lead, with `became_seller` and
 `won_date` taken from the closed-deals file (blank when the lead never closed).
 
 Usage: python3 prepare.py MQL_CSV CLOSED_DEALS_CSV > leads.csv
+
+`deals.csv`, read by onboarding.mql, is the closed-deals file itself, unchanged.
 """
 import csv
 import sys

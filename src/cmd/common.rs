@@ -16,6 +16,8 @@ pub enum ReportFormat {
     Text,
     /// One JSON object, for scripts
     Json,
+    /// One CSV table, for spreadsheets
+    Csv,
 }
 
 /// Colour only on a terminal, and never when `NO_COLOR` is set.

@@ -2,9 +2,7 @@
 //! each criterion met / not met / unknown and why, each rule's points with
 //! decay and caps, each tier label tried, each transition taken.
 
-use mql_core::LeadRecord;
-
-use super::run::{compile, open_leads, DataArgs};
+use super::run::{compile, observer, DataArgs};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -23,21 +21,13 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         return Ok(1);
     };
     let model = &runnable.model;
-    let wanted = args.id.clone();
-    // Only this lead's data issues matter here: they explain unknown values.
-    let mut leads = open_leads(model, &args.data, move |issue| {
-        if issue.lead.as_ref().is_some_and(|l| l.to_string() == wanted) {
-            eprintln!("{issue}");
-        }
-    })?;
-    let mut found: Option<LeadRecord> = None;
-    while let Some(lead) = leads.next_lead()? {
-        if lead.id.to_string() == args.id {
-            found = Some(lead);
-            break;
-        }
-    }
-    let Some(lead) = found else {
+    let found = mql_run::explain::find_lead(
+        &model.schema,
+        &args.data.input(),
+        &args.id,
+        &mut observer(false),
+    )?;
+    let Some(found) = found else {
         eprintln!(
             "error: no lead with id `{}` in `{}`{}",
             args.id,
@@ -49,7 +39,10 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         );
         return Ok(2);
     };
-    let explanation = mql_vm::explain(&runnable.program, model, &lead, now);
-    print!("{}", mql_vm::render_explanation(&explanation, model));
+    let explanation = mql_vm::explain(&runnable.program, model, &found.lead, now);
+    print!(
+        "{}",
+        mql_vm::render_explanation_with(&explanation, model, &found.notes(&model.schema))
+    );
     Ok(0)
 }

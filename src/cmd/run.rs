@@ -1,14 +1,14 @@
 //! What the verbs that evaluate leads share: the `--as-of` instant, the data
-//! options, compiling a checked model, and streaming leads with their data
-//! issues reported on standard error as they come.
+//! options, compiling a checked model, and the observer their data issues
+//! are reported to.
 
 use std::io::IsTerminal;
 use std::sync::Arc;
 
 use anyhow::Context;
 use mql_core::time::{parse_time, TimeSyntax};
-use mql_core::Schema;
-use mql_data::{read_events, InputFormat, Issues, LeadReader, ReadOptions, Source};
+use mql_data::{InputFormat, ReadOptions};
+use mql_run::{Console, Input};
 use mql_sema::hir::Model;
 use mql_vm::Program;
 
@@ -17,10 +17,11 @@ use super::common::load_runnable;
 /// Options shared by every verb that reads lead data.
 #[derive(clap::Args, Clone)]
 pub struct DataArgs {
-    /// The leads: JSON (an array), NDJSON or CSV; `-` for standard input
+    /// The leads: JSON (an array), NDJSON, CSV or an Excel workbook (.xlsx);
+    /// `-` for standard input
     #[arg(long, value_name = "FILE")]
     pub leads: String,
-    /// A separate events file (NDJSON or CSV), each event with its `lead_id`
+    /// A separate events file (NDJSON, CSV or .xlsx), each event with its `lead_id`
     #[arg(long, value_name = "FILE")]
     pub events: Option<String>,
     /// The instant to evaluate at: an RFC 3339 time or a date (default: now)
@@ -30,8 +31,14 @@ pub struct DataArgs {
     #[arg(long, value_name = "NAME")]
     pub id_field: Option<String>,
     /// The leads file's format, when its extension does not tell
-    #[arg(long, value_name = "FORMAT", value_parser = ["json", "ndjson", "jsonl", "csv"])]
+    #[arg(long, value_name = "FORMAT", value_parser = ["json", "ndjson", "jsonl", "csv", "xlsx"])]
     pub input_format: Option<String>,
+    /// The sheet of a leads workbook to read (default: the first)
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
+    /// The sheet of an events workbook to read (default: the first)
+    #[arg(long, value_name = "NAME")]
+    pub events_sheet: Option<String>,
 }
 
 impl DataArgs {
@@ -49,6 +56,16 @@ impl DataArgs {
         }
     }
 
+    /// Where the leads come from and how to read them.
+    pub fn input(&self) -> Input {
+        Input {
+            leads: self.leads.clone(),
+            events: self.events.clone(),
+            options: self.read_options(),
+            events_sheet: self.events_sheet.clone(),
+        }
+    }
+
     pub fn read_options(&self) -> ReadOptions {
         let format = self
             .input_format
@@ -59,6 +76,8 @@ impl DataArgs {
         ReadOptions {
             format,
             id_field: self.id_field.clone(),
+            sheet: self.sheet.clone(),
+            ..ReadOptions::default()
         }
     }
 }
@@ -82,42 +101,15 @@ pub fn compile(path: &str) -> anyhow::Result<Option<Runnable>> {
     Ok(Some(Runnable { model, program }))
 }
 
-/// Open the leads (with the events file joined) for streaming. Every data
-/// issue goes through `report` as soon as it is found.
-pub fn open_leads<'a>(
-    model: &'a Model,
-    args: &DataArgs,
-    report: impl FnMut(mql_data::DataIssue) + 'a,
-) -> anyhow::Result<LeadReader<'a>> {
-    open_leads_with(&model.schema, args, report)
-}
-
-/// [`open_leads`] against a schema of the caller's (`backtest` adds the
-/// outcome column to the model's schema so that it is decoded too).
-pub fn open_leads_with<'a>(
-    schema: &'a Schema,
-    args: &DataArgs,
-    mut report: impl FnMut(mql_data::DataIssue) + 'a,
-) -> anyhow::Result<LeadReader<'a>> {
-    let options = args.read_options();
-    let events = match &args.events {
-        Some(path) => {
-            let mut issues = Issues::new(&mut report);
-            let events_options = ReadOptions {
-                format: None,
-                id_field: None,
-            };
-            let index = read_events(schema, Source::open(path)?, &events_options, &mut issues)?;
-            Some(index)
-        }
-        None => None,
-    };
-    let issues = Issues::new(report);
-    let reader = LeadReader::new(schema, Source::open(&args.leads)?, &options, issues)?;
-    Ok(match events {
-        Some(index) => reader.with_events(index),
-        None => reader,
-    })
+/// The observer of data issues and evaluation errors every verb that reads
+/// leads reports to: one line each on standard error, under a progress bar
+/// when `progress` is asked for and standard error is a terminal.
+pub fn observer(progress: bool) -> Console {
+    if progress && progress_allowed() {
+        Console::with_progress()
+    } else {
+        Console::new()
+    }
 }
 
 /// True when a progress bar may be drawn on standard error.

@@ -100,9 +100,9 @@ fn same_error(path: &str, a: &Value, b: &Value, out: &mut Vec<String>) {
     }
 }
 
-/// The facts of a data-error, evaluation-error or note line: kind, file
-/// name, line (and column), lead and field — whatever the wording of the
-/// reason.
+/// The facts of a data-error, evaluation-error, warning or note line: kind,
+/// file name, line (and column), lead and field — whatever the wording of
+/// the reason.
 pub fn facts(line: &str) -> Option<String> {
     if let Some(rest) = line.strip_prefix("data error: ") {
         // FILE:LINE[:COL]: lead ID: field `F`: reason, or, for a line that
@@ -137,6 +137,15 @@ pub fn facts(line: &str) -> Option<String> {
         let name = rest.split('`').nth(1)?;
         return Some(format!("note {name}"));
     }
+    if let Some(rest) = line.strip_prefix("warning: ") {
+        // `field `F` is not filled …` or `field `F` of event `E` is not filled …`
+        let mut names = rest.split('`').skip(1).step_by(2);
+        let field = names.next()?;
+        return Some(match rest.contains("` of event `") {
+            true => format!("warning event {} field {field}", names.next()?),
+            false => format!("warning field {field}"),
+        });
+    }
     None
 }
 
@@ -150,10 +159,74 @@ fn count_facts(text: &str) -> BTreeMap<String, usize> {
     counts
 }
 
+/// A case whose model must not check (`check-errors.txt`: one `CODE
+/// FILE:LINE:COLUMN` a line, every diagnostic of `mql check`): `mql eval`
+/// must refuse it with exit code 1 and no result, and `mql check` must report
+/// exactly those diagnostics.
+fn check_refused(dir: &Path, expected: &str) -> Vec<String> {
+    let mut diffs = Vec::new();
+    let eval = Command::new(env!("CARGO_BIN_EXE_mql"))
+        .current_dir(dir)
+        .args([
+            "eval",
+            "model.mql",
+            "--leads",
+            "leads.ndjson",
+            "--format",
+            "ndjson",
+        ])
+        .output();
+    match eval {
+        Ok(o) if o.status.code() == Some(1) && o.stdout.is_empty() => {}
+        Ok(o) => diffs.push(format!(
+            "mql eval: exit {:?} with {} bytes of results, expected exit 1 and none",
+            o.status.code(),
+            o.stdout.len()
+        )),
+        Err(e) => diffs.push(format!("mql does not run: {e}")),
+    }
+    let check = Command::new(env!("CARGO_BIN_EXE_mql"))
+        .current_dir(dir)
+        .args(["check", "--format", "json", "model.mql"])
+        .output();
+    let out = match check {
+        Ok(o) => String::from_utf8_lossy(&o.stdout).into_owned(),
+        Err(e) => return vec![format!("mql does not run: {e}")],
+    };
+    let mut got: Vec<String> = Vec::new();
+    for line in out.lines().filter(|l| !l.trim().is_empty()) {
+        match serde_json::from_str::<Value>(line) {
+            Ok(d) => got.push(format!(
+                "{} {}:{}:{}",
+                d["code"].as_str().unwrap_or("?"),
+                d["file"].as_str().unwrap_or("?"),
+                d["line"],
+                d["column"]
+            )),
+            Err(e) => diffs.push(format!("mql check: not JSON ({e}): {line}")),
+        }
+    }
+    let mut want: Vec<String> = expected
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect();
+    got.sort();
+    want.sort();
+    if got != want {
+        diffs.push(format!("mql check reported {got:?}, expected {want:?}"));
+    }
+    diffs
+}
+
 /// Run one case and return every difference from its expectations (empty
 /// when the case passes).
 pub fn check_case(dir: &Path, rules: Rules) -> Vec<String> {
     let read = |name: &str| std::fs::read_to_string(dir.join(name));
+    if let Ok(expected) = read("check-errors.txt") {
+        return check_refused(dir, &expected);
+    }
     let as_of = match read("as_of.txt") {
         Ok(t) => t,
         Err(e) => return vec![format!("as_of.txt: {e}")],

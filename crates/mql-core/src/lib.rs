@@ -6,6 +6,8 @@
 
 pub mod diag;
 pub mod input;
+pub mod names;
+pub mod number;
 pub mod span;
 pub mod stack;
 pub mod time;

@@ -48,15 +48,41 @@ impl Symbols {
 }
 
 /// An enum type: its variants in declaration order. Two enums with the same set
-/// of variants are the same type (spec §4), whatever their order.
+/// of variants are the same type (spec §4), whatever their order; their labels
+/// do not take part (they only say how data spells the values).
 #[derive(Clone, Debug)]
 pub struct EnumTy {
     pub variants: Vec<String>,
     /// The interned symbol of each variant, same order as `variants`.
     pub syms: Vec<Sym>,
+    /// The labels of each variant (spec §3.1: `vp "Vice President" "VP"`),
+    /// same order as `variants`; may be shorter (a variant past its end has
+    /// no labels).
+    pub labels: Vec<Vec<String>>,
 }
 
 impl EnumTy {
+    /// An enum without labels.
+    pub fn new(variants: Vec<String>, syms: Vec<Sym>) -> EnumTy {
+        EnumTy {
+            variants,
+            syms,
+            labels: Vec::new(),
+        }
+    }
+
+    /// The labels of the `i`-th variant.
+    pub fn labels_of(&self, i: usize) -> &[String] {
+        self.labels.get(i).map_or(&[], Vec::as_slice)
+    }
+
+    /// The first label of a variant, if it has one (what a CRM's picklist
+    /// expects back).
+    pub fn first_label(&self, sym: Sym) -> Option<&str> {
+        let i = self.syms.iter().position(|s| *s == sym)?;
+        self.labels_of(i).first().map(String::as_str)
+    }
+
     pub fn sym_of(&self, variant: &str) -> Option<Sym> {
         self.variants
             .iter()
@@ -155,6 +181,41 @@ impl fmt::Display for Ty {
 pub struct FieldDef {
     pub name: String,
     pub ty: Ty,
+    /// `from "NAME"`: the data key or column that fills the field, when it
+    /// is not the field's name (spec §3.1).
+    pub source: Option<String>,
+    /// The texts that mean "no value" for this field: its block's
+    /// `missing` first, then its own, as written.
+    pub missing: Vec<String>,
+}
+
+impl FieldDef {
+    /// A field read from the key of its own name, without placeholders.
+    pub fn new(name: impl Into<String>, ty: Ty) -> FieldDef {
+        FieldDef {
+            name: name.into(),
+            ty,
+            source: None,
+            missing: Vec::new(),
+        }
+    }
+
+    /// The key or column that fills the field: its `from` text, or else its name.
+    pub fn source_name(&self) -> &str {
+        self.source.as_deref().unwrap_or(&self.name)
+    }
+
+    /// The enum the field's values come from (`enum` or `list<enum>`).
+    pub fn enum_ty(&self) -> Option<&Arc<EnumTy>> {
+        match &self.ty {
+            Ty::Enum(e) => Some(e),
+            Ty::List(t) => match &**t {
+                Ty::Enum(e) => Some(e),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
 }
 
 /// One declared event type; `at` is implicit and not listed in `fields`.

@@ -1,5 +1,6 @@
 //! CSV input: rows with their line numbers (blank lines skipped), and the
-//! header of a leads or events file matched to the schema.
+//! header of a leads or events file matched to the schema. A [`Table`] gives
+//! the rows of a CSV file or of a workbook's sheet alike.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -10,8 +11,10 @@ use std::sync::Arc;
 use csv::ByteRecord;
 
 use crate::issue::{Issues, Loc};
-use crate::layout::{note_no_stages, note_undeclared, EventKey, Layout, LeadKey};
+use crate::layout::{note_no_stages, note_undeclared, Cell, EventKey, Layout, LeadKey};
+use crate::sheet::SheetRows;
 use crate::source::{ReadError, MAX_RECORD_BYTES};
+use crate::unfilled::{self, Looked, Where};
 
 /// A CSV file read row by row.
 pub(crate) struct CsvRows<'a> {
@@ -194,6 +197,53 @@ impl<'a> CsvRows<'a> {
     }
 }
 
+/// Rows of cells: a CSV file, or a workbook's sheet (read like one).
+pub(crate) enum Table<'a> {
+    Csv(CsvRows<'a>),
+    Sheet(SheetRows),
+}
+
+/// One row of a [`Table`]: its line (a sheet's row number) and its cells,
+/// each with its 1-based column.
+pub(crate) enum TableRow<'r> {
+    Cells(u64, Vec<Cell<'r>>),
+    NotText(u64),
+}
+
+impl Table<'_> {
+    /// The next row that is not blank; `None` at the end.
+    pub fn next_row(&mut self) -> Result<Option<TableRow<'_>>, ReadError> {
+        Ok(match self {
+            Table::Csv(rows) => rows.next_row()?.map(|row| match row {
+                Row::NotText(line) => TableRow::NotText(line),
+                Row::Cells(line, cells) => TableRow::Cells(
+                    line,
+                    cells
+                        .into_iter()
+                        .enumerate()
+                        .map(|(c, t)| Cell::Text(t, c as u64 + 1))
+                        .collect(),
+                ),
+            }),
+            Table::Sheet(rows) => rows.next_row().map(|(line, first, cells)| {
+                TableRow::Cells(
+                    line,
+                    cells
+                        .iter()
+                        .enumerate()
+                        .map(|(c, v)| Cell::Sheet(v, first + c as u64))
+                        .collect(),
+                )
+            }),
+        })
+    }
+
+    /// Whether the table is CSV text (whose header may hold a wrong separator).
+    pub fn is_csv(&self) -> bool {
+        matches!(self, Table::Csv(_))
+    }
+}
+
 /// A report for a row that is not UTF-8 text.
 pub(crate) fn not_text(loc: &Loc, what: &str) -> crate::DataIssue {
     loc.error(
@@ -210,25 +260,40 @@ pub(crate) fn wrong_width(loc: &Loc, got: usize, want: usize, what: &str) -> cra
     )
 }
 
+/// A header: its cells' names, and the column number of the first.
+pub(crate) struct Header<'h> {
+    pub names: &'h [&'h str],
+    pub first_col: u64,
+}
+
+impl Header<'_> {
+    /// The column number of the `i`-th cell.
+    fn col(&self, i: usize) -> u64 {
+        self.first_col + i as u64
+    }
+}
+
 /// Report two header cells filling the same slot; the exact one wins, else the first.
 fn clash(
     issues: &mut Issues,
     loc: &Loc,
-    header: &[&str],
+    header: &Header,
     field: &str,
     kept: usize,
     dropped: usize,
 ) {
-    issues.report(loc.at(loc.line, Some(dropped as u64 + 1)).error(
+    let (kc, dc) = (header.col(kept), header.col(dropped));
+    let names = header.names;
+    issues.report(loc.at(loc.line, Some(dc)).error(
         Some(field),
         format!(
             "columns `{}` (column {}) and `{}` (column {}) both fill this field; column {} is used and column {} is ignored",
-            header[kept],
-            kept + 1,
-            header[dropped],
-            dropped + 1,
-            kept + 1,
-            dropped + 1
+            names[kept],
+            kc,
+            names[dropped],
+            dc,
+            kc,
+            dc
         ),
     ));
 }
@@ -263,20 +328,29 @@ fn shown_header(text: &str) -> String {
     }
 }
 
-/// What each column of a leads CSV fills.
+/// What each column of a leads CSV (or sheet) fills. A column without a
+/// name fills nothing and is not noted (a sheet's used range takes in empty
+/// columns).
 pub(crate) fn lead_header(
     layout: &Layout,
-    header: &[&str],
+    head: &Header,
+    csv: bool,
     loc: &Loc,
     issues: &mut Issues,
 ) -> Result<Vec<LeadKey>, ReadError> {
-    comma_separated(header, loc)?;
+    let header = head.names;
+    if csv {
+        comma_separated(header, loc)?;
+    }
     let found: Vec<(LeadKey, bool)> = header.iter().map(|h| layout.lead_key(h, false)).collect();
     let mut keys: Vec<LeadKey> = found.iter().map(|k| k.0).collect();
     for (col, (key, _)) in found.iter().enumerate() {
-        let here = loc.at(loc.line, Some(col as u64 + 1));
+        let here = loc.at(loc.line, Some(head.col(col)));
         match key {
-            LeadKey::Unknown => note_undeclared(issues, &here, "column", header[col]),
+            LeadKey::Unknown if !csv && header[col].trim().is_empty() => {}
+            LeadKey::Unknown if layout.kept(header[col]).is_none() => {
+                note_undeclared(issues, &here, "column", header[col])
+            }
             LeadKey::Stage if layout.stages.is_none() => {
                 note_no_stages(issues, &here, "column", header[col])
             }
@@ -301,12 +375,32 @@ pub(crate) fn lead_header(
                 } else {
                     (prev, col)
                 };
-                clash(issues, loc, header, &name, kept, dropped);
+                clash(issues, loc, head, &name, kept, dropped);
                 keys[dropped] = LeadKey::Unknown;
                 owners[j].1 = kept;
             }
         }
     }
+    // Declared fields that no column fills (the `--id-field` column may fill one).
+    let has_id = keys.contains(&LeadKey::Id);
+    let undeclared: Vec<&str> = header
+        .iter()
+        .zip(&found)
+        .filter(|(h, k)| k.0 == LeadKey::Unknown && !h.trim().is_empty())
+        .map(|(h, _)| *h)
+        .collect();
+    let looked = Looked {
+        place: &loc.file,
+        kind: Where::Column,
+        candidates: &undeclared,
+    };
+    unfilled::lead_fields(
+        layout,
+        |i| keys.contains(&LeadKey::Field(i)) || (has_id && layout.id_field_slot == Some(i)),
+        &looked,
+        loc,
+        issues,
+    );
     Ok(keys)
 }
 
@@ -322,11 +416,15 @@ pub(crate) struct EventColumns {
 
 pub(crate) fn event_header(
     layout: &Layout,
-    header: &[&str],
+    head: &Header,
+    csv: bool,
     loc: &Loc,
     issues: &mut Issues,
 ) -> Result<EventColumns, ReadError> {
-    comma_separated(header, loc)?;
+    let header = head.names;
+    if csv {
+        comma_separated(header, loc)?;
+    }
     let kinds: Vec<EventKey> = header.iter().map(|h| layout.event_key(h)).collect();
     let find = |k: EventKey, name: &'static str| {
         kinds
@@ -348,13 +446,16 @@ pub(crate) fn event_header(
         let first = kinds.iter().position(|x| *x == k).unwrap_or(0);
         for (later, kind) in kinds.iter().enumerate().skip(first + 1) {
             if *kind == k {
-                clash(issues, loc, header, name, first, later);
+                clash(issues, loc, head, name, first, later);
             }
         }
     }
+    let mut undeclared: Vec<&str> = Vec::new();
     for (col, h) in header.iter().enumerate() {
-        if kinds[col] == EventKey::Other && !layout.any_event_field(h) {
-            note_undeclared(issues, &loc.at(loc.line, Some(col as u64 + 1)), "column", h);
+        let unnamed = !csv && h.trim().is_empty();
+        if kinds[col] == EventKey::Other && !layout.any_event_field(h) && !unnamed {
+            note_undeclared(issues, &loc.at(loc.line, Some(head.col(col))), "column", h);
+            undeclared.push(h);
         }
     }
     let mut reported = Vec::new();
@@ -379,12 +480,25 @@ pub(crate) fn event_header(
                     if !reported.contains(&dropped) {
                         reported.push(dropped);
                         let name = &layout.schema.events[t].fields[f].name;
-                        clash(issues, loc, header, name, kept, dropped);
+                        clash(issues, loc, head, name, kept, dropped);
                     }
                     map[j] = (f, kept, exact || map[j].2);
                 }
             }
         }
+        let looked = Looked {
+            place: &loc.file,
+            kind: Where::Column,
+            candidates: &undeclared,
+        };
+        unfilled::event_fields(
+            layout,
+            t,
+            |f| map.iter().any(|m| m.0 == f),
+            &looked,
+            loc,
+            issues,
+        );
         fields.push(map.into_iter().map(|(f, c, _)| (f, c)).collect());
     }
     Ok(EventColumns {

@@ -4,6 +4,8 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
+use mql_core::names::normalise_placeholder;
+pub(crate) use mql_core::names::{normalise_enum, normalise_key};
 use mql_core::time::{parse_duration, parse_time, TimeSyntax};
 use mql_core::{EnumTy, Sym, Ty, Value};
 
@@ -21,24 +23,39 @@ pub(crate) enum Plan {
     List(Box<Plan>, Arc<str>),
 }
 
-/// An enum's variants by their normalised text.
+/// An enum's variants by their normalised names and labels (spec §3.1).
 #[derive(Clone, Debug)]
 pub(crate) struct EnumPlan {
     variants: Vec<(Box<str>, Sym)>,
-    /// `basic, pro, enterprise`, for messages.
+    /// `basic, pro ("Professional"), enterprise`, for messages.
     pub choices: String,
 }
 
 impl EnumPlan {
     pub fn new(e: &EnumTy) -> EnumPlan {
+        let norm = |t: &str| normalise_enum(t).into_owned().into_boxed_str();
+        let mut variants: Vec<(Box<str>, Sym)> = e
+            .variants
+            .iter()
+            .zip(&e.syms)
+            .map(|(v, s)| (norm(v), *s))
+            .collect();
+        let mut choices = Vec::with_capacity(e.variants.len());
+        for (i, (v, s)) in e.variants.iter().zip(&e.syms).enumerate() {
+            let labels = e.labels_of(i);
+            for l in labels {
+                variants.push((norm(l), *s));
+            }
+            if labels.is_empty() {
+                choices.push(v.clone());
+            } else {
+                let shown: Vec<String> = labels.iter().map(|l| format!("{l:?}")).collect();
+                choices.push(format!("{v} ({})", shown.join(", ")));
+            }
+        }
         EnumPlan {
-            variants: e
-                .variants
-                .iter()
-                .zip(&e.syms)
-                .map(|(v, s)| (normalise_enum(v).into_owned().into_boxed_str(), *s))
-                .collect(),
-            choices: e.variants.join(", "),
+            variants,
+            choices: choices.join(", "),
         }
     }
 
@@ -49,6 +66,39 @@ impl EnumPlan {
             .iter()
             .find(|(v, _)| **v == *n)
             .map(|(_, s)| *s)
+    }
+}
+
+/// A field's placeholders (spec §3.1), trimmed and lower-cased: a text that
+/// equals one of them is unknown, whatever the field's type.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Placeholders(Option<Arc<[Box<str>]>>);
+
+impl Placeholders {
+    /// No placeholders (`id`, `stage`, `at`, … and fields without `missing`).
+    pub const NONE: Placeholders = Placeholders(None);
+
+    pub fn new(texts: &[String]) -> Placeholders {
+        if texts.is_empty() {
+            return Placeholders::NONE;
+        }
+        Placeholders(Some(
+            texts
+                .iter()
+                .map(|t| normalise_placeholder(t).into_owned().into_boxed_str())
+                .collect(),
+        ))
+    }
+
+    /// Whether a text (a JSON string or a cell) is one of the placeholders.
+    pub fn matches(&self, text: &str) -> bool {
+        match &self.0 {
+            None => false,
+            Some(texts) => {
+                let t = normalise_placeholder(text);
+                texts.iter().any(|p| **p == *t)
+            }
+        }
     }
 }
 
@@ -70,7 +120,7 @@ impl Plan {
         }
     }
 
-    fn expected(&self) -> Cow<'static, str> {
+    pub(crate) fn expected(&self) -> Cow<'static, str> {
         match self {
             Plan::Int => "expected a whole number".into(),
             Plan::Number => "expected a number".into(),
@@ -149,45 +199,6 @@ impl Strings {
         }
         Value::List(Arc::from(items))
     }
-}
-
-/// Lower-case, trim, and turn spaces and hyphens into `_` (enum values, stages).
-pub(crate) fn normalise_enum(text: &str) -> Cow<'_, str> {
-    let t = text.trim();
-    let clean = t
-        .bytes()
-        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
-    if clean && t.len() == text.len() {
-        return Cow::Borrowed(text);
-    }
-    Cow::Owned(
-        t.chars()
-            .flat_map(char::to_lowercase)
-            .map(|c| if c == ' ' || c == '-' { '_' } else { c })
-            .collect(),
-    )
-}
-
-/// Lower-case, trim, and turn every run of characters other than letters and
-/// digits into one `_` (keys and CSV headers).
-pub fn normalise_key(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut gap = false;
-    for c in text.trim().chars() {
-        if c.is_alphanumeric() {
-            if gap {
-                out.push('_');
-                gap = false;
-            }
-            out.extend(c.to_lowercase());
-        } else {
-            gap = true;
-        }
-    }
-    if gap {
-        out.push('_');
-    }
-    out
 }
 
 /// The way a bad value is shown: the JSON text as written, or a quoted cell.
@@ -310,14 +321,80 @@ fn bad(plan: &Plan, found: String) -> Bad {
     format!("{}, found {found}", plan.expected())
 }
 
+/// What to do about a number written with digit separators or a decimal
+/// comma, which data may not use (cli-and-data.md: "no digit separators"):
+/// `; numbers are read without digit separators: write 2500`.
+fn separator_hint(plan: &Plan, text: &str) -> Option<String> {
+    if !matches!(plan, Plan::Int | Plan::Number) {
+        return None;
+    }
+    let t = text.trim();
+    let body = t.strip_prefix(['+', '-']).unwrap_or(t);
+    let sign = &t[..t.len() - body.len()];
+    // Groups of three digits after the first, split by one separator kind.
+    let grouped = |sep: char| -> Option<String> {
+        let (int, frac) = match sep {
+            '.' => (
+                body.split_once(',').map_or(body, |p| p.0),
+                body.split_once(',').map(|p| p.1),
+            ),
+            _ => (
+                body.split_once('.').map_or(body, |p| p.0),
+                body.split_once('.').map(|p| p.1),
+            ),
+        };
+        let groups: Vec<&str> = int.split(sep).collect();
+        let min_groups = if sep == '.' { 3 } else { 2 };
+        let ok = groups.len() >= min_groups
+            && (1..=3).contains(&groups[0].len())
+            && groups[1..].iter().all(|g| g.len() == 3)
+            && groups.iter().all(|g| g.bytes().all(|b| b.is_ascii_digit()))
+            && frac.is_none_or(|f| !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()));
+        ok.then(|| {
+            let mut n = format!("{sign}{}", groups.concat());
+            if let Some(f) = frac {
+                n.push('.');
+                n.push_str(f);
+            }
+            n
+        })
+    };
+    for sep in [',', ' ', '\u{a0}', '\u{202f}', '\'', '’', '_', '.'] {
+        if let Some(n) = grouped(sep) {
+            return Some(format!(
+                "; numbers are read without digit separators: write {n}"
+            ));
+        }
+    }
+    // `1,5`: a decimal comma.
+    let (int, frac) = body.split_once(',')?;
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    (digits(int) && digits(frac))
+        .then(|| format!("; the decimal separator is a point: write {sign}{int}.{frac}"))
+}
+
+/// [`bad`] for a text, with advice for digit separators.
+fn bad_text(plan: &Plan, text: &str, shown: String) -> Bad {
+    let mut why = bad(plan, shown);
+    if let Some(hint) = separator_hint(plan, text) {
+        why.push_str(&hint);
+    }
+    why
+}
+
 /// Read a value from text: a CSV cell (`csv` true) or the text of a JSON string.
-/// Empty text (after trimming, for every type but string) is unknown.
+/// Empty text (after trimming, for every type but string) is unknown, and so
+/// is a placeholder (before anything else: it wins over an enum's value).
 pub(crate) fn decode_text(
     plan: &Plan,
     text: &str,
     csv: bool,
+    ph: &Placeholders,
     st: &mut Strings,
 ) -> Result<Value, Bad> {
+    if ph.matches(text) {
+        return Ok(Value::Unknown);
+    }
     if let Plan::Str(id) = plan {
         if csv && text.is_empty() {
             return Ok(Value::Unknown);
@@ -352,7 +429,7 @@ pub(crate) fn decode_text(
                 if part.is_empty() {
                     continue;
                 }
-                match decode_text(item, part, true, st) {
+                match decode_text(item, part, true, ph, st) {
                     Ok(Value::Unknown) => {}
                     Ok(v) => items.push(v),
                     Err(e) => {
@@ -368,22 +445,28 @@ pub(crate) fn decode_text(
         }
         Plan::Str(_) => None,
     };
-    value.ok_or_else(|| bad(plan, show_text(text)))
+    value.ok_or_else(|| bad_text(plan, text, show_text(text)))
 }
 
 /// Read a value from JSON text (`raw` is one complete, valid JSON value).
-pub(crate) fn decode_json(plan: &Plan, raw: &str, st: &mut Strings) -> Result<Value, Bad> {
+/// Only strings are compared with the placeholders.
+pub(crate) fn decode_json(
+    plan: &Plan,
+    raw: &str,
+    ph: &Placeholders,
+    st: &mut Strings,
+) -> Result<Value, Bad> {
     let first = raw.as_bytes().first().copied().unwrap_or(b'n');
     match first {
         b'n' => Ok(Value::Unknown),
         b'"' => match json_str(raw) {
-            Some(s) => decode_text(plan, &s, false, st).map_err(|e| {
+            Some(s) => decode_text(plan, &s, false, ph, st).map_err(|e| {
                 // A string that is not an enum variant is told as such; other
                 // messages show the value as written in the file.
                 if matches!(plan, Plan::Enum(_)) {
                     e
                 } else {
-                    bad(plan, show_json(raw))
+                    bad_text(plan, &s, show_json(raw))
                 }
             }),
             None => Err(bad(plan, show_json(raw))),
@@ -402,6 +485,7 @@ pub(crate) fn decode_json(plan: &Plan, raw: &str, st: &mut Strings) -> Result<Va
                 items.clear();
                 let mut seed = ListSeed {
                     item,
+                    ph,
                     st,
                     items: &mut items,
                     bad: None,
@@ -440,6 +524,7 @@ pub(crate) fn decode_json(plan: &Plan, raw: &str, st: &mut Strings) -> Result<Va
 /// Reads the items of a JSON array one by one, without keeping them as JSON.
 struct ListSeed<'p, 's> {
     item: &'p Plan,
+    ph: &'p Placeholders,
     st: &'s mut Strings,
     items: &'s mut Vec<Value>,
     /// The first item that could not be read.
@@ -466,7 +551,7 @@ impl<'de> serde::de::Visitor<'de> for &mut ListSeed<'_, '_> {
             if self.bad.is_some() {
                 continue;
             }
-            match decode_json(self.item, raw.get(), self.st) {
+            match decode_json(self.item, raw.get(), self.ph, self.st) {
                 Ok(Value::Unknown) => {}
                 Ok(v) => self.items.push(v),
                 Err(why) => self.bad = Some(why),
@@ -482,18 +567,25 @@ mod tests {
     use mql_core::Symbols;
 
     fn decode_json(plan: &Plan, raw: &str) -> Result<Value, Bad> {
-        super::decode_json(plan, raw, &mut Strings::default())
+        super::decode_json(plan, raw, &Placeholders::NONE, &mut Strings::default())
     }
 
     fn decode_text(plan: &Plan, text: &str, csv: bool) -> Result<Value, Bad> {
-        super::decode_text(plan, text, csv, &mut Strings::default())
+        super::decode_text(
+            plan,
+            text,
+            csv,
+            &Placeholders::NONE,
+            &mut Strings::default(),
+        )
     }
 
     #[test]
     fn repeated_texts_are_shared() {
         let mut st = Strings::default();
-        let a = super::decode_json(&Plan::Str(0), "\"US\"", &mut st).unwrap();
-        let b = super::decode_text(&Plan::Str(0), "US", true, &mut st).unwrap();
+        let none = Placeholders::NONE;
+        let a = super::decode_json(&Plan::Str(0), "\"US\"", &none, &mut st).unwrap();
+        let b = super::decode_text(&Plan::Str(0), "US", true, &none, &mut st).unwrap();
         match (a, b) {
             (Value::Str(a), Value::Str(b)) => assert!(Arc::ptr_eq(&a, &b)),
             other => panic!("{other:?}"),
@@ -502,10 +594,10 @@ mod tests {
 
     fn enum_plan(variants: &[&str]) -> (Plan, Symbols) {
         let mut syms = Symbols::default();
-        let e = EnumTy {
-            variants: variants.iter().map(|v| v.to_string()).collect(),
-            syms: variants.iter().map(|v| syms.intern(v)).collect(),
-        };
+        let e = EnumTy::new(
+            variants.iter().map(|v| v.to_string()).collect(),
+            variants.iter().map(|v| syms.intern(v)).collect(),
+        );
         (Plan::new(&Ty::Enum(Arc::new(e)), &mut 0), syms)
     }
 
@@ -525,7 +617,7 @@ mod tests {
         );
         assert_eq!(
             decode_json(&Plan::Int, "\"1,000\""),
-            Err("expected a whole number, found \"1,000\"".into())
+            Err("expected a whole number, found \"1,000\"; numbers are read without digit separators: write 1000".into())
         );
         assert_eq!(
             decode_json(&Plan::Int, "true"),
@@ -552,9 +644,7 @@ mod tests {
             decode_text(&Plan::Number, "+7", true),
             Ok(Value::Number(7.0))
         );
-        for bad in [
-            "inf", "NaN", "1,5", "12x", "1_000", "e5", "1e", ".", "infinity",
-        ] {
+        for bad in ["inf", "NaN", "12x", "e5", "1e", ".", "infinity", "1,5,5"] {
             assert_eq!(
                 decode_text(&Plan::Number, bad, true),
                 Err(format!("expected a number, found {bad:?}")),
@@ -564,6 +654,43 @@ mod tests {
         assert_eq!(
             decode_json(&Plan::Number, "true"),
             Err("expected a number, found true".into())
+        );
+    }
+
+    #[test]
+    fn digit_separators_are_errors_that_say_what_to_write() {
+        let why = |plan: &Plan, t: &str| decode_text(plan, t, true).unwrap_err();
+        let hint = |plan: &Plan, t: &str| why(plan, t).split_once("; ").map(|p| p.1.to_string());
+        let sep = |n: &str| {
+            Some(format!(
+                "numbers are read without digit separators: write {n}"
+            ))
+        };
+        assert_eq!(hint(&Plan::Int, "2,500"), sep("2500"));
+        assert_eq!(hint(&Plan::Int, "-1,234,567"), sep("-1234567"));
+        assert_eq!(hint(&Plan::Number, "1,234.50"), sep("1234.50"));
+        assert_eq!(hint(&Plan::Number, "1.234.567,8"), sep("1234567.8"));
+        assert_eq!(hint(&Plan::Int, "2 500"), sep("2500"));
+        assert_eq!(hint(&Plan::Int, "1'000"), sep("1000"));
+        assert_eq!(hint(&Plan::Int, "1_000"), sep("1000"));
+        assert_eq!(
+            hint(&Plan::Number, "1,5"),
+            Some("the decimal separator is a point: write 1.5".into())
+        );
+        assert_eq!(
+            hint(&Plan::Int, "12,5000"),
+            Some("the decimal separator is a point: write 12.5000".into())
+        );
+        assert_eq!(hint(&Plan::Int, "12x"), None);
+        assert_eq!(hint(&Plan::Int, "1,2,3"), None);
+        // A value is never guessed: "2.500" is 2.5, which is no whole number.
+        assert_eq!(
+            why(&Plan::Int, "2.500"),
+            "expected a whole number, found \"2.500\""
+        );
+        assert_eq!(
+            decode_json(&Plan::Int, "\"2,500\""),
+            Err("expected a whole number, found \"2,500\"; numbers are read without digit separators: write 2500".into())
         );
     }
 
@@ -664,6 +791,73 @@ mod tests {
             decode_text(&p, "3", true),
             Err("\"3\" is not one of real_estate, vp, saas".into())
         );
+    }
+
+    #[test]
+    fn enums_read_labels_and_placeholders_win() {
+        let mut syms = Symbols::default();
+        let mut e = EnumTy::new(
+            vec!["vp".into(), "other".into()],
+            vec![syms.intern("vp"), syms.intern("other")],
+        );
+        e.labels = vec![vec!["Vice President".into()], vec!["Other".into()]];
+        let p = Plan::new(&Ty::Enum(Arc::new(e)), &mut 0);
+        let vp = Value::Enum(syms.get("vp").unwrap());
+        assert_eq!(decode_json(&p, "\"vice-president\""), Ok(vp.clone()));
+        assert_eq!(decode_text(&p, " VICE PRESIDENT ", true), Ok(vp));
+        assert_eq!(
+            decode_text(&p, "Vice", true),
+            Err("\"Vice\" is not one of vp (\"Vice President\"), other (\"Other\")".into())
+        );
+        let ph = Placeholders::new(&["other".into(), "N/A".into()]);
+        let mut st = Strings::default();
+        assert_eq!(
+            super::decode_text(&p, " OTHER ", true, &ph, &mut st),
+            Ok(Value::Unknown)
+        );
+        assert_eq!(
+            super::decode_json(&p, "\"n/a\"", &ph, &mut st),
+            Ok(Value::Unknown)
+        );
+    }
+
+    #[test]
+    fn placeholders_are_text_only() {
+        let ph = Placeholders::new(&["0".into(), "-".into()]);
+        let mut st = Strings::default();
+        let ints = Plan::new(&Ty::List(Box::new(Ty::Int)), &mut 0);
+        // A number is not compared; its text is.
+        assert_eq!(
+            super::decode_json(&Plan::Int, "0", &ph, &mut st),
+            Ok(Value::Int(0))
+        );
+        assert_eq!(
+            super::decode_json(&Plan::Int, "\" 0 \"", &ph, &mut st),
+            Ok(Value::Unknown)
+        );
+        assert_eq!(
+            super::decode_text(&Plan::Int, "0", true, &ph, &mut st),
+            Ok(Value::Unknown)
+        );
+        // A whole cell makes the list unknown; items are dropped one by one.
+        assert_eq!(
+            super::decode_text(&ints, " - ", true, &ph, &mut st),
+            Ok(Value::Unknown)
+        );
+        assert_eq!(
+            super::decode_text(&ints, "1;-;0;2", true, &ph, &mut st),
+            Ok(Value::List(vec![Value::Int(1), Value::Int(2)].into()))
+        );
+        assert_eq!(
+            super::decode_json(&ints, "[1, \"-\", 0, \"0\"]", &ph, &mut st),
+            Ok(Value::List(vec![Value::Int(1), Value::Int(0)].into()))
+        );
+        // Strings too, though they are not trimmed otherwise.
+        assert_eq!(
+            super::decode_text(&Plan::Str(0), " - ", true, &ph, &mut st),
+            Ok(Value::Unknown)
+        );
+        assert!(!Placeholders::NONE.matches(""));
     }
 
     #[test]

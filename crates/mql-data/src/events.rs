@@ -7,14 +7,16 @@ use std::sync::Arc;
 use mql_core::{EventRec, LeadId, Schema};
 use rustc_hash::FxHashMap;
 
-use crate::csvin::{event_header, not_text, wrong_width, CsvRows, Row};
+use crate::csvin::{event_header, not_text, wrong_width, CsvRows, Header, Table, TableRow};
 use crate::issue::{Issues, Loc};
 use crate::json::{line_starts, parse_object, Lines};
 use crate::layout::{Cell, Decoder, Layout};
+use crate::sheet::SheetRows;
 use crate::source::{
     buffered, read_json_text, read_line_bounded, resolve_format, InputFormat, ReadError,
     ReadOptions, Source, MAX_JSON_BYTES, MAX_RECORD_BYTES,
 };
+use crate::unfilled::Seen;
 
 /// The events of an events file, by the text of their `lead_id`.
 #[derive(Debug, Default)]
@@ -24,6 +26,9 @@ pub struct EventIndex {
     count: usize,
     /// The `lead_id` column of an events CSV, to locate unmatched events.
     lead_id_column: Option<u64>,
+    /// What its JSON events had of their fields (an events CSV's fields are
+    /// checked at its header).
+    pub(crate) seen: Seen,
 }
 
 #[derive(Debug)]
@@ -113,8 +118,8 @@ impl EventIndex {
     }
 }
 
-/// Read a whole events file (NDJSON, JSON array or CSV, each event with its
-/// `lead_id`), reporting bad events to `issues`.
+/// Read a whole events file (NDJSON, JSON array, CSV or a workbook's sheet,
+/// each event with its `lead_id`), reporting bad events to `issues`.
 pub fn read_events(
     schema: &Schema,
     source: Source<'_>,
@@ -185,56 +190,74 @@ pub fn read_events(
                 event_object(&mut dec, &mut index, item, &loc, &lines, issues);
             }
         }
-        InputFormat::Csv => {
-            let mut rows = CsvRows::new(file.clone(), input);
-            let (header_line, header): (u64, Vec<String>) = match rows.next_row()? {
+        InputFormat::Csv | InputFormat::Xlsx => {
+            let mut rows = match format {
+                InputFormat::Csv => Table::Csv(CsvRows::new(file.clone(), input)),
+                _ => Table::Sheet(SheetRows::open(
+                    &file,
+                    Box::new(input),
+                    options.sheet.as_deref(),
+                )?),
+            };
+            let csv = rows.is_csv();
+            let (header_line, header, first_col): (u64, Vec<String>, u64) = match rows.next_row()? {
                 None => return Ok(index),
-                Some(Row::NotText(_)) => {
+                Some(TableRow::NotText(_)) => {
                     return Err(ReadError::io(
                         &file,
                         std::io::Error::other("the header line is not UTF-8 text"),
                     ))
                 }
-                Some(Row::Cells(line, cells)) => {
-                    (line, cells.iter().map(|c| c.to_string()).collect())
-                }
+                Some(TableRow::Cells(line, cells)) => (
+                    line,
+                    cells.iter().map(Cell::header_text).collect(),
+                    cells.first().map_or(1, Cell::column),
+                ),
             };
             let header_refs: Vec<&str> = header.iter().map(String::as_str).collect();
-            let cols = event_header(
-                &dec.layout,
-                &header_refs,
-                &base.at(header_line, None),
-                issues,
-            )?;
-            index.lead_id_column = Some(cols.lead_id as u64 + 1);
+            let head = Header {
+                names: &header_refs,
+                first_col,
+            };
+            let cols = event_header(&dec.layout, &head, csv, &base.at(header_line, None), issues)?;
+            let lead_id_col = first_col + cols.lead_id as u64;
+            index.lead_id_column = Some(lead_id_col);
             while let Some(row) = rows.next_row()? {
                 let (line, cells) = match row {
-                    Row::NotText(line) => {
+                    TableRow::NotText(line) => {
                         issues.report(not_text(&base.at(line, None), "event"));
                         continue;
                     }
-                    Row::Cells(line, cells) => (line, cells),
+                    TableRow::Cells(line, cells) => (line, cells),
                 };
                 let mut loc = base.at(line, None);
                 if cells.len() != header.len() {
                     issues.report(wrong_width(&loc, cells.len(), header.len(), "event"));
                     continue;
                 }
-                let lead_text = cells[cols.lead_id].trim();
-                if lead_text.is_empty() {
-                    issues.report(loc.at(line, Some(cols.lead_id as u64 + 1)).error(
-                        Some("lead_id"),
-                        "event without `lead_id` (event skipped)".into(),
-                    ));
-                    continue;
-                }
-                let lead = LeadId::Str(Arc::from(lead_text));
+                let lead_text = match cells[cols.lead_id].text() {
+                    Ok(Some(t)) => t.into_owned(),
+                    Ok(None) => {
+                        issues.report(loc.at(line, Some(lead_id_col)).error(
+                            Some("lead_id"),
+                            "event without `lead_id` (event skipped)".into(),
+                        ));
+                        continue;
+                    }
+                    Err(found) => {
+                        issues.report(loc.at(line, Some(lead_id_col)).error(
+                            Some("lead_id"),
+                            format!("expected a lead id (text or a whole number), found {found} (event skipped)"),
+                        ));
+                        continue;
+                    }
+                };
+                let lead = LeadId::Str(Arc::from(lead_text.as_str()));
                 loc.lead = Some(lead.clone());
-                let cell = |c: usize| Cell::Text(cells[c], c as u64 + 1);
                 let lines = Lines::Fixed(line);
                 let Some((ty, at)) = dec.event_head(
-                    Some(cell(cols.ty)),
-                    Some(cell(cols.at)),
+                    Some(cells[cols.ty]),
+                    Some(cells[cols.at]),
                     &loc,
                     &lines,
                     issues,
@@ -244,19 +267,14 @@ pub fn read_events(
                 let mut slots: Vec<Option<Cell>> =
                     vec![None; dec.layout.schema.events[ty].fields.len()];
                 for &(f, c) in &cols.fields[ty] {
-                    slots[f] = Some(cell(c));
+                    slots[f] = Some(cells[c]);
                 }
                 let fields = dec.event_fields_of(ty, |i| slots[i], &[], &loc, &lines, issues);
-                index.add(
-                    lead_text.to_string(),
-                    lead,
-                    line,
-                    ty,
-                    EventRec { at, fields },
-                );
+                index.add(lead_text, lead, line, ty, EventRec { at, fields });
             }
         }
     }
+    index.seen = std::mem::take(&mut dec.seen);
     Ok(index)
 }
 

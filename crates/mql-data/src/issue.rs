@@ -1,5 +1,6 @@
-//! Data errors and notes: what a reader reports about the lead data, where it
-//! happened, and the collector that hands them to the caller as they come.
+//! Data errors, warnings and notes: what a reader reports about the lead
+//! data, where it happened, and the collector that hands them to the caller
+//! as they come.
 
 use std::fmt;
 use std::sync::Arc;
@@ -7,11 +8,13 @@ use std::sync::Arc;
 use mql_core::LeadId;
 use rustc_hash::FxHashSet;
 
-/// Whether an issue counts as a data error (and fails a `--strict` run) or is
-/// only a note.
+/// Whether an issue counts as a data error, is a warning (both fail a
+/// `--strict` run) or is only a note.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum IssueKind {
     Error,
+    /// A declared field that nothing in the data fills (cli-and-data.md v1.1).
+    Warning,
     Note,
 }
 
@@ -21,7 +24,8 @@ pub struct DataIssue {
     pub kind: IssueKind,
     /// The file's name as the user gave it (`-` for standard input).
     pub file: Arc<str>,
-    /// 1-based line of the record, value or header.
+    /// 1-based line of the record, value or header; 0 when the issue is about
+    /// the whole file (a JSON field that no record has).
     pub line: u64,
     /// 1-based cell number, CSV only.
     pub column: Option<u64>,
@@ -29,6 +33,9 @@ pub struct DataIssue {
     pub lead: Option<LeadId>,
     /// The field, key or column concerned (`id`, `type`, `at`, `lead_id` included).
     pub field: Option<String>,
+    /// The value that could not be read, as the data wrote it (a JSON value
+    /// as JSON, a CSV cell quoted), for a value of a field.
+    pub value: Option<String>,
     /// What is wrong and what was done about it.
     pub reason: String,
 }
@@ -37,14 +44,29 @@ impl DataIssue {
     pub fn is_error(&self) -> bool {
         self.kind == IssueKind::Error
     }
+
+    pub fn is_warning(&self) -> bool {
+        self.kind == IssueKind::Warning
+    }
+
+    /// The same issue, with the value that could not be read.
+    pub fn with_value(self, value: String) -> DataIssue {
+        DataIssue {
+            value: Some(value),
+            ..self
+        }
+    }
 }
 
-/// `data error: leads.csv:15:13: lead L-0014: field `budget_confirmed`: expected …`
-/// and `note: leads.csv:1:18: column `x` is not declared by the model and is ignored`.
+/// `data error: leads.csv:15:13: lead L-0014: field `budget_confirmed`: expected …`,
+/// `note: leads.csv:1:18: column `x` is not declared by the model and is ignored`
+/// and `warning: field `total_visits` is not filled by any column of leads.csv; …`
+/// (a warning's reason names the file itself).
 impl fmt::Display for DataIssue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.kind {
             IssueKind::Error => f.write_str("data error: ")?,
+            IssueKind::Warning => return write!(f, "warning: {}", self.reason),
             IssueKind::Note => f.write_str("note: ")?,
         }
         write!(f, "{}:{}", self.file, self.line)?;
@@ -72,6 +94,7 @@ impl fmt::Display for DataIssue {
 pub struct Issues<'a> {
     sink: Box<dyn FnMut(DataIssue) + 'a>,
     errors: u64,
+    warnings: u64,
     notes: u64,
     noted: FxHashSet<String>,
     /// When set, issues are kept here, in order, with the name a note is
@@ -88,6 +111,7 @@ impl<'a> Issues<'a> {
         Issues {
             sink: Box::new(sink),
             errors: 0,
+            warnings: 0,
             notes: 0,
             noted: FxHashSet::default(),
             deferred: None,
@@ -117,7 +141,7 @@ impl<'a> Issues<'a> {
     pub(crate) fn replay(&mut self, kept: impl IntoIterator<Item = Deferred>) {
         for (name, issue) in kept {
             match name {
-                Some(name) => self.note_once(&name, || issue),
+                Some(name) => self.once(&name, || issue),
                 None => self.report(issue),
             }
         }
@@ -138,6 +162,11 @@ impl<'a> Issues<'a> {
         self.errors
     }
 
+    /// How many warnings were reported so far.
+    pub fn warnings(&self) -> u64 {
+        self.warnings
+    }
+
     /// How many notes were reported so far.
     pub fn notes(&self) -> u64 {
         self.notes
@@ -150,6 +179,7 @@ impl<'a> Issues<'a> {
         }
         match issue.kind {
             IssueKind::Error => self.errors += 1,
+            IssueKind::Warning => self.warnings += 1,
             IssueKind::Note => self.notes += 1,
         }
         (self.sink)(issue);
@@ -157,6 +187,16 @@ impl<'a> Issues<'a> {
 
     /// Report a note once per run for `name`; later notes for the same name are dropped.
     pub(crate) fn note_once(&mut self, name: &str, issue: impl FnOnce() -> DataIssue) {
+        self.once(name, issue)
+    }
+
+    /// Report a warning once per run for `name` (names of warnings and notes
+    /// do not meet: `name` is kept apart from the notes' names).
+    pub(crate) fn warn_once(&mut self, name: &str, issue: impl FnOnce() -> DataIssue) {
+        self.once(&format!("\u{0}warning {name}"), issue)
+    }
+
+    fn once(&mut self, name: &str, issue: impl FnOnce() -> DataIssue) {
         if self.noted.insert(name.to_string()) {
             if let Some(kept) = &mut self.deferred {
                 kept.push((Some(name.to_string()), issue()));
@@ -171,6 +211,7 @@ impl fmt::Debug for Issues<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Issues")
             .field("errors", &self.errors)
+            .field("warnings", &self.warnings)
             .field("notes", &self.notes)
             .finish_non_exhaustive()
     }
@@ -194,6 +235,7 @@ impl Loc {
             column: self.column,
             lead: self.lead.clone(),
             field: field.map(str::to_string),
+            value: None,
             reason,
         }
     }
@@ -206,6 +248,21 @@ impl Loc {
             column: self.column,
             lead: None,
             field: Some(field.to_string()),
+            value: None,
+            reason,
+        }
+    }
+
+    /// A warning about a whole field (no lead, no column).
+    pub fn warning(&self, field: &str, reason: String) -> DataIssue {
+        DataIssue {
+            kind: IssueKind::Warning,
+            file: self.file.clone(),
+            line: self.line,
+            column: None,
+            lead: None,
+            field: Some(field.to_string()),
+            value: None,
             reason,
         }
     }
@@ -233,6 +290,7 @@ mod tests {
             column: Some(13),
             lead: Some(LeadId::Str("L-0014".into())),
             field: Some("budget_confirmed".into()),
+            value: Some("\"2\"".into()),
             reason: "expected a bool (true/false/yes/no/1/0), found \"2\" (treated as unknown)"
                 .into(),
         };
@@ -247,6 +305,7 @@ mod tests {
             column: None,
             lead: None,
             field: Some("undeclared_column".into()),
+            value: None,
             reason: "key `undeclared_column` is not declared by the model and is ignored".into(),
         };
         assert_eq!(

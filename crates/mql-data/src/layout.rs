@@ -10,36 +10,58 @@ use rustc_hash::FxHashMap;
 
 use crate::decode::{
     decode_json, decode_text, json_str, normalise_enum, normalise_key, show_json, show_text,
-    EnumPlan, Plan, Strings,
+    EnumPlan, Placeholders, Plan, Strings,
 };
 use crate::issue::{Issues, Loc};
 use crate::json::{array_items, parse_object_into, Entry, Lines};
+use crate::sheet::{decode_sheet, SheetValue};
+use crate::unfilled::Seen;
 
-/// One undecoded value: JSON text, or a CSV cell with its 1-based column.
+/// One undecoded value: JSON text, a CSV cell or a workbook cell with its
+/// 1-based column.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Cell<'t> {
     Json(&'t str),
     Text(&'t str, u64),
+    Sheet(&'t SheetValue, u64),
 }
 
 impl<'t> Cell<'t> {
     fn loc(&self, base: &Loc, lines: &Lines) -> Loc {
         match self {
             Cell::Json(raw) => base.at(lines.line_of(raw), None),
-            Cell::Text(_, col) => base.at(base.line, Some(*col)),
+            Cell::Text(_, col) | Cell::Sheet(_, col) => base.at(base.line, Some(*col)),
         }
     }
 
-    fn decode(&self, plan: &Plan, st: &mut Strings) -> Result<Value, String> {
+    fn decode(&self, plan: &Plan, ph: &Placeholders, st: &mut Strings) -> Result<Value, String> {
         match self {
-            Cell::Json(raw) => decode_json(plan, raw, st),
-            Cell::Text(t, _) => decode_text(plan, t, true, st),
+            Cell::Json(raw) => decode_json(plan, raw, ph, st),
+            Cell::Text(t, _) => decode_text(plan, t, true, ph, st),
+            Cell::Sheet(v, _) => decode_sheet(plan, v, ph, st),
+        }
+    }
+
+    /// The 1-based column of a CSV or workbook cell (1 for JSON).
+    pub fn column(&self) -> u64 {
+        match self {
+            Cell::Json(_) => 1,
+            Cell::Text(_, col) | Cell::Sheet(_, col) => *col,
+        }
+    }
+
+    /// A header cell's text (a workbook's header may hold numbers or dates).
+    pub fn header_text(&self) -> String {
+        match self {
+            Cell::Json(raw) => raw.to_string(),
+            Cell::Text(t, _) => t.to_string(),
+            Cell::Sheet(v, _) => v.as_text().unwrap_or_default(),
         }
     }
 
     /// The cell as trimmed text if it is a string (or CSV text); `Err` shows
     /// what else it is; `Ok(None)` when null or empty.
-    fn text(&self) -> Result<Option<Cow<'t, str>>, String> {
+    pub fn text(&self) -> Result<Option<Cow<'t, str>>, String> {
         match self {
             Cell::Text(t, _) => {
                 let t = t.trim();
@@ -58,6 +80,40 @@ impl<'t> Cell<'t> {
             },
             Cell::Json(raw) if *raw == "null" => Ok(None),
             Cell::Json(raw) => Err(show_json(raw)),
+            Cell::Sheet(v, _) => match v {
+                SheetValue::Empty => Ok(None),
+                SheetValue::Text(_) | SheetValue::Int(_) | SheetValue::Number(_) => {
+                    let t = v.as_text().unwrap_or_default();
+                    let t = t.trim();
+                    Ok((!t.is_empty()).then(|| Cow::Owned(t.to_string())))
+                }
+                _ => Err(v.show()),
+            },
+        }
+    }
+
+    /// What the data wrote: a cell's text (a workbook cell as the sheet
+    /// shows it), a JSON string's text, a JSON array as a list of what its
+    /// items wrote, another JSON value as its JSON text; `null` and an empty
+    /// workbook cell are unknown.
+    fn written(&self) -> Value {
+        fn json(raw: &str) -> Value {
+            if raw == "null" {
+                Value::Unknown
+            } else if raw.starts_with('"') {
+                Value::Str(json_str(raw).map_or_else(|| raw.into(), |t| (*t).into()))
+            } else if let Some(items) = array_items(raw) {
+                Value::List(items.into_iter().map(json).collect())
+            } else {
+                Value::Str(raw.into())
+            }
+        }
+        match self {
+            Cell::Text(t, _) => Value::Str((*t).into()),
+            Cell::Sheet(v, _) => v
+                .raw_text()
+                .map_or(Value::Unknown, |t| Value::Str(t.into())),
+            Cell::Json(raw) => json(raw),
         }
     }
 
@@ -65,6 +121,7 @@ impl<'t> Cell<'t> {
         match self {
             Cell::Json(raw) => show_json(raw),
             Cell::Text(t, _) => show_text(t),
+            Cell::Sheet(v, _) => v.show(),
         }
     }
 }
@@ -105,15 +162,27 @@ pub(crate) struct LeadSlots<'t> {
     pub stage_since: Option<Slot<'t>>,
     pub events: Option<Slot<'t>>,
     pub fields: Vec<Option<Slot<'t>>>,
+    /// The values of the kept columns (`--keep`), by their order there.
+    pub kept: Vec<Option<Slot<'t>>>,
     /// Two keys for one slot: (the slot's name, the key used, the key ignored).
     pub clashes: Vec<(String, Slot<'t>, Slot<'t>)>,
 }
 
 impl<'t> LeadSlots<'t> {
-    pub fn new(n: usize) -> Self {
+    pub fn new(layout: &Layout) -> Self {
         LeadSlots {
-            fields: vec![None; n],
+            fields: vec![None; layout.schema.lead.len()],
+            kept: vec![None; layout.keep.len()],
             ..Default::default()
+        }
+    }
+
+    /// A kept column's value; an exact match of the name wins over a
+    /// normalised one, else the first.
+    pub fn keep(&mut self, (k, exact): (usize, bool), slot: Slot<'t>) {
+        match &self.kept[k] {
+            Some(old) if old.exact || !exact => {}
+            _ => self.kept[k] = Some(Slot { exact, ..slot }),
         }
     }
 
@@ -141,13 +210,16 @@ impl<'t> LeadSlots<'t> {
     }
 }
 
-/// The schema, prepared for reading data.
+/// The schema, prepared for reading data. Fields are matched by their
+/// source names (spec §3.1: the `from` text, or else the name).
 #[derive(Clone)]
 pub(crate) struct Layout<'s> {
     pub schema: &'s Schema,
     pub lead_plans: Vec<Plan>,
+    pub lead_missing: Vec<Placeholders>,
     lead_norm: Vec<String>,
     pub event_plans: Vec<Vec<Plan>>,
+    pub event_missing: Vec<Vec<Placeholders>>,
     event_norm: Vec<Vec<String>>,
     event_type_norm: Vec<String>,
     pub stages: Option<EnumPlan>,
@@ -155,6 +227,13 @@ pub(crate) struct Layout<'s> {
     id_norm: String,
     /// The lead field the id key also fills, when `--id-field` names one.
     pub id_field_slot: Option<usize>,
+    /// The columns or keys to copy into each lead (`--keep`), and their
+    /// normalised forms.
+    pub keep: Vec<String>,
+    keep_norm: Vec<String>,
+    /// Each lead also carries what the data wrote for each field and its
+    /// stage (see [`crate::ReadOptions::written`]).
+    pub written: bool,
 }
 
 impl<'s> Layout<'s> {
@@ -168,7 +247,16 @@ impl<'s> Layout<'s> {
                 .iter()
                 .map(|f| Plan::new(&f.ty, &mut texts))
                 .collect(),
-            lead_norm: schema.lead.iter().map(|f| normalise_key(&f.name)).collect(),
+            lead_missing: schema
+                .lead
+                .iter()
+                .map(|f| Placeholders::new(&f.missing))
+                .collect(),
+            lead_norm: schema
+                .lead
+                .iter()
+                .map(|f| normalise_key(f.source_name()))
+                .collect(),
             event_plans: schema
                 .events
                 .iter()
@@ -179,10 +267,25 @@ impl<'s> Layout<'s> {
                         .collect()
                 })
                 .collect(),
+            event_missing: schema
+                .events
+                .iter()
+                .map(|e| {
+                    e.fields
+                        .iter()
+                        .map(|f| Placeholders::new(&f.missing))
+                        .collect()
+                })
+                .collect(),
             event_norm: schema
                 .events
                 .iter()
-                .map(|e| e.fields.iter().map(|f| normalise_key(&f.name)).collect())
+                .map(|e| {
+                    e.fields
+                        .iter()
+                        .map(|f| normalise_key(f.source_name()))
+                        .collect()
+                })
                 .collect(),
             event_type_norm: schema
                 .events
@@ -191,9 +294,48 @@ impl<'s> Layout<'s> {
                 .collect(),
             stages: schema.stages.as_deref().map(EnumPlan::new),
             id_norm: normalise_key(&id_key),
-            id_field_slot: id_field.and_then(|n| schema.lead_field(n)),
+            id_field_slot: id_field.and_then(|n| {
+                let norm = normalise_key(n);
+                let by = |same: &dyn Fn(&str) -> bool| {
+                    schema.lead.iter().position(|f| same(f.source_name()))
+                };
+                by(&|s| s == n).or_else(|| by(&|s| normalise_key(s) == norm))
+            }),
             id_key,
+            keep: Vec::new(),
+            keep_norm: Vec::new(),
+            written: false,
         }
+    }
+
+    /// Copy these columns or keys into each lead (see
+    /// [`crate::ReadOptions::keep`]).
+    pub fn with_keep(mut self, keep: &[String]) -> Layout<'s> {
+        self.keep_norm = keep.iter().map(|k| normalise_key(k)).collect();
+        self.keep = keep.to_vec();
+        self
+    }
+
+    /// Carry what the data wrote for each field and the stage (see
+    /// [`crate::ReadOptions::written`]).
+    pub fn with_written(mut self, written: bool) -> Layout<'s> {
+        self.written = written;
+        self
+    }
+
+    /// Which kept name a key or header is, and whether exactly.
+    pub fn kept(&self, key: &str) -> Option<(usize, bool)> {
+        if self.keep.is_empty() {
+            return None;
+        }
+        if let Some(i) = self.keep.iter().position(|k| k == key) {
+            return Some((i, true));
+        }
+        let n = normalise_key(key);
+        self.keep_norm
+            .iter()
+            .position(|k| *k == n)
+            .map(|i| (i, false))
     }
 
     /// What a lead key or header fills, and whether it matched exactly.
@@ -214,7 +356,7 @@ impl<'s> Layout<'s> {
         if let Some(r) = reserved(key) {
             return (r, true);
         }
-        if let Some(i) = self.schema.lead_field(key) {
+        if let Some(i) = self.schema.lead.iter().position(|f| f.source_name() == key) {
             return (LeadKey::Field(i), true);
         }
         let n = normalise_key(key);
@@ -249,7 +391,8 @@ impl<'s> Layout<'s> {
 
     /// The field of event type `ty` a key or header fills, and whether exactly.
     pub fn event_field(&self, ty: usize, key: &str) -> Option<(usize, bool)> {
-        if let Some(i) = self.schema.events[ty].field(key) {
+        let fields = &self.schema.events[ty].fields;
+        if let Some(i) = fields.iter().position(|f| f.source_name() == key) {
             return Some((i, true));
         }
         let n = normalise_key(key);
@@ -298,12 +441,20 @@ type FieldMatch = Option<(usize, bool)>;
 pub(crate) struct Decoder<'s> {
     pub layout: Layout<'s>,
     lead_keys: FxHashMap<Box<str>, (LeadKey, bool)>,
+    /// With kept columns: which kept name each key seen is.
+    kept_keys: FxHashMap<Box<str>, Option<(usize, bool)>>,
+    /// With kept columns: the keys seen for the first time since the last
+    /// [`Decoder::take_new_keys`] (to name the closest to a kept name that
+    /// no record has).
+    new_keys: Vec<Box<str>>,
     event_keys: FxHashMap<Box<str>, EventKey>,
     event_fields: Vec<FxHashMap<Box<str>, FieldMatch>>,
     /// Room reused from event to event: each entry's kind, and each field's entry.
     ev_kinds: Vec<EventKey>,
     ev_slots: Vec<Option<(usize, bool)>>,
     strings: Strings,
+    /// What was seen of the data's keys since it was last taken.
+    pub seen: Seen,
 }
 
 /// An event read from a JSON object or a CSV row.
@@ -318,11 +469,14 @@ impl<'s> Decoder<'s> {
         Decoder {
             layout,
             lead_keys: FxHashMap::default(),
+            kept_keys: FxHashMap::default(),
+            new_keys: Vec::new(),
             event_keys: FxHashMap::default(),
             event_fields: vec![FxHashMap::default(); n],
             ev_kinds: Vec::new(),
             ev_slots: Vec::new(),
             strings: Strings::default(),
+            seen: Seen::default(),
         }
     }
 
@@ -341,12 +495,31 @@ impl<'s> Decoder<'s> {
         let loc = &base.at(lines.line_of(value), None);
         let t = self.layout.lead_key(key, true);
         if t.0 == LeadKey::Unknown {
+            self.seen.lead_key(key);
+        }
+        if t.0 == LeadKey::Unknown && self.layout.kept(key).is_none() {
             note_undeclared(issues, loc, "key", key);
         } else if t.0 == LeadKey::Stage && self.layout.stages.is_none() {
             note_no_stages(issues, loc, "key", key);
         }
         self.lead_keys.insert(key.into(), t);
         t
+    }
+
+    /// Which kept name a JSON lead key is (only asked when columns are kept).
+    pub fn json_kept_key(&mut self, key: &str) -> Option<(usize, bool)> {
+        if let Some(&k) = self.kept_keys.get(key) {
+            return k;
+        }
+        let k = self.layout.kept(key);
+        self.kept_keys.insert(key.into(), k);
+        self.new_keys.push(key.into());
+        k
+    }
+
+    /// The keys seen for the first time since the last call.
+    pub fn take_new_keys(&mut self) -> Vec<Box<str>> {
+        std::mem::take(&mut self.new_keys)
     }
 
     fn json_event_key(&mut self, key: &str) -> EventKey {
@@ -370,6 +543,7 @@ impl<'s> Decoder<'s> {
         }
         let t = self.layout.event_field(ty, key);
         if t.is_none() {
+            self.seen.event_key(&self.layout, ty, key);
             let event = &self.layout.schema.events[ty].name;
             issues.note_once(&format!("event {event}: {key}"), || {
                 loc.note(
@@ -419,22 +593,38 @@ impl<'s> Decoder<'s> {
             ));
         }
 
-        let mut fields: Vec<Value> = Vec::with_capacity(slots.fields.len());
+        let mut fields: Vec<Value> = Vec::with_capacity(slots.fields.len() + slots.kept.len());
+        let mut written: Vec<Value> = Vec::new();
         for (i, slot) in slots.fields.iter().enumerate() {
             let slot = match (slot, self.layout.id_field_slot) {
                 (Some(s), _) => Some(s),
                 (None, Some(j)) if j == i => slots.id.as_ref(),
                 _ => None,
             };
+            if slot.is_some() {
+                self.seen.lead_field(&self.layout, i);
+            }
+            if self.layout.written {
+                written.push(slot.map_or(Value::Unknown, |s| s.cell.written()));
+            }
             let v = match slot {
                 None => Value::Unknown,
-                Some(s) => match s.cell.decode(&self.layout.lead_plans[i], &mut self.strings) {
+                Some(s) => match s.cell.decode(
+                    &self.layout.lead_plans[i],
+                    &self.layout.lead_missing[i],
+                    &mut self.strings,
+                ) {
                     Ok(v) => v,
                     Err(why) => {
-                        issues.report(s.cell.loc(&loc, lines).error(
-                            Some(&schema.lead[i].name),
-                            format!("{why} (treated as unknown)"),
-                        ));
+                        issues.report(
+                            s.cell
+                                .loc(&loc, lines)
+                                .error(
+                                    Some(&schema.lead[i].name),
+                                    format!("{why} (treated as unknown)"),
+                                )
+                                .with_value(s.cell.show()),
+                        );
                         Value::Unknown
                     }
                 },
@@ -469,7 +659,10 @@ impl<'s> Decoder<'s> {
 
         let mut stage_since = None;
         if let Some(slot) = &slots.stage_since {
-            match slot.cell.decode(&Plan::Time, &mut self.strings) {
+            match slot
+                .cell
+                .decode(&Plan::Time, &Placeholders::NONE, &mut self.strings)
+            {
                 Ok(Value::Time(t)) => stage_since = Some(t),
                 Ok(_) => {}
                 Err(why) => issues.report(
@@ -480,6 +673,27 @@ impl<'s> Decoder<'s> {
             }
         }
 
+        // The kept columns after the fields: the raw text of a CSV cell or of
+        // a workbook cell (as the sheet shows it), the JSON text of a value.
+        for slot in &slots.kept {
+            fields.push(match slot.map(|s| s.cell) {
+                Some(Cell::Json(raw)) | Some(Cell::Text(raw, _)) => Value::Str(raw.into()),
+                Some(Cell::Sheet(v, _)) => v
+                    .raw_text()
+                    .map_or(Value::Unknown, |t| Value::Str(t.into())),
+                None => Value::Unknown,
+            });
+        }
+        // What the data wrote for each field and the stage, last.
+        if self.layout.written {
+            fields.extend(written);
+            fields.push(
+                slots
+                    .stage
+                    .as_ref()
+                    .map_or(Value::Unknown, |s| s.cell.written()),
+            );
+        }
         let mut record = mql_core::LeadRecord {
             id,
             fields: fields.into_boxed_slice(),
@@ -504,7 +718,7 @@ impl<'s> Decoder<'s> {
     ) {
         let raw = match slot.cell {
             Cell::Json(raw) => raw,
-            Cell::Text(..) => return,
+            Cell::Text(..) | Cell::Sheet(..) => return,
         };
         if raw == "null" {
             return;
@@ -633,6 +847,8 @@ impl<'s> Decoder<'s> {
                 }
             }
         }
+        self.seen
+            .event(&self.layout, ty, &loc.file, |i| slots[i].is_some());
         let fields = self.event_fields_of(
             ty,
             |i| slots[i].map(|(e, _)| Cell::Json(entries[e].1)),
@@ -705,7 +921,10 @@ impl<'s> Decoder<'s> {
                 }
             },
         };
-        let at = match at_cell.map(|c| (c, c.decode(&Plan::Time, &mut Strings::default()))) {
+        let at = match at_cell.map(|c| {
+            let at = c.decode(&Plan::Time, &Placeholders::NONE, &mut Strings::default());
+            (c, at)
+        }) {
             None => {
                 issues.report(
                     loc.error(Some("at"), "event without `at` (event skipped)".to_string()),
@@ -758,14 +977,21 @@ impl<'s> Decoder<'s> {
         (0..def.fields.len())
             .map(|i| match cells(i) {
                 None => Value::Unknown,
-                Some(cell) => match cell.decode(&self.layout.event_plans[ty][i], &mut self.strings)
-                {
+                Some(cell) => match cell.decode(
+                    &self.layout.event_plans[ty][i],
+                    &self.layout.event_missing[ty][i],
+                    &mut self.strings,
+                ) {
                     Ok(v) => v,
                     Err(why) => {
-                        issues.report(cell.loc(loc, lines).error(
-                            Some(&def.fields[i].name),
-                            format!("{why} (treated as unknown)"),
-                        ));
+                        issues.report(
+                            cell.loc(loc, lines)
+                                .error(
+                                    Some(&def.fields[i].name),
+                                    format!("{why} (treated as unknown)"),
+                                )
+                                .with_value(cell.show()),
+                        );
                         Value::Unknown
                     }
                 },
@@ -782,6 +1008,8 @@ fn lead_id_of(cell: &Cell) -> Result<Option<LeadId>, String> {
             let t = t.trim();
             Ok((!t.is_empty()).then(|| LeadId::Str(Arc::from(t))))
         }
+        // Read like a CSV cell: ids are text (a number cell as it is shown).
+        Cell::Sheet(..) => Ok(cell.text()?.map(|t| LeadId::Str(Arc::from(t.as_ref())))),
         Cell::Json(raw) => match raw.as_bytes().first() {
             Some(b'n') => Ok(None),
             Some(b'"') => match json_str(raw) {
@@ -804,7 +1032,7 @@ fn event_lead_id(cell: &Cell) -> Result<Option<(String, LeadId)>, String> {
             let t = t.trim();
             Ok((!t.is_empty()).then(|| (t.to_string(), LeadId::Str(Arc::from(t)))))
         }
-        Cell::Json(_) => Ok(lead_id_of(cell)?.map(|id| {
+        Cell::Json(_) | Cell::Sheet(..) => Ok(lead_id_of(cell)?.map(|id| {
             let text = match &id {
                 LeadId::Str(s) => s.trim().to_string(),
                 LeadId::Int(i) => i.to_string(),

@@ -9,17 +9,19 @@ use std::sync::Arc;
 
 use mql_core::{LeadId, LeadRecord, Schema};
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
-use crate::csvin::{lead_header, not_text, wrong_width, CsvRows, Row};
+use crate::csvin::{lead_header, not_text, wrong_width, CsvRows, Header, Table, TableRow};
 use crate::events::{json_array, EventIndex};
 use crate::issue::{Deferred, Issues, Loc};
 use crate::json::{line_starts, parse_object, Entries, Lines};
 use crate::layout::{id_digest, Cell, Decoder, IdDigest, Layout, LeadKey, LeadSlots, Slot};
+use crate::sheet::SheetRows;
 use crate::source::{
     buffered, read_json_text, read_line_bounded, resolve_format, InputFormat, ReadError,
     ReadOptions, Source, MAX_JSON_BYTES, MAX_RECORD_BYTES,
 };
+use crate::unfilled::{self, Seen};
 
 enum Input<'a> {
     Ndjson {
@@ -34,11 +36,15 @@ enum Input<'a> {
         items: std::vec::IntoIter<(usize, usize)>,
         starts: Vec<usize>,
     },
-    Csv {
-        rows: CsvRows<'a>,
+    /// A CSV file or a workbook's sheet.
+    Table {
+        rows: Table<'a>,
         /// What each column fills; `None` until the header is read.
         keys: Option<Vec<LeadKey>>,
         header: Vec<String>,
+        /// The column of each kept name (`--keep`), and whether it matched
+        /// exactly.
+        kept: Vec<(usize, bool)>,
     },
 }
 
@@ -64,6 +70,8 @@ pub struct LeadReader<'a> {
     events: Option<Arc<EventIndex>>,
     position: u64,
     leads_read: u64,
+    /// With kept columns: every key or column name met so far.
+    keys_seen: FxHashSet<Box<str>>,
     /// The input is exhausted.
     finished: bool,
     /// The events that found no lead have been reported.
@@ -81,7 +89,9 @@ impl<'a> LeadReader<'a> {
     ) -> Result<LeadReader<'a>, ReadError> {
         let file = source.name.clone();
         let format = resolve_format(&file, options.format)?;
-        let layout = Layout::new(schema, options.id_field.as_deref());
+        let layout = Layout::new(schema, options.id_field.as_deref())
+            .with_keep(&options.keep)
+            .with_written(options.written);
         let mut reader = buffered(&file, source.reader)?;
         let input = match format {
             InputFormat::Ndjson => Input::Ndjson {
@@ -107,10 +117,21 @@ impl<'a> LeadReader<'a> {
                     starts,
                 }
             }
-            InputFormat::Csv => Input::Csv {
-                rows: CsvRows::new(file.clone(), reader),
+            InputFormat::Csv => Input::Table {
+                rows: Table::Csv(CsvRows::new(file.clone(), reader)),
                 keys: None,
                 header: Vec::new(),
+                kept: Vec::new(),
+            },
+            InputFormat::Xlsx => Input::Table {
+                rows: Table::Sheet(SheetRows::open(
+                    &file,
+                    Box::new(reader),
+                    options.sheet.as_deref(),
+                )?),
+                keys: None,
+                header: Vec::new(),
+                kept: Vec::new(),
             },
         };
         Ok(LeadReader {
@@ -123,13 +144,15 @@ impl<'a> LeadReader<'a> {
             events: None,
             position: 0,
             leads_read: 0,
+            keys_seen: FxHashSet::default(),
             finished: false,
             ended: false,
         })
     }
 
     /// Join the events of an events file to the leads by id.
-    pub fn with_events(mut self, events: EventIndex) -> LeadReader<'a> {
+    pub fn with_events(mut self, mut events: EventIndex) -> LeadReader<'a> {
+        self.dec.seen.merge(std::mem::take(&mut events.seen));
         self.events = Some(Arc::new(events));
         self
     }
@@ -256,6 +279,22 @@ impl<'a> LeadReader<'a> {
             if let Some(index) = &self.events {
                 index.report_unmatched(&mut self.issues);
             }
+            // Fields of JSON data that no record (or event) had; a CSV's
+            // were told at its header. A file without records fills nothing
+            // and is not warned about.
+            let leads =
+                (!matches!(self.input, Input::Table { .. }) && self.position > 0).then(|| Loc {
+                    file: self.file.clone(),
+                    line: 0,
+                    column: None,
+                    lead: None,
+                });
+            unfilled::report_seen(
+                &self.dec.layout,
+                &self.dec.seen,
+                leads.as_ref(),
+                &mut self.issues,
+            );
         }
     }
 
@@ -314,6 +353,7 @@ impl<'a> LeadReader<'a> {
     /// Take back, in input order, what decoding a block of lines found: its
     /// issues are reported, its ids checked for duplicates and its leads counted.
     pub fn settle(&mut self, decoded: Decoded) {
+        self.dec.seen.merge(decoded.seen);
         let mut issues = decoded.issues.into_iter();
         let mut replayed = 0;
         for lead in decoded.leads {
@@ -324,6 +364,28 @@ impl<'a> LeadReader<'a> {
             self.leads_read += 1;
         }
         self.issues.replay(issues);
+        self.keys_seen.extend(decoded.new_keys);
+    }
+
+    /// The kept names (`--keep`) that no key or column of the data read so
+    /// far matches, each with the closest name the data has.
+    pub fn kept_missing(&mut self) -> Vec<(String, Option<String>)> {
+        self.keys_seen.extend(self.dec.take_new_keys());
+        let layout = &self.dec.layout;
+        let mut seen = vec![false; layout.keep.len()];
+        for key in &self.keys_seen {
+            if let Some((k, _)) = layout.kept(key) {
+                seen[k] = true;
+            }
+        }
+        let keys: Vec<&str> = self.keys_seen.iter().map(|k| &**k).collect();
+        layout
+            .keep
+            .iter()
+            .zip(seen)
+            .filter(|(_, seen)| !seen)
+            .map(|(name, _)| (name.clone(), closest_kept(layout, name, &keys)))
+            .collect()
     }
 
     /// [`LeadReader::next_chunk`] for NDJSON: lines are split off here, decoded
@@ -426,12 +488,18 @@ impl<'a> LeadReader<'a> {
                     Err(why) => issues.report(loc.error(None, format!("{why} (record skipped)"))),
                 }
             },
-            Input::Csv { rows, keys, header } => loop {
+            Input::Table {
+                rows,
+                keys,
+                header,
+                kept,
+            } => loop {
+                let csv = rows.is_csv();
                 let Some(row) = rows.next_row()? else {
                     return Ok(None);
                 };
                 let (line, cells) = match row {
-                    Row::NotText(line) => {
+                    TableRow::NotText(line) => {
                         if keys.is_some() {
                             self.position += 1;
                             issues.report(not_text(&base.at(line, None), "row"));
@@ -442,12 +510,21 @@ impl<'a> LeadReader<'a> {
                             std::io::Error::other("the header line is not UTF-8 text"),
                         ));
                     }
-                    Row::Cells(line, cells) => (line, cells),
+                    TableRow::Cells(line, cells) => (line, cells),
                 };
                 let loc = base.at(line, None);
                 let Some(keys) = keys.as_ref() else {
-                    *keys = Some(lead_header(&dec.layout, &cells, &loc, issues)?);
-                    *header = cells.iter().map(|c| c.to_string()).collect();
+                    let names: Vec<String> = cells.iter().map(Cell::header_text).collect();
+                    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+                    let head = Header {
+                        names: &refs,
+                        first_col: cells.first().map_or(1, Cell::column),
+                    };
+                    *keys = Some(lead_header(&dec.layout, &head, csv, &loc, issues)?);
+                    *header = names;
+                    *kept = kept_columns(&dec.layout, header, &self.file)?;
+                    self.keys_seen
+                        .extend(header.iter().map(|h| h.as_str().into()));
                     continue;
                 };
                 self.position += 1;
@@ -455,13 +532,20 @@ impl<'a> LeadReader<'a> {
                     issues.report(wrong_width(&loc, cells.len(), keys.len(), "row"));
                     continue;
                 }
-                let mut slots = LeadSlots::new(dec.layout.schema.lead.len());
-                for (c, (&key, text)) in keys.iter().zip(&cells).enumerate() {
+                let mut slots = LeadSlots::new(&dec.layout);
+                for (k, &(c, exact)) in kept.iter().enumerate() {
+                    slots.kept[k] = Some(Slot {
+                        cell: cells[c],
+                        key: &header[c],
+                        exact,
+                    });
+                }
+                for (&key, (cell, name)) in keys.iter().zip(cells.iter().zip(header.iter())) {
                     slots.put(
                         key,
                         Slot {
-                            cell: Cell::Text(text, c as u64 + 1),
-                            key: &header[c],
+                            cell: *cell,
+                            key: name,
                             exact: true,
                         },
                         &dec.layout,
@@ -473,6 +557,78 @@ impl<'a> LeadReader<'a> {
             },
         }
     }
+}
+
+/// The column of each kept name: an exact match first, else the first
+/// column whose name normalises to it; a name no column matches stops the
+/// read, naming the closest column.
+fn kept_columns(
+    layout: &Layout,
+    header: &[String],
+    file: &str,
+) -> Result<Vec<(usize, bool)>, ReadError> {
+    let mut out: Vec<Option<(usize, bool)>> = vec![None; layout.keep.len()];
+    for (c, h) in header.iter().enumerate() {
+        if let Some((k, exact)) = layout.kept(h) {
+            if out[k].is_none() || (exact && out[k].is_some_and(|(_, e)| !e)) {
+                out[k] = Some((c, exact));
+            }
+        }
+    }
+    out.into_iter()
+        .zip(&layout.keep)
+        .map(|(found, name)| {
+            found.ok_or_else(|| {
+                let cols: Vec<&str> = header.iter().map(String::as_str).collect();
+                ReadError::NoKeptColumn {
+                    file: file.to_string(),
+                    column: name.clone(),
+                    closest: closest_kept(layout, name, &cols),
+                }
+            })
+        })
+        .collect()
+}
+
+/// The column or key to suggest for a kept name the data does not have: for
+/// the name of a lead field read from another column (`from`, language
+/// §3.1), that column when the data has it; else the closest name.
+fn closest_kept(layout: &Layout, wanted: &str, names: &[&str]) -> Option<String> {
+    let norm = crate::decode::normalise_key(wanted);
+    let source = layout
+        .schema
+        .lead
+        .iter()
+        .filter(|f| f.source.is_some())
+        .find(|f| f.name == wanted || crate::decode::normalise_key(&f.name) == norm)
+        .map(|f| f.source_name());
+    if let Some(source) = source {
+        let src_norm = crate::decode::normalise_key(source);
+        let found = names.iter().find(|n| **n == source).or_else(|| {
+            names
+                .iter()
+                .find(|n| crate::decode::normalise_key(n) == src_norm)
+        });
+        if let Some(n) = found {
+            return Some(n.to_string());
+        }
+    }
+    closest(wanted, names)
+}
+
+/// The name among `names` closest to `wanted` (after normalising both).
+pub(crate) fn closest(wanted: &str, names: &[&str]) -> Option<String> {
+    let w = crate::decode::normalise_key(wanted);
+    names
+        .iter()
+        .map(|n| {
+            (
+                strsim::jaro_winkler(&w, &crate::decode::normalise_key(n)),
+                *n,
+            )
+        })
+        .max_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.cmp(a.1)))
+        .map(|(_, n)| n.to_string())
 }
 
 /// Chunks smaller than this are read one lead at a time.
@@ -535,6 +691,10 @@ impl RawLines {
 pub struct Decoded {
     issues: Vec<Deferred>,
     leads: Vec<DecodedId>,
+    /// What the lines had of the fields' keys.
+    seen: Seen,
+    /// With kept columns: keys this decoder met for the first time.
+    new_keys: Vec<Box<str>>,
 }
 
 /// A decoded lead's id, where it is, and how many of the block's issues come
@@ -584,6 +744,8 @@ impl LineDecoder<'_> {
         Decoded {
             issues: issues.into_deferred(),
             leads,
+            seen: std::mem::take(&mut self.dec.seen),
+            new_keys: self.dec.take_new_keys(),
         }
     }
 }
@@ -641,8 +803,19 @@ fn json_lead(
     lines: &Lines,
     issues: &mut Issues,
 ) -> LeadRecord {
-    let mut slots = LeadSlots::new(dec.layout.schema.lead.len());
+    let mut slots = LeadSlots::new(&dec.layout);
+    let keeps = !dec.layout.keep.is_empty();
     for (k, v) in &entries.0 {
+        if keeps {
+            if let Some(kept) = dec.json_kept_key(k) {
+                let slot = Slot {
+                    cell: Cell::Json(v),
+                    key: k,
+                    exact: kept.1,
+                };
+                slots.keep(kept, slot);
+            }
+        }
         let (key, exact) = dec.json_lead_key(k, v, loc, lines, issues);
         slots.put(
             key,

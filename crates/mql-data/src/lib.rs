@@ -1,6 +1,7 @@
-//! Reading lead data (JSON, NDJSON, CSV, and a separate events file) into typed
-//! [`mql_core::LeadRecord`]s by the model's [`mql_core::Schema`], reporting every
-//! value that cannot be read as a located data error.
+//! Reading lead data (JSON, NDJSON, CSV, a sheet of an Excel workbook, and a
+//! separate events file) into typed [`mql_core::LeadRecord`]s by the model's
+//! [`mql_core::Schema`], reporting every value that cannot be read as a located
+//! data error.
 //!
 //! A run reads the events file first (if any), then streams the leads:
 //!
@@ -37,10 +38,12 @@ mod issue;
 mod json;
 mod layout;
 mod leads;
+mod sheet;
 mod source;
+mod unfilled;
 
-pub use decode::normalise_key;
 pub use events::{read_events, EventIndex};
 pub use issue::{DataIssue, IssueKind, Issues};
 pub use leads::{Decoded, LeadReader, LineDecoder, RawLines};
+pub use mql_core::names::normalise_key;
 pub use source::{InputFormat, ReadError, ReadOptions, Source, MAX_JSON_BYTES, MAX_RECORD_BYTES};

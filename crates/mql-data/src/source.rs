@@ -29,22 +29,26 @@ pub enum InputFormat {
     Ndjson,
     /// A header line, then one row a record.
     Csv,
+    /// An Excel workbook: one sheet read like a CSV file, with typed cells.
+    Xlsx,
 }
 
 impl InputFormat {
-    /// The format a file's extension names: `.json`, `.ndjson`/`.jsonl`, `.csv`
-    /// (in any case).
+    /// The format a file's extension names: `.json`, `.ndjson`/`.jsonl`,
+    /// `.csv`, `.xlsx` (in any case).
     pub fn from_path(path: &str) -> Option<InputFormat> {
         let ext = Path::new(path).extension()?.to_str()?.to_ascii_lowercase();
         InputFormat::from_name(&ext)
     }
 
-    /// The format as named on the command line: `json`, `ndjson`, `jsonl`, `csv`.
+    /// The format as named on the command line: `json`, `ndjson`, `jsonl`,
+    /// `csv`, `xlsx`.
     pub fn from_name(name: &str) -> Option<InputFormat> {
         match name.trim().to_ascii_lowercase().as_str() {
             "json" => Some(InputFormat::Json),
             "ndjson" | "jsonl" => Some(InputFormat::Ndjson),
             "csv" => Some(InputFormat::Csv),
+            "xlsx" => Some(InputFormat::Xlsx),
             _ => None,
         }
     }
@@ -54,6 +58,7 @@ impl InputFormat {
             InputFormat::Json => "json",
             InputFormat::Ndjson => "ndjson",
             InputFormat::Csv => "csv",
+            InputFormat::Xlsx => "xlsx",
         }
     }
 }
@@ -66,6 +71,22 @@ pub struct ReadOptions {
     /// The key or column holding the lead id (`--id-field`); `None`: `id`.
     /// Not used for an events file, whose events always name their lead in `lead_id`.
     pub id_field: Option<String>,
+    /// The sheet of a workbook to read (`--sheet`); `None`: the first.
+    pub sheet: Option<String>,
+    /// Input columns or keys to copy, as read, into each lead (`--keep`):
+    /// each lead's [`mql_core::LeadRecord::fields`] holds their values after
+    /// the schema's fields, in this order — the raw text of a CSV cell, or
+    /// the JSON text of a JSON value; unknown when the record lacks it. A
+    /// name matches a key exactly, or else after normalising both. Not used
+    /// for an events file.
+    pub keep: Vec<String>,
+    /// Each lead also carries, after its fields and kept columns, what the
+    /// data wrote for each of its fields and then for its `stage`: the text
+    /// of a CSV or workbook cell or of a JSON string, a JSON array as a list
+    /// of what its items wrote, another JSON value as its JSON text; unknown
+    /// where the record has nothing (`mql explain` shows labels and
+    /// placeholders with it). Not used for an events file.
+    pub written: bool,
 }
 
 /// A readable input with the name used in messages.
@@ -133,7 +154,7 @@ pub enum ReadError {
         source: io::Error,
     },
     #[error(
-        "cannot tell how `{file}` is written from its name; name it `.json`, `.ndjson`, `.jsonl` or `.csv`, or give --input-format json, ndjson or csv"
+        "cannot tell how `{file}` is written from its name; name it `.json`, `.ndjson`, `.jsonl`, `.csv` or `.xlsx`, or give --input-format json, ndjson, csv or xlsx"
     )]
     UnknownFormat { file: String },
     #[error("`{file}` is not valid JSON at line {line}, column {column} ({reason}); fix the file, or write one object a line as NDJSON")]
@@ -147,6 +168,22 @@ pub enum ReadError {
     NotArray { file: String },
     #[error("the events file `{file}` has no `{column}` column; an events CSV needs `lead_id`, `type` and `at` columns")]
     MissingColumn { file: String, column: &'static str },
+    #[error("`{file}` cannot be read as an Excel workbook (.xlsx): {reason}; save it from Excel as an .xlsx workbook, or export it as CSV")]
+    NotWorkbook { file: String, reason: String },
+    #[error("`{file}` has no sheet named `{sheet}`; its sheets are `{sheets}`")]
+    NoSuchSheet {
+        file: String,
+        sheet: String,
+        /// The sheets' names, joined with `` `, ` ``.
+        sheets: String,
+    },
+    #[error("`--keep {column}`: `{file}` has no column `{column}`{}", closest.as_ref().map_or(String::new(), |c| format!("; the closest is `{c}`")))]
+    NoKeptColumn {
+        file: String,
+        column: String,
+        /// The column whose name is closest.
+        closest: Option<String>,
+    },
     #[error("`{file}` looks separated by {separator}, not commas: its header is the one column `{header}`; export it again as comma-separated CSV")]
     NotCommaSeparated {
         file: String,
@@ -303,12 +340,16 @@ mod tests {
         assert_eq!(InputFormat::from_path("x.JSONL"), Some(InputFormat::Ndjson));
         assert_eq!(InputFormat::from_path("x.json"), Some(InputFormat::Json));
         assert_eq!(InputFormat::from_path("x.csv"), Some(InputFormat::Csv));
+        assert_eq!(
+            InputFormat::from_path("Export.XLSX"),
+            Some(InputFormat::Xlsx)
+        );
         assert_eq!(InputFormat::from_path("-"), None);
         assert_eq!(InputFormat::from_path("x.txt"), None);
         let e = resolve_format("-", None).unwrap_err();
         assert_eq!(
             e.to_string(),
-            "cannot tell how `-` is written from its name; name it `.json`, `.ndjson`, `.jsonl` or `.csv`, or give --input-format json, ndjson or csv"
+            "cannot tell how `-` is written from its name; name it `.json`, `.ndjson`, `.jsonl`, `.csv` or `.xlsx`, or give --input-format json, ndjson, csv or xlsx"
         );
     }
 }

@@ -23,6 +23,14 @@ type Fact = (
 fn fact_of(issue: &DataIssue) -> Fact {
     match issue.kind {
         IssueKind::Note => ("note", String::new(), None, None, None, issue.field.clone()),
+        IssueKind::Warning => (
+            "warning",
+            String::new(),
+            None,
+            None,
+            None,
+            issue.field.clone(),
+        ),
         IssueKind::Error => (
             "error",
             Path::new(issue.file.as_ref())

@@ -11,17 +11,14 @@ use mql_data::{
 };
 
 fn enum_ty(symbols: &mut Symbols, variants: &[&str]) -> Arc<EnumTy> {
-    Arc::new(EnumTy {
-        variants: variants.iter().map(|v| v.to_string()).collect(),
-        syms: variants.iter().map(|v| symbols.intern(v)).collect(),
-    })
+    Arc::new(EnumTy::new(
+        variants.iter().map(|v| v.to_string()).collect(),
+        variants.iter().map(|v| symbols.intern(v)).collect(),
+    ))
 }
 
 fn f(name: &str, ty: Ty) -> FieldDef {
-    FieldDef {
-        name: name.into(),
-        ty,
-    }
+    FieldDef::new(name, ty)
 }
 
 fn schema() -> Schema {
@@ -62,9 +59,13 @@ struct Read {
 }
 
 impl Read {
+    /// The data errors and notes, one a line. The small inputs here leave
+    /// most fields of the schema unfilled; those warnings are checked in
+    /// `crm_exports.rs`.
     fn listing(&self) -> String {
         self.issues
             .iter()
+            .filter(|i| !i.is_warning())
             .map(|i| i.to_string())
             .collect::<Vec<_>>()
             .join("\n")
@@ -144,7 +145,7 @@ fn bad_values_are_unknown_and_reported_with_their_lead() {
     insta::assert_snapshot!(r.listing(), @r#"
     data error: leads.ndjson:1: lead 7: field `email`: expected a string, found ["x"] (treated as unknown)
     data error: leads.ndjson:1: lead 7: field `company_size`: expected a whole number, found 3.5 (treated as unknown)
-    data error: leads.ndjson:1: lead 7: field `revenue`: expected a number, found "1,5" (treated as unknown)
+    data error: leads.ndjson:1: lead 7: field `revenue`: expected a number, found "1,5"; the decimal separator is a point: write 1.5 (treated as unknown)
     data error: leads.ndjson:1: lead 7: field `vip`: expected a bool (true/false/yes/no/1/0), found 2 (treated as unknown)
     data error: leads.ndjson:1: lead 7: field `seniority`: "Vice President" is not one of intern, vp, cxo (treated as unknown)
     data error: leads.ndjson:1: lead 7: field `tags`: expected a JSON array for list<string>, found "a" (treated as unknown)
@@ -361,8 +362,8 @@ fn a_file_that_is_not_json_stops_the_read() {
 fn id_field_names_another_key() {
     let s = schema();
     let options = ReadOptions {
-        format: None,
         id_field: Some("email".into()),
+        ..ReadOptions::default()
     };
     let r = read_with(
         &s,
@@ -429,7 +430,7 @@ fn chunks_keep_input_order() {
         Source::new("-", Box::new(text.as_bytes())),
         &ReadOptions {
             format: Some(InputFormat::Ndjson),
-            id_field: None,
+            ..ReadOptions::default()
         },
         Issues::ignore(),
     )
@@ -584,7 +585,7 @@ fn a_chunk_of_only_bad_lines_does_not_end_the_reading() {
         20,
         "the leads after the broken lines were lost"
     );
-    assert_eq!(got.len(), 300);
+    assert_eq!(got.iter().filter(|i| !i.is_warning()).count(), 300);
 }
 
 /// An events file for [`troubled_ndjson`]: events for some of its leads, for

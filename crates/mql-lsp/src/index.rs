@@ -371,8 +371,8 @@ impl Index {
                 children.push(self.simple_def(
                     DefKind::Variant { field: id },
                     file,
-                    v,
-                    v.span,
+                    &v.name,
+                    v.name.span,
                     None,
                 ));
             }
@@ -453,7 +453,7 @@ impl Index {
                 }
                 DeclKind::Stages(names) => {
                     for n in names {
-                        self.simple_def(DefKind::Stage, file, n, span, None);
+                        self.simple_def(DefKind::Stage, file, &n.name, span, None);
                     }
                 }
             }
@@ -709,7 +709,7 @@ pub fn type_text(ty: &TypeExpr) -> String {
         TypeKind::Enum(vs) => format!(
             "enum {{ {} }}",
             vs.iter()
-                .map(|v| v.name.as_str())
+                .map(|v| v.name.name.as_str())
                 .collect::<Vec<_>>()
                 .join(", ")
         ),

@@ -172,11 +172,11 @@ pub fn document_symbols(f: &FileData) -> Vec<DocumentSymbol> {
                     .map(|n| {
                         symbol(
                             f,
-                            n.name.clone(),
+                            n.name.name.clone(),
                             None,
                             SymbolKind::ENUM_MEMBER,
-                            n.span,
-                            n.span,
+                            n.name.span,
+                            n.name.span,
                             Vec::new(),
                         )
                     })

@@ -6,6 +6,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
+use mql_core::names::{normalise_enum, normalise_key, normalise_placeholder};
 use mql_core::time::MS_PER_DAY;
 use mql_core::{
     Diagnostic, EnumTy, EventDef, EventRec, FieldDef, LeadId, LeadRecord, LineIndex, Schema, Span,
@@ -13,6 +14,7 @@ use mql_core::{
 };
 use mql_syntax::ast::{self, DeclKind};
 
+use crate::codes;
 use crate::expr::{collapse, trim_span, Ctx, Cx};
 use crate::hir::{self, DeclRef, ValueKind};
 use crate::index::{Def, DefKind, NameIndex, Ref};
@@ -23,6 +25,8 @@ use crate::suggest::did_you_mean;
 use crate::{Checked, FileSource, Loader};
 
 const RESERVED: &[&str] = &["now", "id", "stage", "stage_since", "time_in_stage"];
+/// Keys of lead data with a fixed meaning: no `from` may name them.
+const RESERVED_LEAD_KEYS: &[&str] = &["id", "stage", "stage_since", "events"];
 const RESERVED_EVENT_FIELDS: &[&str] = &["at", "type", "lead_id"];
 /// `2026-01-01T00:00:00Z`, the default `as_of` of a test.
 const DEFAULT_AS_OF: i64 = 20454 * MS_PER_DAY;
@@ -52,11 +56,22 @@ struct Checker<'a> {
     decl_at: HashMap<NameDef, (u32, Span, Span, Option<String>)>,
     /// Event field declarations: (event, field) → (file, name span, field span).
     event_field_at: HashMap<(u32, u32), (u32, Span, Span)>,
-    /// Enum variants of fields: (file, name span, field name).
-    variant_at: Vec<(String, u32, Span, String)>,
-    /// Stage names: (name, file, span).
-    stage_at: Vec<(String, u32, Span)>,
+    /// Enum variants of fields (`owner`: the field's name).
+    variant_at: Vec<VariantAt>,
+    /// Stage names.
+    stage_at: Vec<VariantAt>,
     tier_labels_at: Vec<(String, u32, Span, String)>,
+}
+
+/// Where an enum value or a stage is declared, with its labels.
+#[derive(Clone, Debug)]
+struct VariantAt {
+    name: String,
+    file: u32,
+    span: Span,
+    /// The field a value belongs to (`None` for stages).
+    owner: Option<String>,
+    labels: Vec<String>,
 }
 
 /// The owned part of a [`Checker`], kept between the two phases.
@@ -67,8 +82,8 @@ struct State {
     sc: Scope,
     decl_at: HashMap<NameDef, (u32, Span, Span, Option<String>)>,
     event_field_at: HashMap<(u32, u32), (u32, Span, Span)>,
-    variant_at: Vec<(String, u32, Span, String)>,
-    stage_at: Vec<(String, u32, Span)>,
+    variant_at: Vec<VariantAt>,
+    stage_at: Vec<VariantAt>,
     tier_labels_at: Vec<(String, u32, Span, String)>,
 }
 
@@ -553,6 +568,14 @@ fn cycle_text(chain: &[String]) -> String {
     )
 }
 
+/// A normalised source name (data key, CSV header) taken by a field: the
+/// field's name, its `from` text, and where the name is written.
+struct Claim {
+    name: String,
+    source: Option<String>,
+    at: Span,
+}
+
 impl<'a> Checker<'a> {
     fn text(&self, file: u32) -> &'a str {
         &self.files[file as usize].text
@@ -594,6 +617,119 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// The enum of a written list of values (`owner`: the field's name) or
+    /// of the `stages` line (`None`): duplicates are reported and left out,
+    /// and so is a label that data could not tell from another value.
+    fn enum_of(&mut self, file: u32, vs: &[ast::Variant], owner: Option<&str>) -> EnumTy {
+        let mut seen: HashMap<&str, Span> = HashMap::new();
+        let mut e = EnumTy::new(Vec::new(), Vec::new());
+        // What data may write for each kept value: (normalised text, the
+        // value's position, the label's index or `None` for its name).
+        let mut spellings: Vec<(String, usize, Option<usize>)> = Vec::new();
+        let mut kept: Vec<&ast::Variant> = Vec::new();
+        for v in vs {
+            let name = v.name.name.as_str();
+            if let Some(first) = seen.get(name) {
+                let d = match owner {
+                    Some(owner) => Diagnostic::error(
+                        codes::DUPLICATE_VARIANT,
+                        format!("`{name}` is listed twice in the values of `{owner}`"),
+                        v.name.span,
+                    )
+                    .with_help("remove one of them"),
+                    None => Diagnostic::error(
+                        codes::DUPLICATE_STAGE,
+                        format!("the stage `{name}` is listed twice"),
+                        v.name.span,
+                    )
+                    .with_help("each stage appears once, in funnel order"),
+                };
+                let d = d
+                    .with_label("listed again")
+                    .with_secondary(*first, "first listed here");
+                self.push(file, d);
+                continue;
+            }
+            seen.insert(name, v.name.span);
+            spellings.push((normalise_enum(name).into_owned(), kept.len(), None));
+            kept.push(v);
+        }
+        let names: Vec<(String, usize)> =
+            spellings.iter().map(|(n, k, _)| (n.clone(), *k)).collect();
+        let mut labels: Vec<Vec<String>> = vec![Vec::new(); kept.len()];
+        for (k, v) in kept.iter().enumerate() {
+            for (li, l) in v.labels.iter().enumerate() {
+                let norm = normalise_enum(&l.value).into_owned();
+                // The same text again for this value is harmless.
+                let clash = names
+                    .iter()
+                    .map(|(n, j)| (n, *j, None))
+                    .chain(
+                        spellings
+                            .iter()
+                            .filter(|s| s.2.is_some())
+                            .map(|(n, j, i)| (n, *j, *i)),
+                    )
+                    .find(|(n, j, _)| **n == norm && *j != k);
+                if let Some((_, other, other_label)) = clash {
+                    let other_v = kept[other];
+                    let what = if owner.is_some() { "value" } else { "stage" };
+                    let (reads_as, at) = match other_label {
+                        None => (
+                            format!("the {what} `{}`", other_v.name.name),
+                            other_v.name.span,
+                        ),
+                        Some(i) => (
+                            format!(
+                                "the label {:?} of `{}`",
+                                other_v.labels[i].value, other_v.name.name
+                            ),
+                            other_v.labels[i].span,
+                        ),
+                    };
+                    let d = Diagnostic::error(
+                        codes::AMBIGUOUS_LABEL,
+                        format!(
+                            "the label {:?} of `{}` reads like {reads_as}: data saying {:?} could mean either",
+                            l.value, v.name.name, l.value
+                        ),
+                        l.span,
+                    )
+                    .with_label(format!("a label of `{}`", v.name.name))
+                    .with_secondary(at, format!("also read as `{}`", other_v.name.name))
+                    .with_help(format!(
+                        "labels are compared lower-cased, trimmed, with spaces and hyphens as `_`; keep {:?} on one {what} only",
+                        l.value
+                    ));
+                    self.push(file, d);
+                    continue;
+                }
+                spellings.push((norm, k, Some(li)));
+                labels[k].push(l.value.clone());
+            }
+        }
+        for (k, v) in kept.iter().enumerate() {
+            let name = &v.name.name;
+            e.syms.push(self.sc.schema.symbols.intern(name));
+            e.variants.push(name.clone());
+            let at = VariantAt {
+                name: name.clone(),
+                file,
+                span: v.name.span,
+                owner: owner.map(str::to_string),
+                labels: labels[k].clone(),
+            };
+            match owner {
+                Some(_) => self.variant_at.push(at),
+                None => self.stage_at.push(at),
+            }
+        }
+        if labels.iter().any(|l| !l.is_empty()) {
+            e.labels = labels;
+        }
+        e
+    }
+
     /// Turn a written type into a type, interning enum variants.
     fn lower_ty(&mut self, file: u32, t: &ast::TypeExpr, owner: &str) -> Option<Ty> {
         Some(match &t.kind {
@@ -606,7 +742,7 @@ impl<'a> Checker<'a> {
             ast::TypeKind::Enum(vs) => {
                 if vs.is_empty() {
                     let d = Diagnostic::error(
-                        "E0116",
+                        codes::EMPTY_ENUM,
                         format!("`{owner}` has an empty list of values"),
                         t.span,
                     )
@@ -615,32 +751,7 @@ impl<'a> Checker<'a> {
                     self.push(file, d);
                     return None;
                 }
-                let mut seen: HashMap<&str, Span> = HashMap::new();
-                let mut e = EnumTy {
-                    variants: Vec::new(),
-                    syms: Vec::new(),
-                };
-                for v in vs {
-                    if let Some(first) = seen.get(v.name.as_str()) {
-                        let d = Diagnostic::error(
-                            "E0112",
-                            format!("`{}` is listed twice in the values of `{owner}`", v.name),
-                            v.span,
-                        )
-                        .with_label("listed again")
-                        .with_secondary(*first, "first listed here")
-                        .with_help("remove one of them");
-                        self.push(file, d);
-                        continue;
-                    }
-                    seen.insert(&v.name, v.span);
-                    let sym = self.sc.schema.symbols.intern(&v.name);
-                    e.variants.push(v.name.clone());
-                    e.syms.push(sym);
-                    self.variant_at
-                        .push((v.name.clone(), file, v.span, owner.to_string()));
-                }
-                let e = Arc::new(e);
+                let e = Arc::new(self.enum_of(file, vs, Some(owner)));
                 if !self.sc.enums.contains(&e) {
                     self.sc.enums.push(e.clone());
                 }
@@ -650,7 +761,7 @@ impl<'a> Checker<'a> {
                 let it = self.lower_ty(file, inner, owner)?;
                 if !matches!(it, Ty::Int | Ty::Number | Ty::String | Ty::Enum(_)) {
                     let d = Diagnostic::error(
-                        "E0123",
+                        codes::LIST_ELEMENT_TYPE,
                         format!("a list can't hold {}", plural_desc(&it)),
                         inner.span,
                     )
@@ -669,15 +780,21 @@ impl<'a> Checker<'a> {
     fn fields(
         &mut self,
         file: u32,
-        fs: &[ast::FieldDecl],
+        block: &ast::FieldBlock,
         owner: &str,
         event: bool,
     ) -> Vec<(FieldDef, Span, Span)> {
+        let block_missing = match &block.missing {
+            Some(m) => self.placeholders(file, m),
+            None => Vec::new(),
+        };
         let mut out: Vec<(FieldDef, Span, Span)> = Vec::new();
-        // the first span of each field name kept, so a lead of 100,000
-        // fields is checked in linear time
-        let mut first_of: HashMap<&str, Span> = HashMap::with_capacity(fs.len());
-        for f in fs {
+        // The first span of each field name kept, and each claimed
+        // normalised source name with the field that claimed it: looked up
+        // in tables, so a lead of 100,000 fields is checked in linear time.
+        let mut first_of: HashMap<&str, Span> = HashMap::with_capacity(block.len());
+        let mut sources: HashMap<String, Claim> = HashMap::with_capacity(block.len());
+        for f in block {
             let n = f.name.name.as_str();
             let reserved: &[&str] = if event {
                 RESERVED_EVENT_FIELDS
@@ -691,7 +808,7 @@ impl<'a> Checker<'a> {
                     format!("every lead already has `{n}`; pick another name for this field")
                 };
                 let d = Diagnostic::error(
-                    "E0115",
+                    codes::RESERVED_NAME,
                     format!("`{n}` is reserved and can't name a field"),
                     f.name.span,
                 )
@@ -702,7 +819,7 @@ impl<'a> Checker<'a> {
             }
             if let Some(first) = first_of.get(n) {
                 let d = Diagnostic::error(
-                    "E0111",
+                    codes::DUPLICATE_FIELD,
                     format!("`{owner}` has two fields named `{n}`"),
                     f.name.span,
                 )
@@ -712,27 +829,185 @@ impl<'a> Checker<'a> {
                 self.push(file, d);
                 continue;
             }
+            let Some(source) = self.source_of(file, f, owner, event, &mut sources) else {
+                continue;
+            };
             let owner_field = n.to_string();
-            if let Some(ty) = self.lower_ty(file, &f.ty, &owner_field) {
-                first_of.insert(n, f.name.span);
-                out.push((
-                    FieldDef {
-                        name: n.to_string(),
-                        ty,
-                    },
-                    f.name.span,
-                    f.span,
-                ));
+            let Some(ty) = self.lower_ty(file, &f.ty, &owner_field) else {
+                continue;
+            };
+            let mut def = FieldDef::new(n, ty);
+            def.source = source;
+            let own = match &f.missing {
+                Some(m) => self.placeholders(file, m),
+                None => Vec::new(),
+            };
+            for text in block_missing.iter().chain(&own) {
+                let norm = normalise_placeholder(text);
+                if !def.missing.iter().any(|t| normalise_placeholder(t) == norm) {
+                    def.missing.push(text.clone());
+                }
             }
+            self.placeholders_hiding_values(file, &def, block, f);
+            first_of.insert(n, f.name.span);
+            out.push((def, f.name.span, f.span));
         }
         out
+    }
+
+    /// The `from` text of a field, checked: `Some(None)` for a field read by
+    /// its own name, `None` (reported) when the field must be left out.
+    /// `sources` holds the normalised source names of the fields kept so far.
+    fn source_of(
+        &mut self,
+        file: u32,
+        f: &ast::FieldDecl,
+        owner: &str,
+        event: bool,
+        sources: &mut HashMap<String, Claim>,
+    ) -> Option<Option<String>> {
+        let n = f.name.name.as_str();
+        let (text, at) = match &f.source {
+            Some(src) => (src.value.as_str(), src.span),
+            None => (n, f.name.span),
+        };
+        let norm = normalise_key(text);
+        if let Some(src) = &f.source {
+            if norm.is_empty() {
+                let d = Diagnostic::error(
+                    codes::EMPTY_SOURCE,
+                    format!("`from` of `{n}` names no column"),
+                    src.span,
+                )
+                .with_label("no letters or digits")
+                .with_help(format!(
+                    "write the data's key or column name, like `{n}: … from \"Total Visits\"`, or remove `from` to read the key `{n}`"
+                ));
+                self.push(file, d);
+                return None;
+            }
+            let reserved: &[&str] = if event {
+                RESERVED_EVENT_FIELDS
+            } else {
+                RESERVED_LEAD_KEYS
+            };
+            if let Some(r) = reserved.iter().find(|r| normalise_key(r) == norm) {
+                let d = Diagnostic::error(
+                    codes::RESERVED_SOURCE,
+                    format!("`{n}` can't be read from {:?}: the data's `{r}` has a fixed meaning", src.value),
+                    src.span,
+                )
+                .with_label(format!("this is the data's `{r}`"))
+                .with_help(if event {
+                    "`type`, `at` and `lead_id` of an event are read by the data format itself; read the field from another column".to_string()
+                } else {
+                    format!("`{r}` of a lead is read by the data format itself (`--id-field` names another id column); read `{n}` from another column")
+                });
+                self.push(file, d);
+                return None;
+            }
+        }
+        if let Some(other) = sources.get(&norm) {
+            let first = other.at;
+            let written = |name: &str, source: Option<&str>| match source {
+                Some(s) => format!("`{name}` (from {s:?})"),
+                None => format!("`{name}`"),
+            };
+            let d = Diagnostic::error(
+                codes::DUPLICATE_SOURCE,
+                format!(
+                    "{} and {} of `{owner}` would be read from the same column",
+                    written(&other.name, other.source.as_deref()),
+                    written(n, f.source.as_ref().map(|s| s.value.as_str()))
+                ),
+                at,
+            )
+            .with_label(format!("reads `{norm}`"))
+            .with_secondary(first, format!("`{}` reads `{norm}` too", other.name))
+            .with_help("data keys and CSV headers are matched lower-cased, with every run of other characters as `_`; give one of them `from \"…\"` with its own column");
+            self.push(file, d);
+            return None;
+        }
+        let source = f.source.as_ref().map(|s| s.value.clone());
+        sources.insert(
+            norm,
+            Claim {
+                name: n.to_string(),
+                source: source.clone(),
+                at,
+            },
+        );
+        Some(source)
+    }
+
+    /// The texts of a `missing` list (an empty one is reported).
+    fn placeholders(&mut self, file: u32, m: &ast::Missing) -> Vec<String> {
+        if m.texts.is_empty() {
+            let d = Diagnostic::error(
+                codes::EMPTY_MISSING,
+                "`missing` needs at least one text",
+                m.span,
+            )
+            .with_label("nothing listed")
+            .with_help("list the texts that mean \"no value\" in the data, like `missing \"Select\", \"N/A\"`, or remove `missing`");
+            self.push(file, d);
+        }
+        m.texts.iter().map(|t| t.value.clone()).collect()
+    }
+
+    /// Warn when a placeholder of `def` is spelled like one of its values or
+    /// labels: the placeholder wins, so that value can never be read.
+    fn placeholders_hiding_values(
+        &mut self,
+        file: u32,
+        def: &FieldDef,
+        block: &ast::FieldBlock,
+        f: &ast::FieldDecl,
+    ) {
+        let Some(e) = def.enum_ty() else {
+            return;
+        };
+        let written = block
+            .missing
+            .iter()
+            .chain(&f.missing)
+            .flat_map(|m| &m.texts);
+        let mut warned: Vec<String> = Vec::new();
+        for t in written {
+            let norm = normalise_enum(&normalise_placeholder(&t.value)).into_owned();
+            let hit = e.variants.iter().enumerate().find(|(i, v)| {
+                normalise_enum(v) == norm
+                    || e.labels_of(*i).iter().any(|l| normalise_enum(l) == norm)
+            });
+            let Some((_, v)) = hit else {
+                continue;
+            };
+            if warned.contains(&norm) {
+                continue;
+            }
+            warned.push(norm);
+            let d = Diagnostic::warning(
+                codes::PLACEHOLDER_HIDES_VALUE,
+                format!(
+                    "the placeholder {:?} is also how data writes `{v}`: for `{}`, {:?} is read as unknown, never as `{v}`",
+                    t.value, def.name, t.value
+                ),
+                t.span,
+            )
+            .with_label(format!("hides `{v}` of `{}`", def.name))
+            .with_help(format!(
+                "remove {:?} from `missing`, or, if the data really means \"no value\" by it, remove `{v}` from the values",
+                t.value
+            ));
+            self.push(file, d);
+        }
     }
 
     fn declare(&mut self, file: u32, id: &ast::Ident, def: NameDef, decl: &ast::Decl) -> bool {
         let n = id.name.as_str();
         if RESERVED.contains(&n) {
             let d = Diagnostic::error(
-                "E0115",
+                codes::RESERVED_NAME,
                 format!("`{n}` is a reserved name and can't be declared"),
                 id.span,
             )
@@ -745,7 +1020,7 @@ impl<'a> Checker<'a> {
         }
         if let Some(first) = self.sc.names.get(n) {
             let (ff, fs) = (first.file, first.span);
-            let d = Diagnostic::error("E0110", format!("`{n}` is declared twice"), id.span)
+            let d = Diagnostic::error(codes::DUPLICATE_DECL, format!("`{n}` is declared twice"), id.span)
                 .with_label("declared again")
                 .with_help("lead fields, events, consts, lets, criteria, segments, scores and tiers share one set of names: rename one of them");
             let d = self.secondary(d, file, ff, fs, "first declared here");
@@ -802,7 +1077,7 @@ impl<'a> Checker<'a> {
                 if let DeclKind::Model(id) = &d.kind {
                     if let Some(first) = seen {
                         let dg = Diagnostic::error(
-                            "E0120",
+                            codes::MODEL_MISPLACED,
                             "a file can have only one `model` line",
                             d.keyword,
                         )
@@ -812,7 +1087,7 @@ impl<'a> Checker<'a> {
                         self.diags.push((fi as u32, dg));
                     } else if i != 0 {
                         let dg = Diagnostic::error(
-                            "E0120",
+                            codes::MODEL_MISPLACED,
                             "`model` must be the first declaration of the file",
                             d.keyword,
                         )
@@ -836,7 +1111,7 @@ impl<'a> Checker<'a> {
             .copied()
             .collect();
         if leads.is_empty() && !self.sc.broken.contains("#broken lead") {
-            let d = Diagnostic::error("E0121", "this model has no `lead { … }` declaration", Span::new(0, 0))
+            let d = Diagnostic::error(codes::LEAD_COUNT, "this model has no `lead { … }` declaration", Span::new(0, 0))
                 .with_label("no lead")
                 .with_help("describe the lead's fields, like `lead { email: string, company_size: int }`, or `use` a file that does");
             self.push(0, d);
@@ -845,7 +1120,7 @@ impl<'a> Checker<'a> {
             if k > 0 {
                 let (ff, fd) = leads[0];
                 let d = Diagnostic::error(
-                    "E0121",
+                    codes::LEAD_COUNT,
                     "a model has exactly one `lead { … }`, and this is a second one",
                     decl.keyword,
                 )
@@ -865,7 +1140,7 @@ impl<'a> Checker<'a> {
                         span: name_span,
                     };
                     let fake = ast::Decl {
-                        kind: DeclKind::Lead(Vec::new()),
+                        kind: DeclKind::Lead(ast::FieldBlock::default()),
                         span,
                         keyword: span,
                         doc: None,
@@ -936,22 +1211,19 @@ impl<'a> Checker<'a> {
                 }
                 DeclKind::Tier(t) => {
                     // the labels form the tier's enum
-                    let mut e = EnumTy {
-                        variants: Vec::new(),
-                        syms: Vec::new(),
-                    };
+                    let mut e = EnumTy::new(Vec::new(), Vec::new());
                     let mut seen: HashMap<&str, Span> = HashMap::new();
                     let last = t.arms.len().saturating_sub(1);
                     for (k, arm) in t.arms.iter().enumerate() {
                         if arm.cond.is_none() && k != last {
-                            let d = Diagnostic::error("E0118", "`otherwise` must be the last label of a tier", arm.span)
+                            let d = Diagnostic::error(codes::OTHERWISE_NOT_LAST, "`otherwise` must be the last label of a tier", arm.span)
                                 .with_label("not last")
                                 .with_help("labels after `otherwise` could never be chosen: move this label to the end");
                             self.push(file, d);
                         }
                         if let Some(first) = seen.get(arm.label.name.as_str()) {
                             let d = Diagnostic::error(
-                                "E0117",
+                                codes::DUPLICATE_TIER_LABEL,
                                 format!(
                                     "tier `{}` has the label `{}` twice",
                                     t.name.name, arm.label.name
@@ -1003,7 +1275,7 @@ impl<'a> Checker<'a> {
             if k > 0 {
                 let (ff, fd, _) = stages_decls[0];
                 let d = Diagnostic::error(
-                    "E0119",
+                    codes::TWO_STAGES,
                     "a model has at most one `stages` line",
                     decl.keyword,
                 )
@@ -1013,30 +1285,7 @@ impl<'a> Checker<'a> {
                 self.push(*file, d);
                 continue;
             }
-            let mut e = EnumTy {
-                variants: Vec::new(),
-                syms: Vec::new(),
-            };
-            let mut seen: HashMap<&str, Span> = HashMap::new();
-            for n in names.iter() {
-                if let Some(first) = seen.get(n.name.as_str()) {
-                    let d = Diagnostic::error(
-                        "E0113",
-                        format!("the stage `{}` is listed twice", n.name),
-                        n.span,
-                    )
-                    .with_label("listed again")
-                    .with_secondary(*first, "first listed here")
-                    .with_help("each stage appears once, in funnel order");
-                    self.push(*file, d);
-                    continue;
-                }
-                seen.insert(&n.name, n.span);
-                e.syms.push(self.sc.schema.symbols.intern(&n.name));
-                e.variants.push(n.name.clone());
-                self.stage_at.push((n.name.clone(), *file, n.span));
-            }
-            let e = Arc::new(e);
+            let e = Arc::new(self.enum_of(*file, names, None));
             if !self.sc.enums.contains(&e) {
                 self.sc.enums.push(e.clone());
             }
@@ -1113,7 +1362,7 @@ impl<'a> Checker<'a> {
                 DeclRef::Tier(i) => NameDef::Tier(i),
             };
             if let Some(&(file, span, _, _)) = self.decl_at.get(&def) {
-                let mut d = Diagnostic::error("E0150", format!("`{}` depends on itself: {}", chain[0], cycle_text(&chain)), span)
+                let mut d = Diagnostic::error(codes::DEPENDENCY_CYCLE, format!("`{}` depends on itself: {}", chain[0], cycle_text(&chain)), span)
                     .with_label("part of a cycle")
                     .with_help("a value can't be computed from itself; break the cycle by removing one of these references");
                 for &n in &c[1..c.len() - 1] {
@@ -1397,7 +1646,7 @@ impl<'a> Checker<'a> {
             let chain: Vec<String> = c.iter().map(|&x| decls[x].2.name.name.clone()).collect();
             let (file, _, ne) = decls[c[0]];
             let d = Diagnostic::error(
-                "E0150",
+                codes::DEPENDENCY_CYCLE,
                 format!("`{}` depends on itself: {}", chain[0], cycle_text(&chain)),
                 ne.name.span,
             )
@@ -1414,7 +1663,7 @@ impl<'a> Checker<'a> {
             let text = self.text(file);
             let mut cx = Cx::new(&self.sc, text, Ctx::Const);
             cx.const_what = "a const";
-            cx.const_code = "E0140";
+            cx.const_code = codes::CONST_NOT_CONSTANT;
             let r = cx.elab(&ne.value, None).and_then(|e| {
                 let v = cx.fold(&e)?;
                 Some((v, e.ty))
@@ -1487,14 +1736,18 @@ impl<'a> Checker<'a> {
             let span = trim_span(text, c.span);
             let shown = collapse(text.get(span.range()).unwrap_or(""));
             let d = match t {
-                Truth::Never => {
-                    Diagnostic::warning("W0100", format!("`{shown}` can never be true"), span)
-                        .with_label(format!("this {what} never applies"))
-                }
-                Truth::Always => {
-                    Diagnostic::warning("W0101", format!("`{shown}` is always true"), span)
-                        .with_label("always true")
-                }
+                Truth::Never => Diagnostic::warning(
+                    codes::NEVER_TRUE,
+                    format!("`{shown}` can never be true"),
+                    span,
+                )
+                .with_label(format!("this {what} never applies")),
+                Truth::Always => Diagnostic::warning(
+                    codes::ALWAYS_TRUE,
+                    format!("`{shown}` is always true"),
+                    span,
+                )
+                .with_label("always true"),
                 Truth::Maybe => continue,
             };
             let d = match why {
@@ -1541,7 +1794,7 @@ impl<'a> Checker<'a> {
             }
             let help = "use it in a rule, a condition or a test's `expect`, or remove it";
             let d = Diagnostic::warning(
-                "W0103",
+                codes::UNUSED,
                 format!("the {kind} `{name}` is never used"),
                 entry.span,
             )
@@ -1570,9 +1823,9 @@ impl<'a> Checker<'a> {
                 continue;
             }
             let name = &stages.variants[k];
-            if let Some((_, file, span)) = stage_at.iter().find(|(n, _, _)| n == name) {
+            if let Some(VariantAt { file, span, .. }) = stage_at.iter().find(|v| v.name == *name) {
                 let first = &stages.variants[0];
-                let d = Diagnostic::warning("W0102", format!("no transition leads to the stage `{name}`"), *span)
+                let d = Diagnostic::warning(codes::STAGE_NEVER_ENTERED, format!("no transition leads to the stage `{name}`"), *span)
                     .with_label("never entered")
                     .with_help(format!(
                         "only leads whose data starts them in `{name}` will be there; add a transition like `transition {first} -> {name} when …`"
@@ -1629,6 +1882,16 @@ impl<'a> Checker<'a> {
                 NameDef::Score(i) => ranges.get(i as usize).copied(),
                 _ => None,
             };
+            let (source, missing) = match e.def {
+                NameDef::LeadField(i) => self
+                    .sc
+                    .schema
+                    .lead
+                    .get(i as usize)
+                    .map(|f| (f.source.clone(), f.missing.clone()))
+                    .unwrap_or_default(),
+                _ => (None, Vec::new()),
+            };
             by_name.insert(e.def, ix.defs.len());
             ix.defs.push(Def {
                 name: name.clone(),
@@ -1640,6 +1903,9 @@ impl<'a> Checker<'a> {
                 doc,
                 range,
                 parent: None,
+                source,
+                missing,
+                labels: Vec::new(),
             });
         }
         let mut by_field: HashMap<(u32, u32), usize> = HashMap::new();
@@ -1663,21 +1929,27 @@ impl<'a> Checker<'a> {
                 doc: None,
                 range: None,
                 parent: Some(edef.name.clone()),
+                source: f.source.clone(),
+                missing: f.missing.clone(),
+                labels: Vec::new(),
             });
         }
         let mut by_variant: HashMap<String, usize> = HashMap::new();
-        for (name, file, span) in &self.stage_at {
-            by_variant.entry(name.clone()).or_insert(ix.defs.len());
+        for v in &self.stage_at {
+            by_variant.entry(v.name.clone()).or_insert(ix.defs.len());
             ix.defs.push(Def {
-                name: name.clone(),
+                name: v.name.clone(),
                 kind: DefKind::Stage,
-                file: path(*file),
-                span: *span,
-                decl_span: *span,
+                file: path(v.file),
+                span: v.span,
+                decl_span: v.span,
                 ty: None,
                 doc: None,
                 range: None,
                 parent: None,
+                source: None,
+                missing: Vec::new(),
+                labels: v.labels.clone(),
             });
         }
         for (name, file, span, tier) in &self.tier_labels_at {
@@ -1692,20 +1964,26 @@ impl<'a> Checker<'a> {
                 doc: None,
                 range: None,
                 parent: Some(tier.clone()),
+                source: None,
+                missing: Vec::new(),
+                labels: Vec::new(),
             });
         }
-        for (name, file, span, owner) in &self.variant_at {
-            by_variant.entry(name.clone()).or_insert(ix.defs.len());
+        for v in &self.variant_at {
+            by_variant.entry(v.name.clone()).or_insert(ix.defs.len());
             ix.defs.push(Def {
-                name: name.clone(),
+                name: v.name.clone(),
                 kind: DefKind::Variant,
-                file: path(*file),
-                span: *span,
-                decl_span: *span,
+                file: path(v.file),
+                span: v.span,
+                decl_span: v.span,
                 ty: None,
                 doc: None,
                 range: None,
-                parent: Some(owner.clone()),
+                parent: v.owner.clone(),
+                source: None,
+                missing: Vec::new(),
+                labels: v.labels.clone(),
             });
         }
         for (file, span, t) in &self.uses {
@@ -1749,7 +2027,7 @@ fn as_f64(cx: &mut Cx, v: &Value, ty: &Ty, span: Span, what: &str) -> Option<f64
         Some(x) => Some(x),
         None => {
             let d = Diagnostic::error(
-                "E0130",
+                codes::TYPE_MISMATCH,
                 format!(
                     "{what} must be a number, but `{}` is {}",
                     cx.show(span),
@@ -1770,15 +2048,19 @@ fn positive_ms(cx: &mut Cx, e: &ast::Expr, what: &'static str) -> Option<f64> {
     match v {
         Value::Duration(d) if d > 0 => Some(d as f64),
         Value::Duration(_) => {
-            let d = Diagnostic::error("E0161", format!("{what} must be more than zero"), span)
-                .with_label("zero or less")
-                .with_help("write a positive duration, like `14d`");
+            let d = Diagnostic::error(
+                codes::DECAY_OUT_OF_RANGE,
+                format!("{what} must be more than zero"),
+                span,
+            )
+            .with_label("zero or less")
+            .with_help("write a positive duration, like `14d`");
             cx.err(d);
             None
         }
         _ => {
             let d = Diagnostic::error(
-                "E0130",
+                codes::TYPE_MISMATCH,
                 format!(
                     "{what} must be a duration like `14d`, but `{}` is {}",
                     cx.show(span),
@@ -1815,7 +2097,7 @@ fn check_score(
         };
         if let Some(first) = *seen {
             let d = Diagnostic::error(
-                "E0122",
+                codes::DUPLICATE_SCORE_OPTION,
                 format!("score `{}` has `{word}` twice", s.name.name),
                 opt.span,
             )
@@ -1853,7 +2135,7 @@ fn check_score(
                                 if p > 0.0 && p <= 100.0 {
                                     Some(hir::Decay::Step { percent: p, every })
                                 } else {
-                                    let d = Diagnostic::error("E0161", "the decay percentage must be more than 0% and at most 100%", span)
+                                    let d = Diagnostic::error(codes::DECAY_OUT_OF_RANGE, "the decay percentage must be more than 0% and at most 100%", span)
                                         .with_label("out of range")
                                         .with_help("write how much is lost at each step, like `25% every 30d`");
                                     cx.err(d);
@@ -1880,7 +2162,7 @@ fn check_score(
                     (Some(a), Some(b)) if a <= b => range = Some((a, b)),
                     (Some(a), Some(b)) => {
                         let d = Diagnostic::error(
-                            "E0162",
+                            codes::RANGE_REVERSED,
                             format!(
                                 "the range goes from {} down to {}",
                                 crate::ranges::show_num(a),
@@ -1913,19 +2195,26 @@ fn check_score(
             .const_value(&r.points, None, "the points")
             .and_then(|(v, t, sp)| as_f64(&mut cx, &v, &t, sp, "the points"));
         if points == Some(0.0) {
-            let d = Diagnostic::warning("W0106", "this rule is worth 0 points", r.points.span)
-                .with_label("0 points")
-                .with_help("give it points, like `+10`, or remove the rule");
+            let d = Diagnostic::warning(
+                codes::ZERO_POINTS,
+                "this rule is worth 0 points",
+                r.points.span,
+            )
+            .with_label("0 points")
+            .with_help("give it points, like `+10`, or remove the rule");
             cx.err(d);
         }
         let cap = match &r.cap {
             None => Some(None),
             Some(c) => {
                 if !matches!(r.kind, ast::RuleKind::Each(_)) {
-                    let d =
-                        Diagnostic::error("E0160", "`up to` only works on `each` rules", c.span)
-                            .with_label("not an `each` rule")
-                            .with_help("this rule gives its points at most once; remove `up to`");
+                    let d = Diagnostic::error(
+                        codes::CAP_OUT_OF_RANGE,
+                        "`up to` only works on `each` rules",
+                        c.span,
+                    )
+                    .with_label("not an `each` rule")
+                    .with_help("this rule gives its points at most once; remove `up to`");
                     cx.err(d);
                     None
                 } else {
@@ -1935,7 +2224,7 @@ fn check_score(
                     {
                         Some(x) if x > 0.0 => Some(Some(x)),
                         Some(_) => {
-                            let d = Diagnostic::error("E0160", "the `up to` cap must be more than 0", c.span)
+                            let d = Diagnostic::error(codes::CAP_OUT_OF_RANGE, "the `up to` cap must be more than 0", c.span)
                                 .with_label("zero or less")
                                 .with_help("write the most points this rule may give in total, like `up to 40`");
                             cx.err(d);
@@ -2005,8 +2294,12 @@ fn stage_sym(cx: &mut Cx, id: &ast::Ident) -> Option<Sym> {
         return Some(s);
     }
     let sugg = did_you_mean(&id.name, stages.variants.iter().map(String::as_str));
-    let mut d = Diagnostic::error("E0103", format!("unknown stage `{}`", id.name), id.span)
-        .with_label("not a stage");
+    let mut d = Diagnostic::error(
+        codes::UNKNOWN_STAGE,
+        format!("unknown stage `{}`", id.name),
+        id.span,
+    )
+    .with_label("not a stage");
     match sugg {
         Some(s) => {
             d = d.with_help(format!("did you mean `{s}`?")).with_suggestion(
@@ -2033,7 +2326,7 @@ fn check_transition(
     let mut cx = Cx::new(sc, text, Ctx::Transition);
     if sc.schema.stages.is_none() {
         let d = Diagnostic::error(
-            "E0170",
+            codes::NO_STAGES,
             "`transition` is used, but this model has no `stages`",
             keyword,
         )
@@ -2069,7 +2362,7 @@ fn test_literal(cx: &mut Cx, e: &ast::Expr, want: &Ty, field: &str) -> Option<Va
         Ok(v) => Some(v),
         Err(Some(bad)) => {
             let d = Diagnostic::error(
-                "E0173",
+                codes::TEST_VALUE_TYPE,
                 format!(
                     "`{field}` is {}, and `{bad}` is not one of them",
                     want.describe()
@@ -2096,7 +2389,7 @@ fn test_literal(cx: &mut Cx, e: &ast::Expr, want: &Ty, field: &str) -> Option<Va
         }
         Err(None) => {
             let d = Diagnostic::error(
-                "E0173",
+                codes::TEST_VALUE_TYPE,
                 format!(
                     "`{field}` is {}, but `{}` is {}",
                     want.describe(),
@@ -2135,10 +2428,14 @@ fn check_test(sc: &Scope, text: &str, t: &ast::TestDecl) -> (Option<TestParts>, 
             ast::TestItemKind::Expect(_) => continue,
         };
         if let Some(first) = seen.get(word) {
-            let d = Diagnostic::error("E0172", format!("this test has `{word}` twice"), it.span)
-                .with_label("given again")
-                .with_secondary(*first, "first given here")
-                .with_help(format!("a test has at most one `{word}`; merge them"));
+            let d = Diagnostic::error(
+                codes::TEST_ITEM_TWICE,
+                format!("this test has `{word}` twice"),
+                it.span,
+            )
+            .with_label("given again")
+            .with_secondary(*first, "first given here")
+            .with_help(format!("a test has at most one `{word}`; merge them"));
             cx.err(d);
             ok = false;
         } else {
@@ -2165,7 +2462,7 @@ fn check_test(sc: &Scope, text: &str, t: &ast::TestDecl) -> (Option<TestParts>, 
                     let n = f.name.name.as_str();
                     if let Some(first) = seen_f.get(n) {
                         let d = Diagnostic::error(
-                            "E0114",
+                            codes::DUPLICATE_TEST_FIELD,
                             format!("`{n}` is given twice in this lead"),
                             f.name.span,
                         )
@@ -2191,7 +2488,7 @@ fn check_test(sc: &Scope, text: &str, t: &ast::TestDecl) -> (Option<TestParts>, 
                         "stage" => {
                             let Some(stages) = sc.schema.stages.clone() else {
                                 let d = Diagnostic::error(
-                                    "E0170",
+                                    codes::NO_STAGES,
                                     "`stage` is given, but this model has no `stages`",
                                     f.name.span,
                                 )
@@ -2212,7 +2509,7 @@ fn check_test(sc: &Scope, text: &str, t: &ast::TestDecl) -> (Option<TestParts>, 
                                         stages.variants.iter().map(String::as_str),
                                     );
                                     let mut d = Diagnostic::error(
-                                        "E0174",
+                                        codes::NOT_A_STAGE,
                                         format!("`{}` is not a stage", id.name),
                                         id.span,
                                     )
@@ -2256,7 +2553,7 @@ fn check_test(sc: &Scope, text: &str, t: &ast::TestDecl) -> (Option<TestParts>, 
                                 cands.extend(["id", "stage", "stage_since"]);
                                 let sugg = did_you_mean(n, cands);
                                 let mut d = Diagnostic::error(
-                                    "E0101",
+                                    codes::UNKNOWN_TEST_FIELD,
                                     format!("the lead has no field `{n}`"),
                                     f.name.span,
                                 )
@@ -2303,7 +2600,7 @@ fn check_test(sc: &Scope, text: &str, t: &ast::TestDecl) -> (Option<TestParts>, 
                         let n = f.name.name.as_str();
                         if let Some(first) = seen_f.get(n) {
                             let d = Diagnostic::error(
-                                "E0114",
+                                codes::DUPLICATE_TEST_FIELD,
                                 format!("`{n}` is given twice in this event"),
                                 f.name.span,
                             )
@@ -2329,7 +2626,7 @@ fn check_test(sc: &Scope, text: &str, t: &ast::TestDecl) -> (Option<TestParts>, 
                                 let sugg =
                                     did_you_mean(n, def.fields.iter().map(|f| f.name.as_str()));
                                 let mut d = Diagnostic::error(
-                                    "E0101",
+                                    codes::UNKNOWN_TEST_FIELD,
                                     format!("the event `{}` has no field `{n}`", def.name),
                                     f.name.span,
                                 )
@@ -2389,7 +2686,7 @@ fn check_test(sc: &Scope, text: &str, t: &ast::TestDecl) -> (Option<TestParts>, 
         .any(|i| matches!(i.kind, ast::TestItemKind::Expect(_)))
     {
         let d = Diagnostic::error(
-            "E0171",
+            codes::TEST_WITHOUT_EXPECT,
             format!("the test `{}` has no `expect`", t.name.value),
             t.name.span,
         )

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use mql_core::{Diagnostic, Span, Ty, Value};
 use mql_syntax::ast;
 
+use crate::codes;
 use crate::fold::{self, FoldError};
 use crate::hir::{AggKind, ArithOp, CmpOp, DeclRef, Expr, ExprKind, Func, Pattern, Query, StrOp};
 use crate::scope::{NameDef, Scope, Target};
@@ -145,7 +146,7 @@ impl<'a> Cx<'a> {
             text,
             ctx,
             const_what: "this value",
-            const_code: "E0141",
+            const_code: codes::NOT_CONSTANT,
             event: None,
             diags: Vec::new(),
             uses: Vec::new(),
@@ -172,7 +173,7 @@ impl<'a> Cx<'a> {
 
     fn mismatch(&mut self, a: &Expr, b: &Expr, span: Span, label: &str) {
         let d = Diagnostic::error(
-            "E0130",
+            codes::TYPE_MISMATCH,
             format!(
                 "`{}` is {}, but `{}` is {}",
                 self.show(a.span),
@@ -196,7 +197,7 @@ impl<'a> Cx<'a> {
         let x = self.elab(e, Some(&Ty::Bool))?;
         if x.ty != Ty::Bool {
             let d = Diagnostic::error(
-                "E0131",
+                codes::NOT_A_CONDITION,
                 format!(
                     "a condition must be yes or no, but `{}` is {}",
                     self.show(x.span),
@@ -284,7 +285,7 @@ impl<'a> Cx<'a> {
         let saved = (self.ctx, self.const_what, self.const_code, self.event);
         self.ctx = Ctx::Const;
         self.const_what = what;
-        self.const_code = "E0141";
+        self.const_code = codes::NOT_CONSTANT;
         self.event = None;
         let r = f(self);
         (self.ctx, self.const_what, self.const_code, self.event) = saved;
@@ -297,7 +298,7 @@ impl<'a> Cx<'a> {
             Ok(v) => Some(v),
             Err(FoldError::Overflow) => {
                 let d = Diagnostic::error(
-                    "E0142",
+                    codes::OVERFLOW,
                     format!("`{}` is too large for a whole number", self.show(e.span)),
                     e.span,
                 )
@@ -336,7 +337,7 @@ impl<'a> Cx<'a> {
     }
 
     fn not_const(&mut self, span: Span, why: String) -> Option<Expr> {
-        let help = if self.const_code == "E0140" {
+        let help = if self.const_code == codes::CONST_NOT_CONSTANT {
             "a const is fixed when the model is checked; use `let` for a value computed from the lead"
         } else {
             "write a literal here, or the name of a const"
@@ -386,7 +387,7 @@ impl<'a> Cx<'a> {
     fn unknown_variant(&mut self, name: &str, span: Span, e: &mql_core::EnumTy) {
         let sugg = did_you_mean(name, e.variants.iter().map(String::as_str));
         let mut d = Diagnostic::error(
-            "E0104",
+            codes::UNKNOWN_VARIANT,
             format!("`{name}` is not one of {}", e.variants.join(", ")),
             span,
         )
@@ -422,7 +423,7 @@ impl<'a> Cx<'a> {
             if let Some(sym) = et.sym_of(n) {
                 if self.declared(n) {
                     let d = Diagnostic::warning(
-                        "W0105",
+                        codes::VARIANT_HIDES_DECL,
                         format!(
                             "`{n}` here is a value from {}, not the declared `{n}`",
                             et.variants.join(", ")
@@ -448,7 +449,7 @@ impl<'a> Cx<'a> {
             if let Some(fi) = def.field(n) {
                 if self.sc.schema.lead_field(n).is_some() {
                     let d = Diagnostic::warning(
-                        "W0104",
+                        codes::EVENT_FIELD_HIDES,
                         format!("`{n}` here is the field of the `{}` event, not the lead field `{n}`", def.name),
                         span,
                     )
@@ -481,7 +482,7 @@ impl<'a> Cx<'a> {
                     return Some(mk(ExprKind::TimeInStage, Ty::Duration, span));
                 }
                 let d = Diagnostic::error(
-                    "E0136",
+                    codes::NAME_NOT_HERE,
                     "`time_in_stage` can only be used in a transition's condition",
                     span,
                 )
@@ -496,7 +497,7 @@ impl<'a> Cx<'a> {
                         return Some(mk(ExprKind::Stage, t, span));
                     }
                     let d = Diagnostic::error(
-                        "E0170",
+                        codes::NO_STAGES,
                         "`stage` is used, but this model has no `stages`",
                         span,
                     )
@@ -508,7 +509,7 @@ impl<'a> Cx<'a> {
                     return None;
                 }
                 let d = Diagnostic::error(
-                    "E0136",
+                    codes::NAME_NOT_HERE,
                     "`stage` can only be used in a test's `expect`",
                     span,
                 )
@@ -519,7 +520,7 @@ impl<'a> Cx<'a> {
             }
             "stage_since" => {
                 let d = Diagnostic::error(
-                    "E0136",
+                    codes::NAME_NOT_HERE,
                     "`stage_since` can't be used in an expression",
                     span,
                 )
@@ -530,7 +531,7 @@ impl<'a> Cx<'a> {
             }
             "at" => {
                 let d = Diagnostic::error(
-                    "E0136",
+                    codes::NAME_NOT_HERE,
                     "`at` is the time of an event and can only be used inside a query",
                     span,
                 )
@@ -604,7 +605,7 @@ impl<'a> Cx<'a> {
                 }
                 NameDef::Event(_) => {
                     let d = Diagnostic::error(
-                        "E0135",
+                        codes::QUERY_MISPLACED,
                         format!(
                             "`{n}` is an event: its events can only be used through an aggregate"
                         ),
@@ -649,7 +650,7 @@ impl<'a> Cx<'a> {
                 None => format!("compare it with a value of that kind, like `… == {n}`"),
             };
             let d = Diagnostic::error(
-                "E0137",
+                codes::BARE_VARIANT,
                 format!("can't tell which list of values `{n}` belongs to here"),
                 span,
             )
@@ -677,7 +678,7 @@ impl<'a> Cx<'a> {
             }
         }
         let sugg = did_you_mean(n, cands);
-        let mut d = Diagnostic::error("E0100", format!("unknown name `{n}`"), span)
+        let mut d = Diagnostic::error(codes::UNKNOWN_NAME, format!("unknown name `{n}`"), span)
             .with_label("not declared in this model");
         match sugg {
             Some(s) => {
@@ -715,7 +716,7 @@ impl<'a> Cx<'a> {
             ast::ExprKind::Time(t) => Some(lit(Value::Time((*t)?), Ty::Time, span)),
             ast::ExprKind::Percent(_) => {
                 let d = Diagnostic::error(
-                    "E0144",
+                    codes::PERCENT_MISPLACED,
                     "a percentage can only be used in `decay P% every D`",
                     span,
                 )
@@ -740,7 +741,7 @@ impl<'a> Cx<'a> {
                     let x = self.elab(inner, hint)?;
                     if !matches!(x.ty, Ty::Int | Ty::Number | Ty::Duration) {
                         let d = Diagnostic::error(
-                            "E0130",
+                            codes::TYPE_MISMATCH,
                             format!(
                                 "a sign only goes before a number or a duration, but `{}` is {}",
                                 self.show(x.span),
@@ -800,7 +801,7 @@ impl<'a> Cx<'a> {
             ast::ExprKind::Call { func, args } => self.call(func, args, span),
             ast::ExprKind::Query(q) => {
                 let d = Diagnostic::error(
-                    "E0135",
+                    codes::QUERY_MISPLACED,
                     "an event query can only be used inside an aggregate",
                     span,
                 )
@@ -818,7 +819,7 @@ impl<'a> Cx<'a> {
 
     fn unordered(&mut self, op: &str, x: &Expr, span: Span) {
         let d = Diagnostic::error(
-            "E0130",
+            codes::TYPE_MISMATCH,
             format!(
                 "`{op}` needs values that have an order, but `{}` is {}",
                 self.show(x.span),
@@ -869,7 +870,7 @@ impl<'a> Cx<'a> {
             if !same_ty(&ty, &x.ty) {
                 let first = elems[0].clone();
                 let d = Diagnostic::error(
-                    "E0130",
+                    codes::TYPE_MISMATCH,
                     format!(
                         "a list holds values of one kind, but `{}` is {} and `{}` is {}",
                         self.show(first.span),
@@ -892,7 +893,7 @@ impl<'a> Cx<'a> {
         for x in &elems {
             if !fold::is_const(x) {
                 let d = Diagnostic::error(
-                    "E0141",
+                    codes::NOT_CONSTANT,
                     format!(
                         "a list can only hold fixed values, but `{}` depends on the lead",
                         self.show(x.span)
@@ -962,7 +963,7 @@ impl<'a> Cx<'a> {
                             "arithmetic works on numbers, and on times and durations as in `now - 30d`"
                         };
                         let d = Diagnostic::error(
-                            "E0130",
+                            codes::TYPE_MISMATCH,
                             format!(
                                 "can't {verb} `{}` ({}) and `{}` ({})",
                                 self.show(a.span),
@@ -1111,7 +1112,7 @@ impl<'a> Cx<'a> {
                             pat.to_string()
                         };
                         let d = Diagnostic::error(
-                            "E0143",
+                            codes::INVALID_PATTERN,
                             format!("`{shown}` is not a valid pattern: {why}"),
                             b.span,
                         )
@@ -1127,7 +1128,7 @@ impl<'a> Cx<'a> {
 
     fn needs_text(&mut self, op: &str, x: &Expr) {
         let d = Diagnostic::error(
-            "E0130",
+            codes::TYPE_MISMATCH,
             format!(
                 "`{op}` works on text, but `{}` is {}",
                 self.show(x.span),
@@ -1157,7 +1158,7 @@ impl<'a> Cx<'a> {
                     "write a list like `[a, b]`, a const that holds a list, or a list field"
                 };
                 let d = Diagnostic::error(
-                    "E0130",
+                    codes::TYPE_MISMATCH,
                     format!(
                         "`{op}` needs a list, but `{}` is {}",
                         self.show(list.span),
@@ -1192,7 +1193,7 @@ impl<'a> Cx<'a> {
             return true;
         }
         let d = Diagnostic::error(
-            "E0134",
+            codes::ARGUMENT_COUNT,
             format!(
                 "`{}` takes {}, but {} given",
                 func.name,
@@ -1214,7 +1215,7 @@ impl<'a> Cx<'a> {
     fn arg_ty(&mut self, func: &str, x: &Expr, ok: bool, want: &str) -> bool {
         if !ok {
             let d = Diagnostic::error(
-                "E0132",
+                codes::WRONG_ARGUMENT,
                 format!(
                     "`{func}` needs {want}, but `{}` is {}",
                     self.show(x.span),
@@ -1279,9 +1280,12 @@ impl<'a> Cx<'a> {
             "days" => Func::Days,
             _ => {
                 let sugg = did_you_mean(name, FUNCS.iter().copied());
-                let mut d =
-                    Diagnostic::error("E0133", format!("unknown function `{name}`"), func.span)
-                        .with_label("no such function");
+                let mut d = Diagnostic::error(
+                    codes::UNKNOWN_FUNCTION,
+                    format!("unknown function `{name}`"),
+                    func.span,
+                )
+                .with_label("no such function");
                 match sugg {
                     Some(s) => {
                         d = d.with_help(format!("did you mean `{s}`?")).with_suggestion(
@@ -1398,7 +1402,7 @@ impl<'a> Cx<'a> {
         }
         if self.event.is_some() {
             let d = Diagnostic::error(
-                "E0135",
+                codes::QUERY_MISPLACED,
                 "a query can't be written inside another query",
                 span,
             )
@@ -1427,7 +1431,7 @@ impl<'a> Cx<'a> {
             _ => {
                 let _ = self.elab(first, None);
                 let d = Diagnostic::error(
-                    "E0132",
+                    codes::WRONG_ARGUMENT,
                     format!(
                         "`{}` works on events, but `{}` is not an event",
                         func.name,
@@ -1506,9 +1510,12 @@ impl<'a> Cx<'a> {
                 }
                 let events = self.sc.schema.events.iter().map(|e| e.name.as_str());
                 let sugg = did_you_mean(name, events);
-                let mut d =
-                    Diagnostic::error("E0102", format!("unknown event `{name}`"), q.event.span)
-                        .with_label("no event of this name");
+                let mut d = Diagnostic::error(
+                    codes::UNKNOWN_EVENT,
+                    format!("unknown event `{name}`"),
+                    q.event.span,
+                )
+                .with_label("no event of this name");
                 match sugg {
                     Some(s) => {
                         d = d.with_help(format!("did you mean `{s}`?")).with_suggestion(
@@ -1554,7 +1561,7 @@ impl<'a> Cx<'a> {
                     Value::Duration(d) if d >= 0 => Some(d),
                     Value::Duration(_) => {
                         let d = Diagnostic::error(
-                            "E0161",
+                            codes::DECAY_OUT_OF_RANGE,
                             "the `within` duration can't be negative",
                             span,
                         )
@@ -1565,7 +1572,7 @@ impl<'a> Cx<'a> {
                     }
                     _ => {
                         let d = Diagnostic::error(
-                            "E0130",
+                            codes::TYPE_MISMATCH,
                             format!(
                                 "`within` needs a duration like `30d`, but `{}` is {}",
                                 self.show(span),

@@ -210,10 +210,10 @@ fn ast_decl(d: &mut ast::Decl, mv: Mv) {
     match &mut d.kind {
         D::Model(id) => mv(&mut id.span),
         D::Use(s) => mv(&mut s.span),
-        D::Lead(fs) => fs.iter_mut().for_each(|f| ast_field(f, mv)),
+        D::Lead(block) => ast_block(block, mv),
         D::Event { name, fields } => {
             mv(&mut name.span);
-            fields.iter_mut().for_each(|f| ast_field(f, mv));
+            ast_block(fields, mv);
         }
         D::Const(ne) | D::Let(ne) | D::Criterion(ne) | D::Segment(ne) => {
             mv(&mut ne.name.span);
@@ -260,7 +260,7 @@ fn ast_decl(d: &mut ast::Decl, mv: Mv) {
                 }
             }
         }
-        D::Stages(ids) => ids.iter_mut().for_each(|i| mv(&mut i.span)),
+        D::Stages(vs) => vs.iter_mut().for_each(|v| ast_variant(v, mv)),
         D::Transition(t) => {
             if let Some(f) = &mut t.from {
                 mv(&mut f.span);
@@ -300,16 +300,39 @@ fn ast_lit(f: &mut ast::LitField, mv: Mv) {
     ast_expr(&mut f.value, mv);
 }
 
+fn ast_block(b: &mut ast::FieldBlock, mv: Mv) {
+    if let Some(m) = &mut b.missing {
+        ast_missing(m, mv);
+    }
+    b.fields.iter_mut().for_each(|f| ast_field(f, mv));
+}
+
+fn ast_missing(m: &mut ast::Missing, mv: Mv) {
+    mv(&mut m.span);
+    m.texts.iter_mut().for_each(|t| mv(&mut t.span));
+}
+
+fn ast_variant(v: &mut ast::Variant, mv: Mv) {
+    mv(&mut v.name.span);
+    v.labels.iter_mut().for_each(|l| mv(&mut l.span));
+}
+
 fn ast_field(f: &mut ast::FieldDecl, mv: Mv) {
     mv(&mut f.span);
     mv(&mut f.name.span);
     ast_type(&mut f.ty, mv);
+    if let Some(s) = &mut f.source {
+        mv(&mut s.span);
+    }
+    if let Some(m) = &mut f.missing {
+        ast_missing(m, mv);
+    }
 }
 
 fn ast_type(t: &mut ast::TypeExpr, mv: Mv) {
     mv(&mut t.span);
     match &mut t.kind {
-        ast::TypeKind::Enum(vs) => vs.iter_mut().for_each(|v| mv(&mut v.span)),
+        ast::TypeKind::Enum(vs) => vs.iter_mut().for_each(|v| ast_variant(v, mv)),
         ast::TypeKind::List(inner) => ast_type(inner, mv),
         _ => {}
     }

@@ -63,6 +63,26 @@ pub struct Def {
     /// For event fields: the event's name; for variants, stages and tier
     /// labels: what they belong to.
     pub parent: Option<String>,
+    /// For lead and event fields: the data key or column that fills the
+    /// field (`from "…"`), when it is not the field's own name.
+    pub source: Option<String>,
+    /// For lead and event fields: the texts read as "no value" (`missing`).
+    pub missing: Vec<String>,
+    /// For enum values and stages: the labels data may spell them with.
+    pub labels: Vec<String>,
+}
+
+impl Def {
+    /// The data key or column that fills a lead or event field: its `from`
+    /// text, or else its name. `None` for other definitions.
+    pub fn source_name(&self) -> Option<&str> {
+        match self.kind {
+            DefKind::LeadField | DefKind::EventField => {
+                Some(self.source.as_deref().unwrap_or(&self.name))
+            }
+            _ => None,
+        }
+    }
 }
 
 /// One use of a name.

@@ -7,6 +7,7 @@
 //! those functions one by one (see [`incr`]).
 
 mod check;
+pub mod codes;
 mod expr;
 pub mod fold;
 pub mod hir;

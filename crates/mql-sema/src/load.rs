@@ -7,6 +7,7 @@ use std::sync::Arc;
 use mql_core::Diagnostic;
 use mql_syntax::ast::DeclKind;
 
+use crate::codes;
 use crate::{FileSource, Loader};
 
 /// The files of a model and its declarations in order.
@@ -53,7 +54,7 @@ pub fn load_all(root: FileSource, loader: &dyn Loader) -> Loaded {
                     .iter()
                     .any(|w| why.contains(w));
                 let d = Diagnostic::error(
-                    "E0152",
+                    codes::MISSING_USE,
                     format!("can't use `{}`: {why}", s.value),
                     s.span,
                 )
@@ -81,7 +82,7 @@ pub fn load_all(root: FileSource, loader: &dyn Loader) -> Loaded {
                         .collect();
                     chain.push(src.path.to_string());
                     let d = Diagnostic::error(
-                        "E0151",
+                        codes::USE_CYCLE,
                         format!(
                             "these files use each other in a circle: {}",
                             circle_text(&chain)

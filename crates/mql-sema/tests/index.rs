@@ -94,3 +94,63 @@ fn references_lead_to_their_definition() {
         Some(DefKind::LeadField)
     );
 }
+
+/// What the editor shows of reading CRM data: a field's source name and
+/// placeholders, a value's or a stage's labels.
+#[test]
+fn fields_carry_source_names_and_values_their_labels() {
+    let text = r#"lead {
+  missing "Select", "N/A"
+  total_visits: int from "TotalVisits"
+  seniority: enum { manager, vp "Vice President" "VP" } missing "-"
+  email: string
+}
+event page_view { seconds: int from "Time On Page" missing "n/a" }
+stages lead "Lead", mql "Marketing Qualified Lead"
+transition lead -> mql when total_visits > 3
+"#;
+    let c = check_source("m.mql", text);
+    assert!(c.model.is_some(), "{:?}", c.diagnostics);
+    let ix = &c.index;
+    let def = |kind: DefKind, name: &str| {
+        ix.defs
+            .iter()
+            .find(|d| d.kind == kind && d.name == name)
+            .unwrap_or_else(|| panic!("no {name}"))
+    };
+    let visits = def(DefKind::LeadField, "total_visits");
+    assert_eq!(visits.source.as_deref(), Some("TotalVisits"));
+    assert_eq!(visits.source_name(), Some("TotalVisits"));
+    assert_eq!(visits.missing, ["Select", "N/A"]);
+    let email = def(DefKind::LeadField, "email");
+    assert_eq!(email.source, None);
+    assert_eq!(email.source_name(), Some("email"));
+    assert_eq!(
+        def(DefKind::LeadField, "seniority").missing,
+        ["Select", "N/A", "-"]
+    );
+    let seconds = def(DefKind::EventField, "seconds");
+    assert_eq!(seconds.source.as_deref(), Some("Time On Page"));
+    assert_eq!(seconds.missing, ["n/a"]);
+    assert_eq!(def(DefKind::Variant, "vp").labels, ["Vice President", "VP"]);
+    assert!(def(DefKind::Variant, "manager").labels.is_empty());
+    assert_eq!(
+        def(DefKind::Stage, "mql").labels,
+        ["Marketing Qualified Lead"]
+    );
+    assert_eq!(def(DefKind::Stage, "lead").source_name(), None);
+
+    // The checked model carries the same for the readers.
+    let model = c.model.expect("model");
+    let lead = &model.schema.lead;
+    assert_eq!(lead[0].source_name(), "TotalVisits");
+    assert_eq!(lead[2].source_name(), "email");
+    let seniority = lead[1].enum_ty().expect("an enum");
+    assert_eq!(seniority.labels_of(1), ["Vice President", "VP"]);
+    let stages = model.schema.stages.as_ref().expect("stages");
+    assert_eq!(stages.labels_of(0), ["Lead"]);
+    assert_eq!(
+        stages.first_label(stages.syms[1]),
+        Some("Marketing Qualified Lead")
+    );
+}

@@ -70,3 +70,53 @@ fn conformance_models_have_no_errors() {
     assert!(failures.is_empty(), "{failures}");
     insta::assert_snapshot!(report);
 }
+
+/// The v1.1 shared models (source names, labels, placeholders) check without
+/// an error, and the checker carries their reading declarations into the
+/// schema.
+#[test]
+fn v11_conformance_models_have_no_errors() {
+    let dir = manifest().join("../../../shared/conformance-v1.1");
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("conformance folder")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.join("model.mql").exists())
+        .collect();
+    cases.sort();
+    assert_eq!(cases.len(), 24);
+    let mut failures = String::new();
+    let (mut sources, mut labels, mut placeholders) = (0, 0, 0);
+    for case in cases {
+        let path = case.join("model.mql");
+        let (c, text) = check_file(&path);
+        let Some(model) = c.model else {
+            failures.push_str(&render_all(
+                &c.diagnostics,
+                &path.to_string_lossy(),
+                &text,
+                false,
+            ));
+            continue;
+        };
+        let fields = model
+            .schema
+            .lead
+            .iter()
+            .chain(model.schema.events.iter().flat_map(|e| &e.fields));
+        for f in fields {
+            sources += usize::from(f.source.is_some());
+            placeholders += usize::from(!f.missing.is_empty());
+            labels += f
+                .enum_ty()
+                .map_or(0, |e| e.labels.iter().filter(|l| !l.is_empty()).count());
+        }
+        if let Some(stages) = &model.schema.stages {
+            labels += stages.labels.iter().filter(|l| !l.is_empty()).count();
+        }
+    }
+    assert!(failures.is_empty(), "{failures}");
+    assert!(
+        sources > 24 && labels > 24 && placeholders > 24,
+        "{sources} source names, {labels} labelled values, {placeholders} fields with placeholders"
+    );
+}

@@ -236,3 +236,60 @@ fn a_declaration_with_a_syntax_error_is_not_reported_again_where_used() {
         c.diagnostics
     );
 }
+
+/// Spec §3.1: the errors of source names, labels and placeholders, and what
+/// is allowed.
+#[test]
+fn reading_declarations_are_checked() {
+    let codes = |src: &str| -> Vec<&'static str> {
+        mql_sema::check_source("m.mql", src)
+            .diagnostics
+            .iter()
+            .map(|d| d.code)
+            .collect()
+    };
+    // Allowed: labels equal to their own value, `from` on an enum, event `from`.
+    assert!(codes("lead { vp_level: enum { vp \"VP\" \"v-p\" } from \"Level\" }\nevent e { a: int from \"A\" }\n").is_empty());
+    // A field's own name and another's `from` meet after normalising.
+    assert_eq!(
+        codes("lead { company_size: int, size: int from \"Company-Size\" }\n"),
+        ["E0124"]
+    );
+    // Two `from`s of an event.
+    assert_eq!(
+        codes("lead { x: int }\nevent e { a: int from \"A B\", b: int from \"a_b\" }\n"),
+        ["E0124"]
+    );
+    // Lead and event fields may share a source name: they are different blocks.
+    assert!(
+        codes("lead { a: int from \"Amount\" }\nevent e { a: int from \"Amount\" }\n").is_empty()
+    );
+    assert_eq!(codes("lead { a: int from \"  \" }\n"), ["E0125"]);
+    assert_eq!(codes("lead { a: int from \"ID\" }\n"), ["E0128"]);
+    assert_eq!(codes("lead { a: int from \"Stage Since\" }\n"), ["E0128"]);
+    assert_eq!(
+        codes("lead { x: int }\nevent e { a: string from \"Lead ID\" }\n"),
+        ["E0128"]
+    );
+    // An event field may read a column named like a lead's reserved key.
+    assert!(codes("lead { x: int }\nevent e { a: string from \"Stage\" }\n").is_empty());
+    assert_eq!(codes("lead { s: enum { a \"B\", b } }\n"), ["E0126"]);
+    assert_eq!(
+        codes("lead { s: enum { a \"Big One\", b \"big-one\" } }\n"),
+        ["E0126"]
+    );
+    assert_eq!(
+        codes("lead { s: list<enum { a \"X\", b \"x\" }> }\n"),
+        ["E0126"]
+    );
+    assert_eq!(codes("lead { missing\n a: int }\n"), ["E0127"]);
+    assert_eq!(
+        codes("lead { s: enum { a, b } missing \" B \" }\n"),
+        ["W0107"]
+    );
+    // A placeholder that is no value's spelling is fine, in any type.
+    assert!(codes(
+        "lead { missing \"Select\"\n s: enum { a, b }\n n: int\n t: time\n l: list<int> }\n"
+    )
+    .is_empty());
+}

@@ -44,15 +44,19 @@ pub struct Decl {
 pub enum DeclKind {
     Model(Ident),
     Use(StrLit),
-    Lead(Vec<FieldDecl>),
-    Event { name: Ident, fields: Vec<FieldDecl> },
+    Lead(FieldBlock),
+    Event {
+        name: Ident,
+        fields: FieldBlock,
+    },
     Const(NamedExpr),
     Let(NamedExpr),
     Criterion(NamedExpr),
     Segment(NamedExpr),
     Score(ScoreDecl),
     Tier(TierDecl),
-    Stages(Vec<Ident>),
+    /// The stages in funnel order, each with its labels.
+    Stages(Vec<Variant>),
     Transition(TransitionDecl),
     Test(TestDecl),
 }
@@ -74,7 +78,7 @@ impl DeclKind {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct StrLit {
     /// The string's value, escapes decoded.
     pub value: String,
@@ -87,11 +91,69 @@ pub struct NamedExpr {
     pub value: Expr,
 }
 
+/// The inside of a `lead { … }` or `event NAME { … }` block: the block's
+/// placeholders (`missing "Select", "N/A"` as its first item) and its fields.
+/// It reads as the slice of its fields.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct FieldBlock {
+    pub missing: Option<Missing>,
+    pub fields: Vec<FieldDecl>,
+}
+
+impl std::ops::Deref for FieldBlock {
+    type Target = [FieldDecl];
+
+    fn deref(&self) -> &[FieldDecl] {
+        &self.fields
+    }
+}
+
+impl<'a> IntoIterator for &'a FieldBlock {
+    type Item = &'a FieldDecl;
+    type IntoIter = std::slice::Iter<'a, FieldDecl>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.fields.iter()
+    }
+}
+
+/// `FIELD: TYPE [from "NAME"] [missing "TEXT", …]`
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct FieldDecl {
     pub name: Ident,
     pub ty: TypeExpr,
+    /// `from "NAME"`: the data key or column that fills the field.
+    pub source: Option<StrLit>,
+    /// `missing "TEXT", …`: this field's own placeholders.
+    pub missing: Option<Missing>,
     pub span: Span,
+}
+
+/// `missing "TEXT", …`: texts that mean "no value" in the data. May be empty
+/// (the checker reports it).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Missing {
+    pub texts: Vec<StrLit>,
+    /// From `missing` to the last text.
+    pub span: Span,
+}
+
+/// An enum value or a stage with the labels data may spell it with:
+/// `vp "Vice President" "VP"`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct Variant {
+    pub name: Ident,
+    pub labels: Vec<StrLit>,
+}
+
+impl Variant {
+    /// The variant's name and its labels.
+    pub fn span(&self) -> Span {
+        match self.labels.last() {
+            Some(l) => self.name.span.to(l.span),
+            None => self.name.span,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -108,9 +170,9 @@ pub enum TypeKind {
     String,
     Time,
     Duration,
-    /// `enum { a, b }`: the variants as written (may be empty or hold
-    /// duplicates; the checker reports both).
-    Enum(Vec<Ident>),
+    /// `enum { a, b "Label" }`: the variants as written, with their labels
+    /// (may be empty or hold duplicates; the checker reports both).
+    Enum(Vec<Variant>),
     List(Box<TypeExpr>),
 }
 

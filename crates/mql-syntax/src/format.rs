@@ -12,11 +12,14 @@
 //! - Inside blocks (lead and event fields, score options and rules, tier arms,
 //!   test items and events) one blank line the author left between two items is
 //!   kept; blank lines right after `{` or before `}` are dropped.
-//! - `lead { … }` has one field per line, `name: type`, without commas. An
-//!   `event` is written on one line, fields separated by `, `, when it fits in
-//!   100 columns and holds no comment; otherwise one field per line.
-//! - `enum { a, b, c }` is written on one line when it fits, otherwise one
-//!   variant per line. `list<T>` has no spaces.
+//! - `lead { … }` has one field per line, `name: type [from "NAME"] [missing
+//!   "T", …]`, without commas; a block's own `missing "T", …` is its first
+//!   line. An `event` is written on one line, fields separated by `, `, when
+//!   it fits in 100 columns, holds no comment and no `missing`; otherwise one
+//!   field per line.
+//! - `enum { a, b "Label", c }` is written on one line when it fits, otherwise
+//!   one variant per line; a variant's labels always stay on its line.
+//!   `list<T>` has no spaces.
 //! - Binary operators have one space on each side; prefix `-` and `+` stick to
 //!   their operand; `not` is followed by one space. Parentheses are kept exactly
 //!   where the author wrote them. Calls are `f(a, b)`; queries are
@@ -30,8 +33,8 @@
 //!   `12.5`, `-penalty`); `up to CAP` follows the points.
 //! - Tier arms are one per line with the labels padded so that `when` (and
 //!   `otherwise`) line up.
-//! - `stages a, b, c` on one line (one stage per line, each followed by a comma,
-//!   when it does not fit or holds a comment); `transition FROM -> TO when COND`.
+//! - `stages a, b "Label", c` on one line (one stage per line with its labels,
+//!   each followed by a comma, when it does not fit or holds a comment); `transition FROM -> TO when COND`.
 //! - Tests: `test "NAME" {`, then its items in the author's order: `as_of …`,
 //!   `lead { … }` (on one line when it fits in 100 columns, else one field per
 //!   line), `events {` with one event per line `}` (an event's fields go one per
@@ -428,12 +431,15 @@ impl<'a> Fmt<'a> {
                 self.tok("event", kw);
                 self.sp();
                 self.ident(name);
-                let one = !self.has_comment(d.span) && {
-                    let col = self.column();
-                    let cur = self.cursor;
-                    let s = self.measure(cur, |m| m.field_line(fields));
-                    !s.contains('\n') && col + Self::width(&s) <= MAX_WIDTH
-                };
+                let one = !self.has_comment(d.span)
+                    && fields.missing.is_none()
+                    && fields.iter().all(|f| f.missing.is_none())
+                    && {
+                        let col = self.column();
+                        let cur = self.cursor;
+                        let s = self.measure(cur, |m| m.field_line(fields));
+                        !s.contains('\n') && col + Self::width(&s) <= MAX_WIDTH
+                    };
                 if one {
                     self.field_line(fields);
                 } else {
@@ -459,7 +465,7 @@ impl<'a> Fmt<'a> {
             DeclKind::Stages(names) => {
                 self.tok("stages", kw);
                 let one = !self.has_comment(d.span) && {
-                    let w: usize = names.iter().map(|n| Self::width(&n.name) + 2).sum();
+                    let w: usize = names.iter().map(|n| Self::variant_width(n) + 2).sum();
                     self.column() + w <= MAX_WIDTH
                 };
                 if one {
@@ -468,14 +474,14 @@ impl<'a> Fmt<'a> {
                             self.emit(",");
                         }
                         self.sp();
-                        self.ident(n);
+                        self.variant(n);
                     }
                 } else {
                     self.nl();
                     self.indent += 1;
                     for n in names {
-                        self.item(n.span.start as usize);
-                        self.ident(n);
+                        self.item(n.name.span.start as usize);
+                        self.variant(n);
                         self.emit(",");
                     }
                     self.nl();
@@ -544,26 +550,71 @@ impl<'a> Fmt<'a> {
         self.kw("}");
     }
 
-    fn field_block(&mut self, fields: &[FieldDecl], span: Span) {
-        if fields.is_empty() && !self.has_comment(span) {
+    fn field_block(&mut self, block: &FieldBlock, span: Span) {
+        if block.is_empty() && block.missing.is_none() && !self.has_comment(span) {
             self.sp();
             self.kw("{");
             self.kw("}");
             return;
         }
         self.open_block();
-        for f in fields {
+        if let Some(m) = &block.missing {
+            self.item(m.span.start as usize);
+            self.missing(m);
+        }
+        for f in block {
             self.item(f.span.start as usize);
             self.field(f);
         }
         self.close_block(span.end as usize);
     }
 
+    /// `name: type [from "NAME"] [missing "TEXT", …]`
     fn field(&mut self, f: &FieldDecl) {
         self.ident(&f.name);
         self.kw(":");
         self.sp();
         self.ty(&f.ty);
+        if let Some(src) = &f.source {
+            self.sp();
+            self.kw("from");
+            self.sp();
+            self.string(&src.value, src.span);
+        }
+        if let Some(m) = &f.missing {
+            self.sp();
+            self.missing(m);
+        }
+    }
+
+    /// `missing "TEXT", …` on the current line.
+    fn missing(&mut self, m: &Missing) {
+        self.tok("missing", m.span.start as usize);
+        for (i, t) in m.texts.iter().enumerate() {
+            if i > 0 {
+                self.emit(",");
+            }
+            self.sp();
+            self.string(&t.value, t.span);
+        }
+    }
+
+    /// A value or stage with its labels: `vp "Vice President" "VP"`.
+    fn variant(&mut self, v: &Variant) {
+        self.ident(&v.name);
+        for l in &v.labels {
+            self.sp();
+            self.string(&l.value, l.span);
+        }
+    }
+
+    /// The width of a variant with its labels, escapes aside.
+    fn variant_width(v: &Variant) -> usize {
+        Self::width(&v.name.name)
+            + v.labels
+                .iter()
+                .map(|l| Self::width(&l.value) + 3)
+                .sum::<usize>()
     }
 
     fn ty(&mut self, t: &TypeExpr) {
@@ -584,17 +635,17 @@ impl<'a> Fmt<'a> {
             TypeKind::Enum(vs) => {
                 self.tok("enum", pos);
                 let one = !self.has_comment(t.span) && {
-                    let w: usize = vs.iter().map(|v| Self::width(&v.name) + 2).sum();
+                    let w: usize = vs.iter().map(|v| Self::variant_width(v) + 2).sum();
                     self.column() + w + 4 <= MAX_WIDTH
                 };
                 if one {
-                    self.braced_line(vs, Self::ident);
+                    self.braced_line(vs, Self::variant);
                 } else {
                     let outer_cont = self.cont;
                     self.open_block();
                     for v in vs {
-                        self.item(v.span.start as usize);
-                        self.ident(v);
+                        self.item(v.name.span.start as usize);
+                        self.variant(v);
                     }
                     self.close_block(t.span.end as usize);
                     self.cont = outer_cont;

@@ -72,8 +72,8 @@ impl Lowerer {
             }
             Rule::stages_decl => DeclKind::Stages(
                 inner
-                    .filter(|q| q.as_rule() == Rule::ident)
-                    .map(|q| self.ident(q))
+                    .filter(|q| q.as_rule() == Rule::variant)
+                    .filter_map(|q| self.variant(q))
                     .collect(),
             ),
             Rule::transition_decl => {
@@ -108,17 +108,76 @@ impl Lowerer {
         })
     }
 
-    fn fields(&mut self, inner: pest::iterators::Pairs<Rule>) -> Vec<FieldDecl> {
-        inner
-            .filter(|q| q.as_rule() == Rule::field_decl)
-            .filter_map(|q| {
-                let span = self.span(&q);
-                let mut it = q.into_inner();
-                let name = self.ident(it.next()?);
-                let ty = self.type_expr(it.find(|q| q.as_rule() == Rule::type_expr)?)?;
-                Some(FieldDecl { name, ty, span })
-            })
-            .collect()
+    /// The inside of a lead or event block: its `missing` item and its fields.
+    fn fields(&mut self, inner: pest::iterators::Pairs<Rule>) -> FieldBlock {
+        let mut block = FieldBlock::default();
+        for q in inner {
+            match q.as_rule() {
+                Rule::block_missing => block.missing = Some(self.missing(q)),
+                Rule::field_decl => {
+                    if let Some(f) = self.field(q) {
+                        block.fields.push(f);
+                    }
+                }
+                _ => {}
+            }
+        }
+        block
+    }
+
+    fn field(&mut self, q: P) -> Option<FieldDecl> {
+        let span = self.span(&q);
+        let mut it = q.into_inner();
+        let name = self.ident(it.next()?);
+        let mut ty = None;
+        let mut source = None;
+        let mut missing = None;
+        for p in it {
+            match p.as_rule() {
+                Rule::type_expr => ty = self.type_expr(p),
+                Rule::field_from => {
+                    let s = p.into_inner().find(|q| q.as_rule() == Rule::string)?;
+                    source = Some(self.string(s));
+                }
+                Rule::field_missing => missing = Some(self.missing(p)),
+                _ => {}
+            }
+        }
+        Some(FieldDecl {
+            name,
+            ty: ty?,
+            source,
+            missing,
+            span,
+        })
+    }
+
+    /// `missing "A", "B"` (a block's or a field's), with its span from the
+    /// word `missing` to the last text.
+    fn missing(&mut self, p: P) -> Missing {
+        let mut span = self.span(&p);
+        let mut texts = Vec::new();
+        for q in p.into_inner() {
+            if q.as_rule() == Rule::missing_texts {
+                for s in q.into_inner().filter(|s| s.as_rule() == Rule::string) {
+                    texts.push(self.string(s));
+                }
+            }
+        }
+        // A block's `missing` may end with the `,` before the first field.
+        let end = texts.last().map_or(span.start + 7, |t| t.span.end);
+        span.end = end;
+        Missing { texts, span }
+    }
+
+    fn variant(&mut self, p: P) -> Option<Variant> {
+        let mut it = p.into_inner();
+        let name = self.ident(it.next()?);
+        let labels = it
+            .filter(|q| q.as_rule() == Rule::string)
+            .map(|q| self.string(q))
+            .collect();
+        Some(Variant { name, labels })
     }
 
     fn type_expr(&mut self, p: P) -> Option<TypeExpr> {
@@ -133,8 +192,8 @@ impl Lowerer {
             Rule::t_duration => TypeKind::Duration,
             Rule::t_enum => TypeKind::Enum(
                 t.into_inner()
-                    .filter(|q| q.as_rule() == Rule::ident)
-                    .map(|q| self.ident(q))
+                    .filter(|q| q.as_rule() == Rule::variant)
+                    .filter_map(|q| self.variant(q))
                     .collect(),
             ),
             Rule::t_list => {

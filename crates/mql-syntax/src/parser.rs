@@ -667,6 +667,144 @@ impl<'a> Cx<'a> {
         .with_help("a declaration starts with `model`, `use`, `lead`, `event`, `const`, `let`, `criterion`, `segment`, `score`, `tier`, `stages`, `transition` or `test`")
     }
 
+    /// Mistakes with `from`, `missing` and value labels (spec §3.1): the
+    /// grammar only says that a `:` was expected, which would be a puzzle.
+    fn reading_mistake(
+        &self,
+        idx: Option<usize>,
+        found: Option<Token>,
+        code: &[Token],
+        positives: &[Rule],
+        span: Span,
+        found_desc: &str,
+    ) -> Option<Diagnostic> {
+        let kind = self.kind();
+        let at = idx.unwrap_or(code.len());
+        let word = |back: usize| {
+            at.checked_sub(back)
+                .and_then(|i| code.get(i))
+                .map(|t| self.word(t))
+                .unwrap_or("")
+        };
+        let (pw, pw2) = (word(1), word(2));
+        let found_str = found.is_some_and(|f| matches!(f.tok, Some(Tok::Str(_))));
+        let e = |msg: String| Diagnostic::error(codes::SYNTAX, msg, span);
+        let comma_at = || at.checked_sub(2).and_then(|i| code.get(i)).map(tspan);
+        if found_str && pw == "," && (kind == "stages" || self.in_enum(code, at)) {
+            let (what, example) = if kind == "stages" {
+                ("stage", "mql \"Marketing Qualified Lead\" \"MQL\"")
+            } else {
+                ("value", "vp \"Vice President\" \"VP\"")
+            };
+            return Some(
+                e(format!("a label follows its {what} directly, not after a `,`"))
+                    .with_label(format!("a label without a {what}"))
+                    .with_help(format!(
+                        "write the labels right after the {what}'s name, without commas between them: `{example}`"
+                    )),
+            );
+        }
+        if !matches!(kind, "lead" | "event") {
+            return None;
+        }
+        if found_str && pw.starts_with('"') {
+            // `missing "A" "B"`: a comma forgotten between placeholders.
+            let mut i = at;
+            while i > 0
+                && (self.word(&code[i - 1]).starts_with('"') || self.word(&code[i - 1]) == ",")
+            {
+                i -= 1;
+            }
+            if i > 0 && self.word(&code[i - 1]) == "missing" {
+                let gap = Span::new(code[at - 1].end, span.start as usize);
+                return Some(
+                    e("expected `,` between the placeholders".to_string())
+                        .with_label("`,` expected before this")
+                        .with_help("write `missing \"Select\", \"N/A\"`")
+                        .with_suggestion(gap, ", ", "insert `,`"),
+                );
+            }
+        }
+        if found_str && pw == "missing" {
+            if pw2 == "," {
+                let mut d = e("`missing` cannot follow a `,`: it belongs to the field before it, or opens the block".to_string())
+                    .with_label("placeholders after a `,`")
+                    .with_help("write a field's placeholders right after its type, without a comma (`city: string missing \"Other\"`), or put `missing \"…\"` first in the block for every field");
+                if let Some(c) = comma_at() {
+                    d = d.with_suggestion(c, "", "remove `,`");
+                }
+                return Some(d);
+            }
+            return Some(
+                e(
+                    "a second `missing` here: a field or a block has one list of placeholders"
+                        .to_string(),
+                )
+                .with_label("`missing` again")
+                .with_help("list every placeholder in one `missing \"Select\", \"N/A\"`"),
+            );
+        }
+        if found_str && pw == "from" {
+            if pw2 == "," {
+                let mut d = e(
+                    "`from` cannot follow a `,`: it comes right after a field's type".to_string(),
+                )
+                .with_label("`from` after a `,`")
+                .with_help("write `total_visits: int from \"TotalVisits\"`");
+                if let Some(c) = comma_at() {
+                    d = d.with_suggestion(c, "", "remove `,`");
+                }
+                return Some(d);
+            }
+            return Some(
+                e(
+                    "`from` comes once, right after the field's type and before `missing`"
+                        .to_string(),
+                )
+                .with_label("misplaced `from`")
+                .with_help("the order is `FIELD: TYPE from \"Column\" missing \"N/A\"`"),
+            );
+        }
+        if pw == "from" && positives.contains(&Rule::string) {
+            return Some(
+                e(format!("expected the data's column or key name in double quotes after `from`, {found_desc}"))
+                    .with_label("a name in double quotes is expected here")
+                    .with_help("write `total_visits: int from \"TotalVisits\"`"),
+            );
+        }
+        if pw2 == "missing" && positives.contains(&Rule::colon) && !found_str {
+            return Some(
+                Diagnostic::error(
+                    codes::SYNTAX,
+                    format!("the placeholders after `missing` go in double quotes, found `{pw}`"),
+                    at.checked_sub(1)
+                        .and_then(|i| code.get(i))
+                        .map(tspan)
+                        .unwrap_or(span),
+                )
+                .with_label("not in quotes")
+                .with_help("write `missing \"Select\", \"N/A\"`"),
+            );
+        }
+        None
+    }
+
+    /// Whether token `at` is inside the braces of an `enum { … }`.
+    fn in_enum(&self, code: &[Token], at: usize) -> bool {
+        let mut depth = 0usize;
+        for i in (0..at.min(code.len())).rev() {
+            match code[i].tok {
+                Some(Tok::RBrace) => depth += 1,
+                Some(Tok::LBrace) if depth > 0 => depth -= 1,
+                Some(Tok::LBrace) => {
+                    return i > 0 && self.word(&code[i - 1]) == "enum";
+                }
+                _ => {}
+            }
+        }
+        false
+    }
+
     /// Turn pest's "expected one of these rules" into plain words.
     fn translate(&self, at: usize, positives: &[Rule]) -> Diagnostic {
         let code = self.code();
@@ -709,6 +847,10 @@ impl<'a> Cx<'a> {
 
         let found_int = found.is_some_and(|f| is(&f, Tok::NumWord))
             && fw.chars().all(|c| c.is_ascii_digit() || c == '.');
+
+        if let Some(d) = self.reading_mistake(idx, found, &code, positives, span, &found_desc) {
+            return d;
+        }
 
         if has(Rule::assign) && fw == "==" {
             return e(format!(
@@ -1121,6 +1263,10 @@ fn describe(r: Rule, kind: &str) -> Option<&'static str> {
         Rule::field_decl => "a field like `email: string`",
         Rule::lit_field => "a field like `email: \"ana@acme.io\"`",
         Rule::kw_any => "`any`",
+        Rule::cw_from | Rule::field_from => "`from`",
+        Rule::cw_missing | Rule::field_missing | Rule::block_missing => "`missing`",
+        Rule::missing_texts => "a string in double quotes",
+        Rule::variant => "a name",
         _ => return None,
     })
 }

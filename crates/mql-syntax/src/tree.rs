@@ -77,7 +77,7 @@ fn decl(d: &Decl) -> String {
             s.push(')');
         }
         DeclKind::Stages(names) => {
-            let names: Vec<&str> = names.iter().map(|n| n.name.as_str()).collect();
+            let names: Vec<String> = names.iter().map(variant).collect();
             s.push_str(&format!("(stages {})", names.join(" ")));
         }
         DeclKind::Transition(t) => s.push_str(&format!(
@@ -120,11 +120,36 @@ fn named(kw: &str, n: &NamedExpr) -> String {
     format!("({kw} {} {})", n.name.name, expr(&n.value))
 }
 
-fn field_list(fields: &[FieldDecl]) -> String {
-    fields
-        .iter()
-        .map(|f| format!(" ({} {})", f.name.name, ty(&f.ty)))
-        .collect()
+fn field_list(block: &FieldBlock) -> String {
+    let mut s = String::new();
+    if let Some(m) = &block.missing {
+        s.push_str(&format!(" {}", missing(m)));
+    }
+    for f in block {
+        s.push_str(&format!(" ({} {}", f.name.name, ty(&f.ty)));
+        if let Some(src) = &f.source {
+            s.push_str(&format!(" (from {:?})", src.value));
+        }
+        if let Some(m) = &f.missing {
+            s.push_str(&format!(" {}", missing(m)));
+        }
+        s.push(')');
+    }
+    s
+}
+
+fn missing(m: &Missing) -> String {
+    let texts: Vec<String> = m.texts.iter().map(|t| format!(" {:?}", t.value)).collect();
+    format!("(missing{})", texts.concat())
+}
+
+/// `vp` or `(vp "Vice President" "VP")`.
+fn variant(v: &Variant) -> String {
+    if v.labels.is_empty() {
+        return v.name.name.clone();
+    }
+    let labels: Vec<String> = v.labels.iter().map(|l| format!(" {:?}", l.value)).collect();
+    format!("({}{})", v.name.name, labels.concat())
 }
 
 fn lit_fields(fields: &[LitField]) -> String {
@@ -143,7 +168,7 @@ fn ty(t: &TypeExpr) -> String {
         TypeKind::Time => "time".into(),
         TypeKind::Duration => "duration".into(),
         TypeKind::Enum(vs) => {
-            let vs: Vec<&str> = vs.iter().map(|v| v.name.as_str()).collect();
+            let vs: Vec<String> = vs.iter().map(variant).collect();
             format!("(enum {})", vs.join(" "))
         }
         TypeKind::List(inner) => format!("(list {})", ty(inner)),

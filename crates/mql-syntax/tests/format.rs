@@ -78,15 +78,21 @@ fn mql_files(dir: &Path) -> Vec<PathBuf> {
     v
 }
 
+/// The models of both shared suites: v1 and v1.1 (source names, labels,
+/// placeholders).
 fn conformance_models() -> Vec<(String, String)> {
-    let dir = manifest().join("../../../shared/conformance");
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("conformance folder")
-        .filter_map(|e| e.ok())
-        .map(|e| e.path())
-        .filter(|p| p.join("model.mql").exists())
-        .collect();
-    dirs.sort();
+    let mut dirs: Vec<PathBuf> = Vec::new();
+    for suite in ["conformance", "conformance-v1.1"] {
+        let dir = manifest().join("../../../shared").join(suite);
+        let mut found: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .expect("conformance folder")
+            .filter_map(|e| e.ok())
+            .map(|e| e.path())
+            .filter(|p| p.join("model.mql").exists())
+            .collect();
+        found.sort();
+        dirs.extend(found);
+    }
     dirs.iter()
         .map(|d| {
             let p = d.join("model.mql");
@@ -101,7 +107,7 @@ fn conformance_models() -> Vec<(String, String)> {
 #[test]
 fn conformance_models_format_stably() {
     let models = conformance_models();
-    assert_eq!(models.len(), 40);
+    assert_eq!(models.len(), 64);
     for (path, text) in &models {
         check(text, path);
     }
@@ -239,7 +245,7 @@ proptest! {
 
     #[test]
     fn random_comments_are_kept(
-        model in 0usize..40,
+        model in 0usize..64,
         inserts in proptest::collection::vec((0usize..400, any::<bool>(), "[a-z ]{0,12}"), 1..12),
     ) {
         let models = conformance_models();
@@ -252,7 +258,7 @@ proptest! {
 
     #[test]
     fn comments_between_any_tokens_are_kept(
-        model in 0usize..40,
+        model in 0usize..64,
         picks in proptest::collection::vec((0usize..10_000, any::<bool>()), 1..8),
     ) {
         let models = conformance_models();

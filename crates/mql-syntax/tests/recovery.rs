@@ -285,3 +285,33 @@ fn renders_warnings_and_colour() {
     assert!(mql_syntax::plain_line(&diag, "model.mql", text)
         .starts_with("model.mql:1:9: warning[W0001]"));
 }
+
+/// Spec §3.1: a misplaced `from` or `missing`, or a label after a comma,
+/// breaks only its own block; the other declarations are kept, and the
+/// contextual words still name things elsewhere.
+#[test]
+fn reading_mistakes_break_only_their_block() {
+    let text = "lead {\n  missing \"N/A\"\n  visits: int, missing \"-\"\n}\nevent page_view { url: string from }\nstages lead \"Lead\", mql, \"MQL\"\ncriterion from = true\nlet missing = 2\n";
+    let file = parse(text);
+    assert_eq!(file.diagnostics.len(), 3, "{:#?}", file.diagnostics);
+    assert_eq!(names(text), ["from", "missing"]);
+    let lines: Vec<usize> = file
+        .diagnostics
+        .iter()
+        .map(|d| mql_core::LineIndex::new(text).line(d.span.start))
+        .collect();
+    assert_eq!(lines, [3, 5, 6]);
+    let messages: Vec<&str> = file
+        .diagnostics
+        .iter()
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            "`missing` cannot follow a `,`: it belongs to the field before it, or opens the block",
+            "expected the data's column or key name in double quotes after `from`, found `}`",
+            "a label follows its stage directly, not after a `,`",
+        ]
+    );
+}

@@ -245,6 +245,44 @@ pub fn compile(model: &Model) -> Program {
     c.p
 }
 
+/// Compile `model` together with blocks for `exprs`, expressions of its
+/// lead-level scope that are not declarations of their own (for `mql
+/// explain`, the sides of an `and` or `or`). Run them with
+/// `Program::run_probe` after evaluating a lead with the returned program.
+pub(crate) fn compile_with_probes(model: &Model, exprs: &[Expr]) -> (Program, Vec<Block>) {
+    let mut m = model.clone();
+    let origin = m
+        .values
+        .first()
+        .map(|v| v.origin.clone())
+        .or_else(|| m.scores.first().map(|s| s.origin.clone()))
+        .or_else(|| m.tiers.first().map(|t| t.origin.clone()))
+        .or_else(|| m.transitions.first().map(|t| t.origin.clone()));
+    let Some(origin) = origin else {
+        return (compile(model), Vec::new());
+    };
+    m.tests = vec![mql_sema::hir::TestDecl {
+        name: String::new(),
+        as_of: 0,
+        lead: LeadRecord {
+            id: LeadId::Int(0),
+            fields: Box::new([]),
+            stage: None,
+            stage_since: None,
+            events: Vec::new(),
+        },
+        expects: exprs.to_vec(),
+        origin,
+    }];
+    let p = compile(&m);
+    let blocks = p
+        .tests
+        .first()
+        .map(|plans| plans.iter().map(|e| e.block).collect())
+        .unwrap_or_default();
+    (p, blocks)
+}
+
 /// The operands a failing `expect` reports: the sides of a comparison.
 pub(crate) fn operands(e: &Expr) -> Vec<&Expr> {
     match &e.kind {

@@ -60,7 +60,7 @@ impl Program {
                 format!("[{}]", parts.join(", "))
             }
             Value::Str(s) => format!("{s:?}"),
-            Value::Number(n) => crate::output::format_number(*n),
+            Value::Number(n) => mql_core::number::format_number(*n),
             Value::Time(t) => format!("@{}", mql_core::time::format_time(*t)),
             Value::Duration(d) => crate::describe::duration_text(*d),
             Value::Int(i) => i.to_string(),

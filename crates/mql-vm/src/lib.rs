@@ -3,7 +3,7 @@
 //! The pipeline: [`compile`] turns a [`mql_sema::hir::Model`] into a
 //! [`Program`] (a flat instruction vector plus per-declaration plans), and
 //! [`Program::eval`] runs it for one lead at one instant, giving a
-//! [`LeadResult`]. [`json_line`] writes the spec's output object;
+//! [`LeadResult`] (written out by `mql-report`);
 //! [`explain`] and [`run_test`] serve `mql explain` and `mql test`;
 //! [`Program::disassemble`] serves `mql compile --emit bytecode`.
 //!
@@ -25,7 +25,6 @@ mod disasm;
 mod explain;
 mod fast;
 mod ops;
-mod output;
 mod program;
 mod short;
 mod testing;
@@ -39,13 +38,10 @@ mod tests;
 pub use compile::compile;
 pub use describe::{duration_text, expr_text, value_text};
 pub use explain::{
-    explain, missing_fields, render_explanation, CriterionExplanation, EventContribution,
-    Explanation, LetExplanation, RuleExplanation, ScoreExplanation, TierArmExplanation,
-    TierExplanation, TransitionExplanation, WalkStep,
-};
-pub use output::{
-    csv_header, csv_row, format_number, json_line, push_json_line, render_table, table_header,
-    table_row,
+    explain, missing_fields, render_explanation, render_explanation_with, CriterionExplanation,
+    DataNote, Decision, EventContribution, Explanation, LetExplanation, NoteKind, RuleExplanation,
+    ScoreExplanation, TierArmExplanation, TierExplanation, TransitionExplanation, ValueRead,
+    WalkStep,
 };
 
 pub use program::{ArithKind, Block, CmpKind, FuncKind, Instr, NegKind, Program, Src};

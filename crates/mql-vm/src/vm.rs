@@ -1045,6 +1045,27 @@ impl Program {
         }
     }
 
+    /// Run a block after `eval_core` as a transition condition of the walk
+    /// would see it, with `time_in_stage` (for explaining a side of an
+    /// `and`/`or`).
+    pub(crate) fn run_probe(
+        &self,
+        b: Block,
+        lead: &LeadRecord,
+        now: i64,
+        time_in_stage: Option<i64>,
+        s: &mut Scratch,
+    ) -> Result<Value, OpError> {
+        let ctx = Ctx {
+            lead,
+            now,
+            event: None,
+            time_in_stage,
+            stage: None,
+        };
+        self.run(b, &ctx, s)
+    }
+
     /// Run a block after `eval_core` with the final stage in scope (for `expect`).
     pub(crate) fn run_after(
         &self,

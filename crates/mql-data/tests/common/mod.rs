@@ -19,7 +19,7 @@ fn parse_ty(text: &str, symbols: &mut Symbols) -> Ty {
     if let Some(body) = t.strip_prefix("enum {").and_then(|r| r.strip_suffix('}')) {
         let variants: Vec<String> = body.split(',').map(|v| v.trim().to_string()).collect();
         let syms = variants.iter().map(|v| symbols.intern(v)).collect();
-        return Ty::Enum(Arc::new(EnumTy { variants, syms }));
+        return Ty::Enum(Arc::new(EnumTy::new(variants, syms)));
     }
     match t {
         "int" => Ty::Int,
@@ -56,10 +56,7 @@ fn split_fields(body: &str) -> Vec<&str> {
 
 fn field(text: &str, symbols: &mut Symbols) -> FieldDef {
     let (name, ty) = text.split_once(':').expect("field with a type");
-    FieldDef {
-        name: name.trim().to_string(),
-        ty: parse_ty(ty, symbols),
-    }
+    FieldDef::new(name.trim(), parse_ty(ty, symbols))
 }
 
 /// The schema of a case's model: its `lead {…}` block, `event` lines and `stages` line.
@@ -92,7 +89,7 @@ pub fn schema_of(model: &str) -> Schema {
         } else if let Some(rest) = l.strip_prefix("stages ") {
             let variants: Vec<String> = rest.split(',').map(|v| v.trim().to_string()).collect();
             let syms = variants.iter().map(|v| symbols.intern(v)).collect();
-            stages = Some(Arc::new(EnumTy { variants, syms }));
+            stages = Some(Arc::new(EnumTy::new(variants, syms)));
         }
     }
     Schema {

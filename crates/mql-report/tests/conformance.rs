@@ -1,7 +1,8 @@
-//! Runs the shared conformance cases (`../shared/conformance/gen-*`): checks
-//! each model, reads its leads, evaluates them at the case's instant with
-//! explanations, and compares every result object with `expected.ndjson`
-//! (numbers within a relative 1e-9).
+//! Runs the shared conformance cases (`../shared/conformance/gen-*`, and the
+//! v1.1 cases of `../shared/conformance-v1.1/` with source names, labels and
+//! placeholders): checks each model, reads its leads, evaluates them at the
+//! case's instant with explanations, and compares every result object with
+//! `expected.ndjson` (numbers within a relative 1e-9).
 
 use std::path::{Path, PathBuf};
 
@@ -117,7 +118,7 @@ fn run_case(dir: &Path) -> Result<(usize, usize), String> {
     }
     let mut identical = 0;
     for (i, (w, r)) in want.iter().zip(&results).enumerate() {
-        let line = mql_vm::json_line(r, &model);
+        let line = mql_report::results::json_line(r, &model);
         if line == *w {
             identical += 1;
         } else if std::env::var_os("MQL_SHOW_DIFF").is_some() {
@@ -135,16 +136,31 @@ fn run_case(dir: &Path) -> Result<(usize, usize), String> {
 
 #[test]
 fn conformance_cases_match_the_reference_output() {
-    let dir = conformance_dir();
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        eprintln!("no conformance cases at {}", dir.display());
-        return;
-    };
+    run_suite(&conformance_dir(), 40);
+}
+
+#[test]
+fn v11_conformance_cases_match_the_reference_output() {
+    run_suite(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance-v1.1"),
+        24,
+    );
+}
+
+fn run_suite(dir: &Path, at_least: usize) {
+    let entries = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("no conformance cases at {}: {e}", dir.display()));
     let mut cases: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.join("model.mql").exists())
         .collect();
     cases.sort();
+    assert!(
+        cases.len() >= at_least,
+        "only {} cases in {}",
+        cases.len(),
+        dir.display()
+    );
     let mut failures = Vec::new();
     let mut leads = 0;
     let mut identical = 0;

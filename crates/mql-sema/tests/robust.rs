@@ -201,3 +201,50 @@ fn a_pattern_may_have_1000_characters_and_compile_to_1_mib() {
         ["`\\w{1000}` is not a valid pattern: it is too large once compiled (more than 1 MiB)"]
     );
 }
+
+#[test]
+fn a_column_claimed_by_a_field_of_unknown_type_is_reported_not_a_panic() {
+    // The check of two fields read from one column indexed the kept fields
+    // by the position of the claimed column, which slid when a field before
+    // had a type that could not be read (it panicked).
+    let text = "lead {\n  a: list<list<int>>,\n  b: int from \"a\",\n  c: int\n}\ncriterion k = b > 1 and c > 1\n";
+    let checked = check_source("m.mql", text);
+    let messages: Vec<&str> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| d.message.as_str())
+        .collect();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m
+                .contains("`a` and `b` (from \"a\") of `lead` would be read from the same column")),
+        "{messages:?}"
+    );
+}
+
+#[test]
+fn a_lead_of_100000_fields_read_from_named_columns_is_checked_in_linear_time() {
+    // the same-column check looked through every field kept before
+    let n = 100_000;
+    let mut text = String::from("lead {\n");
+    for k in 0..n {
+        text.push_str(&format!("  f{k}: int from \"Column {k}\"\n"));
+    }
+    text.push_str("  g: int from \"column_7\"\n}\ncriterion c = f1 > 1\n");
+    let started = std::time::Instant::now();
+    let checked = check_source("wide.mql", &text);
+    let took = started.elapsed();
+    let errors: Vec<&str> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(
+        errors,
+        ["`f7` (from \"Column 7\") and `g` (from \"column_7\") of `lead` would be read from the same column"]
+    );
+    assert!(took < std::time::Duration::from_secs(30), "{took:?}");
+}

@@ -533,3 +533,76 @@ fn a_value_nested_10000_deep_in_a_record_is_one_data_error() {
         );
     }
 }
+
+/// A workbook of two leads whose sheet also has a note in `note_at` (row,
+/// column), which stretches the sheet's used range to there.
+fn workbook_with_a_far_cell(path: &Path, note_at: (u32, u16)) {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (r, row) in [["id", "trial"], ["a", "2d"], ["b", "9d"]]
+        .iter()
+        .enumerate()
+    {
+        for (c, cell) in row.iter().enumerate() {
+            sheet.write_string(r as u32, c as u16, *cell).unwrap();
+        }
+    }
+    sheet.write_string(note_at.0, note_at.1, "note").unwrap();
+    book.save(path).unwrap();
+}
+
+#[test]
+fn a_sheet_may_span_20_million_cells_and_no_more() {
+    // A tiny workbook with cells at A1 and XFD1048576 once asked for 17
+    // billion cells (the sheet's range is held whole).
+    let dir = scratch("sheet-cells");
+    std::fs::write(dir.join("d.mql"), DURATION_MODEL).unwrap();
+    assert_eq!(mql_data::MAX_SHEET_CELLS, 20_000_000);
+    workbook_with_a_far_cell(&dir.join("far.xlsx"), (1_048_575, 16_383));
+    // 20,000 rows of 1,000 columns: at the limit
+    workbook_with_a_far_cell(&dir.join("at.xlsx"), (19_999, 999));
+    // one row more
+    workbook_with_a_far_cell(&dir.join("past.xlsx"), (20_000, 999));
+    let out = mql_in(
+        &dir,
+        &["eval", "d.mql", "--leads", "at.xlsx", "--format", "ndjson"],
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert_eq!(text(&out.stdout).lines().count(), 3, "{stderr}");
+    for file in ["far.xlsx", "past.xlsx"] {
+        let out = mql_in(&dir, &["eval", "d.mql", "--leads", file]);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{file}: {stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "`{file}` is a sheet spanning more than 20,000,000 cells (rows × columns), the most mql reads of an Excel workbook; export the sheet as CSV"
+            )),
+            "{file}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn a_workbook_may_hold_256_mib_and_no_more() {
+    let dir = scratch("workbook-size");
+    std::fs::write(dir.join("d.mql"), DURATION_MODEL).unwrap();
+    let limit = mql_data::MAX_WORKBOOK_BYTES as usize;
+    assert_eq!(limit, 256 << 20);
+    for (extra, words) in [
+        (0, "`-` cannot be read as an Excel workbook"),
+        (
+            1,
+            "`-` is larger than 256 MiB, the most mql reads of an Excel workbook",
+        ),
+    ] {
+        let out = mql_stdin(
+            &dir,
+            &["eval", "d.mql", "--leads", "-", "--input-format", "xlsx"],
+            vec![0u8; limit + extra],
+        );
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(words), "{stderr}");
+    }
+}

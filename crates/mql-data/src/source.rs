@@ -20,6 +20,15 @@ pub const MAX_RECORD_BYTES: u64 = 16 << 20;
 /// before its items are; NDJSON and CSV stream, and have no such limit.
 pub const MAX_JSON_BYTES: u64 = 512 << 20;
 
+/// The largest Excel workbook read: 256 MiB. A workbook is read whole (its
+/// format is a zip archive); export larger data as CSV, which streams.
+pub const MAX_WORKBOOK_BYTES: u64 = 256 << 20;
+
+/// The most cells the used range of a sheet may span (rows × columns, from
+/// its first used cell to its last): 20,000,000, some 200,000 rows of 100
+/// columns. The range is held whole while its rows are read.
+pub const MAX_SHEET_CELLS: u64 = 20_000_000;
+
 /// How a data file is written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum InputFormat {
@@ -170,6 +179,8 @@ pub enum ReadError {
     MissingColumn { file: String, column: &'static str },
     #[error("`{file}` cannot be read as an Excel workbook (.xlsx): {reason}; save it from Excel as an .xlsx workbook, or export it as CSV")]
     NotWorkbook { file: String, reason: String },
+    #[error("`{file}` is {what}, the most mql reads of an Excel workbook; export the sheet as CSV, which is read as it streams")]
+    SheetTooLarge { file: String, what: String },
     #[error("`{file}` has no sheet named `{sheet}`; its sheets are `{sheets}`")]
     NoSuchSheet {
         file: String,

@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 out=fuzz/corpus
-mkdir -p "$out"/{model,ndjson,json,csv,events}
+mkdir -p "$out"/{model,ndjson,json,csv,events,workbook}
 
 # Copy each file named on standard input into the corpus folder $1.
 add() {
@@ -33,6 +33,10 @@ find "${sources[@]}" \( -name '*.ndjson' -o -name '*.jsonl' \) -not -path '*/tar
 find "${sources[@]}" -name '*.json' -not -path '*/target/*' -not -path '*/snapshots/*' \
   -not -name 'package*.json' -not -name 'tsconfig.json' -not -name '*events*' | add json
 find "${sources[@]}" -name '*.csv' -not -path '*/target/*' -not -name '*events*' | add csv
+# the workbook target writes text into a workbook itself: CSV seeds, and any
+# real workbooks there are
+find "${sources[@]}" \( -name '*.csv' -o -name '*.xlsx' \) -not -path '*/target/*' \
+  -not -name '*events*' | add workbook
 find "${sources[@]}" -name '*events*' \( -name '*.csv' -o -name '*.ndjson' -o -name '*.jsonl' \) \
   -not -path '*/target/*' | add events
 
@@ -42,6 +46,6 @@ for f in $(find "$out/ndjson" -type f | sort | head -n 60); do
     >"$out/json/from-ndjson-$(basename "$f")"
 done
 
-for t in model ndjson json csv events; do
+for t in model ndjson json csv events workbook; do
   echo "fuzz/corpus/$t: $(find "$out/$t" -type f | wc -l) seeds"
 done

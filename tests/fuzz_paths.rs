@@ -173,6 +173,42 @@ proptest! {
     }
 }
 
+proptest! {
+    // each case writes a workbook: fewer cases
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    #[test]
+    fn workbook_leads_are_all_accounted_for(bytes in mutated(data(&[".csv"]))) {
+        paths::workbook(&bytes);
+    }
+}
+
+#[test]
+fn a_workbook_with_a_far_cell_is_refused_and_a_broken_one_too() {
+    // the sheet reader's limits, through the workbook target's own writer
+    paths::workbook(b"id,company_size\na,300\n#1048000\nfar,true,,,,,,,,,,,,,,,,,,,x\n");
+    let book = paths::workbook_from_text("id\na\n#1048000\n,,,,,,,,,,,,,,,,,,,,x\n").unwrap();
+    let model = mql_sema::check_source("m.mql", "lead { a: int }\n")
+        .model
+        .expect("a model");
+    let schema = &model.schema;
+    let source = mql_data::Source::new("far.xlsx", Box::new(&book[..]));
+    let options = mql_data::ReadOptions {
+        format: Some(InputFormat::Xlsx),
+        ..mql_data::ReadOptions::default()
+    };
+    let e = mql_data::LeadReader::new(
+        schema,
+        source,
+        &options,
+        mql_data::Issues::collect(&mut Vec::new()),
+    )
+    .err()
+    .expect("refused");
+    assert!(e.to_string().contains("more than 20,000,000 cells"), "{e}");
+    paths::workbook(b"PK\x03\x04 not really a zip");
+}
+
 #[test]
 fn the_data_targets_model_checks() {
     // the data targets read by this model; it must stay valid

@@ -105,9 +105,13 @@ fn skips_a_record(issue: &mql_data::DataIssue) -> bool {
 pub fn leads(format: InputFormat, bytes: &[u8]) {
     let (model, program) = data_model();
     let mut found = Vec::new();
+    // copy two columns as read and keep what the data wrote, as `--keep`
+    // and `explain` do: more of the reader runs
     let options = ReadOptions {
         format: Some(format),
-        id_field: None,
+        keep: vec!["notes".into(), "Company Size".into()],
+        written: true,
+        ..ReadOptions::default()
     };
     let source = Source::new("leads", Box::new(bytes));
     let Ok(mut reader) =
@@ -170,7 +174,7 @@ pub fn events(bytes: &[u8]) {
     let mut issues = Issues::collect(&mut found);
     let options = ReadOptions {
         format: Some(format),
-        id_field: None,
+        ..ReadOptions::default()
     };
     let Ok(index) = read_events(
         &model.schema,
@@ -191,4 +195,50 @@ pub fn events(bytes: &[u8]) {
         n += 1;
     }
     assert_eq!(n, 3, "every lead is read whatever its events");
+}
+
+/// A workbook: the input itself when it is a zip archive (`PK`), else a
+/// workbook written from it, so the fuzzer's text reaches the sheet reader
+/// as typed cells: one row a line, cells split at commas, numbers and
+/// `true`/`false` written as such; a line `#N` moves N rows down (far
+/// cells stretch the sheet's used range). Then as any leads file.
+pub fn workbook(bytes: &[u8]) {
+    if bytes.starts_with(b"PK") {
+        return leads(InputFormat::Xlsx, bytes);
+    }
+    let Some(book) = workbook_from_text(&String::from_utf8_lossy(bytes)) else {
+        return;
+    };
+    leads(InputFormat::Xlsx, &book);
+}
+
+/// The bytes of a workbook with one sheet holding `text` as
+/// [`workbook`] reads it; `None` when the writer refuses it.
+pub fn workbook_from_text(text: &str) -> Option<Vec<u8>> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    let mut row: u32 = 0;
+    for line in text.lines() {
+        if let Some(n) = line
+            .strip_prefix('#')
+            .and_then(|n| n.trim().parse::<u32>().ok())
+        {
+            row = row.saturating_add(n).min(1_048_575);
+            continue;
+        }
+        for (c, cell) in line.split(',').enumerate().take(16_384) {
+            let c = c as u16;
+            let t = cell.trim();
+            let written = if let Ok(x) = t.parse::<f64>() {
+                sheet.write_number(row, c, x).map(|_| ())
+            } else if t == "true" || t == "false" {
+                sheet.write_boolean(row, c, t == "true").map(|_| ())
+            } else {
+                sheet.write_string(row, c, cell).map(|_| ())
+            };
+            written.ok()?;
+        }
+        row = (row + 1).min(1_048_575);
+    }
+    book.save_to_buffer().ok()
 }

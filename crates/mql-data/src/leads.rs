@@ -38,7 +38,8 @@ enum Input<'a> {
     },
     /// A CSV file or a workbook's sheet.
     Table {
-        rows: Table<'a>,
+        /// Boxed: a CSV reader's state is large beside the other inputs'.
+        rows: Box<Table<'a>>,
         /// What each column fills; `None` until the header is read.
         keys: Option<Vec<LeadKey>>,
         header: Vec<String>,
@@ -118,17 +119,17 @@ impl<'a> LeadReader<'a> {
                 }
             }
             InputFormat::Csv => Input::Table {
-                rows: Table::Csv(CsvRows::new(file.clone(), reader)),
+                rows: Box::new(Table::Csv(CsvRows::new(file.clone(), reader))),
                 keys: None,
                 header: Vec::new(),
                 kept: Vec::new(),
             },
             InputFormat::Xlsx => Input::Table {
-                rows: Table::Sheet(SheetRows::open(
+                rows: Box::new(Table::Sheet(SheetRows::open(
                     &file,
                     Box::new(reader),
                     options.sheet.as_deref(),
-                )?),
+                )?)),
                 keys: None,
                 header: Vec::new(),
                 kept: Vec::new(),

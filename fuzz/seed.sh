@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 out=fuzz/corpus
-mkdir -p "$out"/{model,ndjson,json,csv,events,workbook}
+mkdir -p "$out"/{model,ndjson,json,csv,events,workbook,lsp_messages}
 
 # Copy each file named on standard input into the corpus folder $1.
 add() {
@@ -40,12 +40,19 @@ find "${sources[@]}" \( -name '*.csv' -o -name '*.xlsx' \) -not -path '*/target/
 find "${sources[@]}" -name '*events*' \( -name '*.csv' -o -name '*.ndjson' -o -name '*.jsonl' \) \
   -not -path '*/target/*' | add events
 
+# the language server: a few message sequences (one JSON-RPC body a line)
+printf '%s\n' \
+  '{"jsonrpc":"2.0","method":"textDocument/didOpen","params":{"textDocument":{"uri":"file:///w/m.mql","languageId":"mql","version":1,"text":"lead { a: int }\ncriterion c = a > 1\n"}}}' \
+  '{"jsonrpc":"2.0","id":2,"method":"textDocument/hover","params":{"textDocument":{"uri":"file:///w/m.mql"},"position":{"line":1,"character":15}}}' \
+  '{"jsonrpc":"2.0","id":1.5,"method":"textDocument/formatting","params":{"textDocument":{"uri":"file:///w/m.mql"},"options":{"tabSize":2,"insertSpaces":true}}}' \
+  >"$out/lsp_messages/seed-open-hover"
+
 # few JSON array files exist: make some from the NDJSON seeds
 for f in $(find "$out/ndjson" -type f | sort | head -n 60); do
   awk 'BEGIN { printf "[" } NF { if (n++) printf ",\n"; printf "%s", $0 } END { print "]" }' "$f" \
     >"$out/json/from-ndjson-$(basename "$f")"
 done
 
-for t in model ndjson json csv events workbook; do
+for t in model ndjson json csv events workbook lsp_messages; do
   echo "fuzz/corpus/$t: $(find "$out/$t" -type f | wc -l) seeds"
 done

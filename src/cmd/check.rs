@@ -2,7 +2,7 @@
 
 use clap::ValueEnum;
 
-use super::common::{diagnostic_json, load, print_diagnostics, stderr_color};
+use super::common::{diagnostic_json, load, print_diagnostics, stderr_color, Texts};
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum Format {
@@ -47,8 +47,9 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
                 );
             }
             Format::Json => {
+                let mut texts = Texts::default();
                 for d in &loaded.checked.diagnostics {
-                    println!("{}", diagnostic_json(&loaded, d));
+                    println!("{}", diagnostic_json(&loaded, d, &mut texts));
                 }
             }
         }

@@ -1,6 +1,7 @@
 //! What the verbs share: loading and checking a model through the database,
 //! printing diagnostics, and terminal detection.
 
+use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::sync::Arc;
 
@@ -79,25 +80,42 @@ pub fn load(path: &str) -> anyhow::Result<Loaded> {
     })
 }
 
+/// The texts and line indexes of a model's files, each made once however
+/// many diagnostics point into it.
+#[derive(Default)]
+pub struct Texts(HashMap<String, (Arc<str>, LineIndex)>);
+
+impl Texts {
+    /// The text and line index of the file a diagnostic points into.
+    pub fn of<'a>(&'a mut self, loaded: &Loaded, d: &Diagnostic) -> (&'a str, &'a LineIndex) {
+        let path = loaded.diag_path(d);
+        let (text, index) = self.0.entry(path.to_string()).or_insert_with(|| {
+            let text = loaded.text_of(path);
+            let index = LineIndex::new(&text);
+            (text, index)
+        });
+        (text, index)
+    }
+}
+
 /// Print every diagnostic of a model, rendered for people, on standard error.
 pub fn print_diagnostics(loaded: &Loaded, color: bool) {
+    let mut texts = Texts::default();
     for d in &loaded.checked.diagnostics {
-        let path = loaded.diag_path(d);
-        let text = loaded.text_of(path);
+        let (text, index) = texts.of(loaded, d);
         eprint!(
             "{}",
-            mql_syntax::render::render_diagnostic(d, path, &text, color)
+            mql_syntax::render::render_indexed(d, loaded.diag_path(d), text, index, color)
         );
     }
 }
 
 /// One diagnostic as a JSON object for CI pipelines.
-pub fn diagnostic_json(loaded: &Loaded, d: &Diagnostic) -> serde_json::Value {
+pub fn diagnostic_json(loaded: &Loaded, d: &Diagnostic, texts: &mut Texts) -> serde_json::Value {
     let path = loaded.diag_path(d);
-    let text = loaded.text_of(path);
-    let index = LineIndex::new(&text);
-    let (line, column) = index.line_col(&text, d.span.start);
-    let (end_line, end_column) = index.line_col(&text, d.span.end);
+    let (text, index) = texts.of(loaded, d);
+    let (line, column) = index.line_col(text, d.span.start);
+    let (end_line, end_column) = index.line_col(text, d.span.end);
     serde_json::json!({
         "code": d.code,
         "severity": d.severity,

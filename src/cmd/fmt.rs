@@ -17,10 +17,10 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let color = stderr_color();
     let (mut unformatted, mut broken, mut unreadable) = (0, 0, 0);
     for path in &args.files {
-        let text = match std::fs::read_to_string(path) {
+        let text = match mql_core::input::read_model_file(path) {
             Ok(t) => t,
             Err(e) => {
-                eprintln!("error: cannot read `{path}`: {e}");
+                eprintln!("error: {e}");
                 unreadable += 1;
                 continue;
             }

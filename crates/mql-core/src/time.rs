@@ -231,12 +231,14 @@ pub fn format_duration(ms: i64) -> String {
 /// by `m`, `h`, `d` or `w`; rounded to whole milliseconds half away from zero.
 pub fn parse_duration(text: &str) -> Option<i64> {
     let text = text.trim();
-    let (num, unit) = text.split_at(text.len().checked_sub(1)?);
+    // the unit is the last character, which need not be ASCII in bad data
+    let unit = text.chars().next_back()?;
+    let num = &text[..text.len() - unit.len_utf8()];
     let size = match unit {
-        "m" => MS_PER_MINUTE,
-        "h" => MS_PER_HOUR,
-        "d" => MS_PER_DAY,
-        "w" => MS_PER_WEEK,
+        'm' => MS_PER_MINUTE,
+        'h' => MS_PER_HOUR,
+        'd' => MS_PER_DAY,
+        'w' => MS_PER_WEEK,
         _ => return None,
     };
     let (neg, num) = match num.strip_prefix('-') {
@@ -302,6 +304,11 @@ mod tests {
         assert_eq!(parse_duration("1.5d"), Some(36 * MS_PER_HOUR));
         assert_eq!(parse_duration("30s"), None);
         assert_eq!(parse_duration("30min"), None);
+        // text ending in a character of several bytes is not a duration
+        for text in ["é", "3é", "1d😀", "ü1d", "\u{a0}", "d\u{2028}"] {
+            assert_eq!(parse_duration(text), None, "{text:?}");
+        }
+        assert_eq!(parse_duration(" 2w\u{a0}"), Some(2 * MS_PER_WEEK));
         assert_eq!(format_duration(36 * MS_PER_HOUR), "36h");
         assert_eq!(format_duration(14 * MS_PER_DAY), "2w");
     }

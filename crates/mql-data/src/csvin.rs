@@ -13,7 +13,7 @@ use csv::ByteRecord;
 use crate::issue::{Issues, Loc};
 use crate::layout::{note_no_stages, note_undeclared, Cell, EventKey, Layout, LeadKey};
 use crate::sheet::SheetRows;
-use crate::source::ReadError;
+use crate::source::{ReadError, MAX_RECORD_BYTES};
 use crate::unfilled::{self, Looked, Where};
 
 /// A CSV file read row by row.
@@ -48,7 +48,24 @@ pub(crate) struct LineTracker<R> {
     at: At,
     line: u64,
     starts: Rc<RefCell<VecDeque<u64>>>,
+    /// Bytes of the record being read so far.
+    in_record: u64,
+    /// The line of a record found longer than [`MAX_RECORD_BYTES`].
+    too_long: Option<u64>,
 }
+
+/// What the tracker hands the CSV reader as an IO error when a record is
+/// longer than [`MAX_RECORD_BYTES`]: the line it starts on.
+#[derive(Debug)]
+struct RecordTooLong(u64);
+
+impl std::fmt::Display for RecordTooLong {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the record of line {} is too long", self.0)
+    }
+}
+
+impl std::error::Error for RecordTooLong {}
 
 impl<R: Read> LineTracker<R> {
     fn new(inner: R, starts: Rc<RefCell<VecDeque<u64>>>) -> Self {
@@ -57,6 +74,8 @@ impl<R: Read> LineTracker<R> {
             at: At::RecordStart,
             line: 1,
             starts,
+            in_record: 0,
+            too_long: None,
         }
     }
 
@@ -66,6 +85,11 @@ impl<R: Read> LineTracker<R> {
             if self.at == At::RecordStart && b != b'\n' && b != b'\r' {
                 starts.push_back(self.line);
                 self.at = At::FieldStart;
+                self.in_record = 0;
+            }
+            self.in_record += 1;
+            if self.in_record > MAX_RECORD_BYTES && self.too_long.is_none() {
+                self.too_long = Some(starts.back().copied().unwrap_or(self.line));
             }
             self.at = match (self.at, b) {
                 (At::RecordStart, _) => At::RecordStart,
@@ -86,6 +110,12 @@ impl<R: Read> LineTracker<R> {
 
 impl<R: Read> Read for LineTracker<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if let Some(line) = self.too_long {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                RecordTooLong(line),
+            ));
+        }
         let n = self.inner.read(buf)?;
         self.scan(&buf[..n]);
         Ok(n)
@@ -122,7 +152,19 @@ impl<'a> CsvRows<'a> {
                 .map_err(|e| {
                     let file = self.file.to_string();
                     match e.into_kind() {
-                        csv::ErrorKind::Io(source) => ReadError::Io { file, source },
+                        csv::ErrorKind::Io(source) => {
+                            match source
+                                .get_ref()
+                                .and_then(|e| e.downcast_ref::<RecordTooLong>())
+                            {
+                                Some(RecordTooLong(line)) => ReadError::RecordTooLarge {
+                                    file,
+                                    line: *line,
+                                    limit: MAX_RECORD_BYTES,
+                                },
+                                None => ReadError::Io { file, source },
+                            }
+                        }
                         _ => ReadError::Io {
                             file,
                             source: std::io::Error::other("the file could not be read as CSV"),

@@ -1,7 +1,6 @@
 //! The events file (`--events FILE`): every event of every lead, read fully
 //! before the leads and joined to them by `lead_id`.
 
-use std::io::{BufRead, Read};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -13,7 +12,10 @@ use crate::issue::{Issues, Loc};
 use crate::json::{line_starts, parse_object, Lines};
 use crate::layout::{Cell, Decoder, Layout};
 use crate::sheet::SheetRows;
-use crate::source::{buffered, resolve_format, InputFormat, ReadError, ReadOptions, Source};
+use crate::source::{
+    buffered, read_json_text, read_line_bounded, resolve_format, InputFormat, ReadError,
+    ReadOptions, Source, MAX_JSON_BYTES, MAX_RECORD_BYTES,
+};
 use crate::unfilled::Seen;
 
 /// The events of an events file, by the text of their `lead_id`.
@@ -146,9 +148,7 @@ pub fn read_events(
             let mut line = 0u64;
             loop {
                 buf.clear();
-                let n = input
-                    .read_until(b'\n', &mut buf)
-                    .map_err(|e| ReadError::io(&file, e))?;
+                let n = read_line_bounded(&file, &mut input, &mut buf, line + 1, MAX_RECORD_BYTES)?;
                 if n == 0 {
                     break;
                 }
@@ -180,9 +180,7 @@ pub fn read_events(
         }
         InputFormat::Json => {
             let mut text = String::new();
-            input
-                .read_to_string(&mut text)
-                .map_err(|e| ReadError::io(&file, e))?;
+            read_json_text(&file, &mut input, &mut text, MAX_JSON_BYTES)?;
             let items = json_array(&file, &text)?;
             let starts = line_starts(&text);
             let lines = Lines::File {

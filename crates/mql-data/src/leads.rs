@@ -3,7 +3,7 @@
 //! from the events file, sorted for evaluation.
 
 use std::collections::hash_map::Entry;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufReader, Read};
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -17,7 +17,10 @@ use crate::issue::{Deferred, Issues, Loc};
 use crate::json::{line_starts, parse_object, Entries, Lines};
 use crate::layout::{id_digest, Cell, Decoder, IdDigest, Layout, LeadKey, LeadSlots, Slot};
 use crate::sheet::SheetRows;
-use crate::source::{buffered, resolve_format, InputFormat, ReadError, ReadOptions, Source};
+use crate::source::{
+    buffered, read_json_text, read_line_bounded, resolve_format, InputFormat, ReadError,
+    ReadOptions, Source, MAX_JSON_BYTES, MAX_RECORD_BYTES,
+};
 use crate::unfilled::{self, Seen};
 
 enum Input<'a> {
@@ -35,7 +38,8 @@ enum Input<'a> {
     },
     /// A CSV file or a workbook's sheet.
     Table {
-        rows: Table<'a>,
+        /// Boxed: a CSV reader's state is large beside the other inputs'.
+        rows: Box<Table<'a>>,
         /// What each column fills; `None` until the header is read.
         keys: Option<Vec<LeadKey>>,
         header: Vec<String>,
@@ -98,9 +102,7 @@ impl<'a> LeadReader<'a> {
             },
             InputFormat::Json => {
                 let mut text = String::new();
-                reader
-                    .read_to_string(&mut text)
-                    .map_err(|e| ReadError::io(&file, e))?;
+                read_json_text(&file, &mut reader, &mut text, MAX_JSON_BYTES)?;
                 let base = text.as_ptr() as usize;
                 let items: Vec<(usize, usize)> = json_array(&file, &text)?
                     .into_iter()
@@ -117,17 +119,17 @@ impl<'a> LeadReader<'a> {
                 }
             }
             InputFormat::Csv => Input::Table {
-                rows: Table::Csv(CsvRows::new(file.clone(), reader)),
+                rows: Box::new(Table::Csv(CsvRows::new(file.clone(), reader))),
                 keys: None,
                 header: Vec::new(),
                 kept: Vec::new(),
             },
             InputFormat::Xlsx => Input::Table {
-                rows: Table::Sheet(SheetRows::open(
+                rows: Box::new(Table::Sheet(SheetRows::open(
                     &file,
                     Box::new(reader),
                     options.sheet.as_deref(),
-                )?),
+                )?)),
                 keys: None,
                 header: Vec::new(),
                 kept: Vec::new(),
@@ -314,12 +316,10 @@ impl<'a> LeadReader<'a> {
         block.bytes.clear();
         block.lines.clear();
         block.at_end = self.finished;
-        while !block.at_end && block.lines.len() < n {
+        while !block.at_end && block.lines.len() < n && block.bytes.len() < BLOCK_BYTES {
             let bytes = &mut block.bytes;
             let start = bytes.len();
-            let got = reader
-                .read_until(b'\n', bytes)
-                .map_err(|e| ReadError::io(&self.file, e))?;
+            let got = read_line_bounded(&self.file, reader, bytes, *line + 1, MAX_RECORD_BYTES)?;
             if got == 0 {
                 block.at_end = true;
                 self.finished = true;
@@ -634,6 +634,13 @@ pub(crate) fn closest(wanted: &str, names: &[&str]) -> Option<String> {
 
 /// Chunks smaller than this are read one lead at a time.
 const PARALLEL_MIN: usize = 64;
+
+/// A block of lines ends after this many bytes even when it has fewer lines
+/// than asked for, so that the memory of the blocks in flight stays bounded
+/// whatever the length of the lines (each at most [`MAX_RECORD_BYTES`]).
+///
+/// [`MAX_RECORD_BYTES`]: crate::MAX_RECORD_BYTES
+const BLOCK_BYTES: usize = 16 << 20;
 
 /// One NDJSON line split off for decoding: where it is in the chunk's buffer.
 struct RawLine {

@@ -7,12 +7,12 @@
 
 use std::io::{Cursor, Read};
 
-use calamine::{Data, Range, Reader, Xlsx};
+use calamine::{Cell, Data, DataRef, Range, Reader, Xlsx};
 use mql_core::time::{days_from_civil, format_duration, format_time, MS_PER_DAY};
 use mql_core::Value;
 
 use crate::decode::{decode_text, show_text, Bad, Placeholders, Plan, Strings};
-use crate::source::ReadError;
+use crate::source::{ReadError, MAX_SHEET_CELLS, MAX_WORKBOOK_BYTES};
 
 /// One cell of a sheet, converted from calamine's.
 #[derive(Clone, Debug, PartialEq)]
@@ -157,13 +157,23 @@ impl SheetRows {
     /// Open the workbook in `reader` and take its sheet `sheet` (or the first).
     pub fn open(
         file: &str,
-        mut reader: Box<dyn Read + '_>,
+        reader: Box<dyn Read + '_>,
         sheet: Option<&str>,
     ) -> Result<SheetRows, ReadError> {
         let mut bytes = Vec::new();
         reader
+            .take(MAX_WORKBOOK_BYTES + 1)
             .read_to_end(&mut bytes)
             .map_err(|e| ReadError::io(file, e))?;
+        if bytes.len() as u64 > MAX_WORKBOOK_BYTES {
+            return Err(ReadError::SheetTooLarge {
+                file: file.to_string(),
+                what: format!(
+                    "larger than {}",
+                    mql_core::input::size_text(MAX_WORKBOOK_BYTES)
+                ),
+            });
+        }
         let not_a_workbook = |e: calamine::XlsxError| ReadError::NotWorkbook {
             file: file.to_string(),
             reason: e.to_string(),
@@ -193,7 +203,7 @@ impl SheetRows {
                     reason: "it has no sheet".into(),
                 })?,
         };
-        let range = book.worksheet_range(&name).map_err(not_a_workbook)?;
+        let range = bounded_range(file, &mut book, &name)?;
         Ok(SheetRows {
             range,
             next: 0,
@@ -223,6 +233,43 @@ impl SheetRows {
             return Some((line, u64::from(left) + 1, &self.row));
         }
     }
+}
+
+/// The cells of sheet `name`, as calamine's `worksheet_range` reads them
+/// (empty cells left out, the range from the first used cell to the last),
+/// but refusing a sheet whose range would hold more than
+/// [`MAX_SHEET_CELLS`]: two cells at `A1` and `XFD1048576` of a tiny file
+/// would otherwise ask for 17 billion.
+fn bounded_range(
+    file: &str,
+    book: &mut Xlsx<Cursor<Vec<u8>>>,
+    name: &str,
+) -> Result<Range<Data>, ReadError> {
+    let not_a_workbook = |e: calamine::XlsxError| ReadError::NotWorkbook {
+        file: file.to_string(),
+        reason: e.to_string(),
+    };
+    let mut reader = book.worksheet_cells_reader(name).map_err(not_a_workbook)?;
+    let too_large = || ReadError::SheetTooLarge {
+        file: file.to_string(),
+        what: "a sheet spanning more than 20,000,000 cells (rows × columns)".to_string(),
+    };
+    let mut cells: Vec<Cell<Data>> = Vec::new();
+    let (mut top, mut bottom, mut left, mut right) = (u32::MAX, 0u32, u32::MAX, 0u32);
+    while let Some(cell) = reader.next_cell().map_err(not_a_workbook)? {
+        if *cell.get_value() == DataRef::Empty {
+            continue;
+        }
+        let (r, c) = cell.get_position();
+        (top, bottom) = (top.min(r), bottom.max(r));
+        (left, right) = (left.min(c), right.max(c));
+        let span = (u64::from(bottom - top) + 1) * (u64::from(right - left) + 1);
+        if span > MAX_SHEET_CELLS {
+            return Err(too_large());
+        }
+        cells.push(Cell::new((r, c), Data::from(cell.get_value().clone())));
+    }
+    Ok(Range::from_sparse(cells))
 }
 
 #[cfg(test)]

@@ -6,7 +6,28 @@ use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
 use std::sync::Arc;
 
+use mql_core::input::{size_text, InputError};
 use thiserror::Error;
+
+/// The largest lead or event record read: an NDJSON line, or a CSV row with
+/// the line ends inside its quotes, of at most 16 MiB. A longer one stops
+/// the read ([`ReadError::RecordTooLarge`]): it is not a lead but the wrong
+/// file (or `/dev/zero` through a pipe), and reading on would hold it all.
+pub const MAX_RECORD_BYTES: u64 = 16 << 20;
+
+/// The largest JSON array file read: 512 MiB (its text and items are held,
+/// about twice that in memory). A JSON array is read whole
+/// before its items are; NDJSON and CSV stream, and have no such limit.
+pub const MAX_JSON_BYTES: u64 = 512 << 20;
+
+/// The largest Excel workbook read: 256 MiB. A workbook is read whole (its
+/// format is a zip archive); export larger data as CSV, which streams.
+pub const MAX_WORKBOOK_BYTES: u64 = 256 << 20;
+
+/// The most cells the used range of a sheet may span (rows × columns, from
+/// its first used cell to its last): 20,000,000, some 200,000 rows of 100
+/// columns. The range is held whole while its rows are read.
+pub const MAX_SHEET_CELLS: u64 = 20_000_000;
 
 /// How a data file is written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -99,15 +120,13 @@ impl<'a> Source<'a> {
 }
 
 impl Source<'static> {
-    /// Open a file; `-` means standard input.
+    /// Open a file (a regular file or a pipe, never a folder or a device:
+    /// [`mql_core::input::open_data_file`]); `-` means standard input.
     pub fn open(path: &str) -> Result<Source<'static>, ReadError> {
         if path == "-" {
             return Ok(Source::new("-", Box::new(io::stdin())));
         }
-        let file = File::open(path).map_err(|source| ReadError::Io {
-            file: path.to_string(),
-            source,
-        })?;
+        let file: File = mql_core::input::open_data_file(path)?;
         Ok(Source::new(path, Box::new(file)))
     }
 }
@@ -124,6 +143,19 @@ impl std::fmt::Debug for Source<'_> {
 /// with single records or values are [`crate::DataIssue`]s instead.
 #[derive(Debug, Error)]
 pub enum ReadError {
+    /// The file could not be opened (missing, a folder, a device…).
+    #[error(transparent)]
+    Open(#[from] InputError),
+    #[error(
+        "line {line} of `{file}` is longer than {}: a lead or event record (an NDJSON line, a CSV row) holds at most that; is `{file}` the right file?",
+        size_text(*limit)
+    )]
+    RecordTooLarge { file: String, line: u64, limit: u64 },
+    #[error(
+        "`{file}` is larger than {}, the most mql reads of a JSON array file; write the records as NDJSON (one object a line), which is read as it streams",
+        size_text(*limit)
+    )]
+    TooLarge { file: String, limit: u64 },
     #[error("cannot read `{file}`: {source}")]
     Io {
         file: String,
@@ -147,6 +179,8 @@ pub enum ReadError {
     MissingColumn { file: String, column: &'static str },
     #[error("`{file}` cannot be read as an Excel workbook (.xlsx): {reason}; save it from Excel as an .xlsx workbook, or export it as CSV")]
     NotWorkbook { file: String, reason: String },
+    #[error("`{file}` is {what}, the most mql reads of an Excel workbook; export the sheet as CSV, which is read as it streams")]
+    SheetTooLarge { file: String, what: String },
     #[error("`{file}` has no sheet named `{sheet}`; its sheets are `{sheets}`")]
     NoSuchSheet {
         file: String,
@@ -175,6 +209,68 @@ impl ReadError {
         ReadError::Io {
             file: file.to_string(),
             source,
+        }
+    }
+}
+
+/// Read the rest of a JSON array file into `text`, up to `limit` bytes
+/// ([`MAX_JSON_BYTES`]).
+pub(crate) fn read_json_text(
+    file: &str,
+    reader: &mut impl Read,
+    text: &mut String,
+    limit: u64,
+) -> Result<(), ReadError> {
+    reader
+        .take(limit + 1)
+        .read_to_string(text)
+        .map_err(|e| ReadError::io(file, e))?;
+    if text.len() as u64 > limit {
+        return Err(ReadError::TooLarge {
+            file: file.to_string(),
+            limit,
+        });
+    }
+    Ok(())
+}
+
+/// Append the next line of `reader` (its `\n` included) to `buf`, as
+/// `BufRead::read_until` does, but stop with [`ReadError::RecordTooLarge`]
+/// once the line passes `limit` bytes ([`MAX_RECORD_BYTES`]). The number of
+/// bytes added; 0 at the end of the input. `line` is the line's number, for
+/// the message.
+pub(crate) fn read_line_bounded(
+    file: &str,
+    reader: &mut impl BufRead,
+    buf: &mut Vec<u8>,
+    line: u64,
+    limit: u64,
+) -> Result<usize, ReadError> {
+    let start = buf.len();
+    loop {
+        let available = match reader.fill_buf() {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(ReadError::io(file, e)),
+        };
+        if available.is_empty() {
+            return Ok(buf.len() - start);
+        }
+        let (used, done) = match available.iter().position(|&b| b == b'\n') {
+            Some(i) => (i + 1, true),
+            None => (available.len(), false),
+        };
+        buf.extend_from_slice(&available[..used]);
+        reader.consume(used);
+        if (buf.len() - start) as u64 > limit {
+            return Err(ReadError::RecordTooLarge {
+                file: file.to_string(),
+                line,
+                limit,
+            });
+        }
+        if done {
+            return Ok(buf.len() - start);
         }
     }
 }
@@ -214,6 +310,37 @@ pub(crate) fn buffered<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_line_may_be_as_long_as_the_limit_and_no_longer() {
+        let text = b"12345\n123456\n1234567";
+        let mut r = io::BufReader::with_capacity(2, &text[..]);
+        let mut buf = Vec::new();
+        assert_eq!(read_line_bounded("f", &mut r, &mut buf, 1, 6).unwrap(), 6);
+        assert_eq!(buf, b"12345\n");
+        let e = read_line_bounded("f", &mut r, &mut buf, 2, 6).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "line 2 of `f` is longer than 6 bytes: a lead or event record (an NDJSON line, a CSV row) holds at most that; is `f` the right file?"
+        );
+        // a last line without its line end
+        let mut r = io::BufReader::new(&b"1234567"[..]);
+        buf.clear();
+        assert_eq!(read_line_bounded("f", &mut r, &mut buf, 1, 7).unwrap(), 7);
+        assert_eq!(read_line_bounded("f", &mut r, &mut buf, 2, 7).unwrap(), 0);
+    }
+
+    #[test]
+    fn a_json_file_may_be_as_large_as_the_limit_and_no_larger() {
+        let mut text = String::new();
+        read_json_text("f", &mut &b"[1,2]"[..], &mut text, 5).unwrap();
+        assert_eq!(text, "[1,2]");
+        let e = read_json_text("f", &mut &b"[1,22]"[..], &mut String::new(), 5).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "`f` is larger than 5 bytes, the most mql reads of a JSON array file; write the records as NDJSON (one object a line), which is read as it streams"
+        );
+    }
 
     #[test]
     fn formats_by_extension() {

@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use mql_core::{FieldDef, Ty};
+use rustc_hash::FxHashSet;
 
 use crate::decode::normalise_key;
 use crate::issue::{Issues, Loc};
@@ -22,10 +23,32 @@ pub(crate) struct Seen {
     pub event_file: Vec<Option<Arc<str>>>,
     /// Per event type and field: some event of the type had its key.
     pub events: Vec<Vec<bool>>,
-    /// Undeclared lead keys, in the order first met.
+    /// Undeclared lead keys, in the order first met (at most
+    /// [`MAX_KEYS`]).
     pub lead_keys: Vec<String>,
-    /// Per event type: keys of its events that are not its fields.
+    /// Per event type: keys of its events that are not its fields (at most
+    /// [`MAX_KEYS`] each).
     pub event_keys: Vec<Vec<String>>,
+    /// The keys of `lead_keys`, to look them up (a record of 100,000
+    /// undeclared keys made a scan of the list quadratic).
+    lead_known: FxHashSet<String>,
+    /// The keys of `event_keys`, per event type.
+    event_known: Vec<FxHashSet<String>>,
+}
+
+/// The most undeclared keys remembered (per lead, per event type) as
+/// candidates for the closest-key hint: data with more distinct keys than
+/// this is not an export a model is being fitted to, and memory must not
+/// grow with them.
+pub(crate) const MAX_KEYS: usize = 10_000;
+
+/// Remember `key` in `list` (and its set) unless it is known or the list
+/// is full.
+fn remember(list: &mut Vec<String>, known: &mut FxHashSet<String>, key: &str) {
+    if list.len() < MAX_KEYS && !known.contains(key) {
+        known.insert(key.to_string());
+        list.push(key.to_string());
+    }
 }
 
 impl Seen {
@@ -38,6 +61,7 @@ impl Seen {
         if self.events.len() != n {
             self.event_file.resize(n, None);
             self.event_keys.resize(n, Vec::new());
+            self.event_known.resize(n, FxHashSet::default());
             self.events = schema
                 .events
                 .iter()
@@ -73,16 +97,12 @@ impl Seen {
     }
 
     pub fn lead_key(&mut self, key: &str) {
-        if !self.lead_keys.iter().any(|k| k == key) {
-            self.lead_keys.push(key.to_string());
-        }
+        remember(&mut self.lead_keys, &mut self.lead_known, key);
     }
 
     pub fn event_key(&mut self, layout: &Layout, ty: usize, key: &str) {
         self.fit(layout);
-        if !self.event_keys[ty].iter().any(|k| k == key) {
-            self.event_keys[ty].push(key.to_string());
-        }
+        remember(&mut self.event_keys[ty], &mut self.event_known[ty], key);
     }
 
     /// Add what another decoder saw.
@@ -99,6 +119,8 @@ impl Seen {
             self.events.resize(other.events.len(), Vec::new());
             self.event_file.resize(other.events.len(), None);
             self.event_keys.resize(other.events.len(), Vec::new());
+            self.event_known
+                .resize(other.events.len(), FxHashSet::default());
         }
         for (t, fields) in other.events.into_iter().enumerate() {
             let mine = &mut self.events[t];
@@ -119,9 +141,7 @@ impl Seen {
         }
         for (t, keys) in other.event_keys.into_iter().enumerate() {
             for key in keys {
-                if !self.event_keys[t].contains(&key) {
-                    self.event_keys[t].push(key);
-                }
+                remember(&mut self.event_keys[t], &mut self.event_known[t], &key);
             }
         }
     }

@@ -1,17 +1,17 @@
 //! How the database reads files: through [`FileSystem`], so that a host can
 //! supply them (an in-memory workspace in tests, a future editor host). The
-//! real file system ([`RealFs`]) reads only regular files of at most
-//! [`MAX_SOURCE_BYTES`]: a `use "/dev/zero"` or a folder must give an error,
-//! never an endless read.
+//! real file system ([`RealFs`]) reads through
+//! [`mql_core::input::read_model_file`], the one bounded way mql reads a
+//! model: only regular files of at most [`MAX_SOURCE_BYTES`], so a
+//! `use "/dev/zero"` or a folder gives an error, never an endless read.
 
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-/// The largest model file read, in bytes (16 MiB: about 200,000 lines of
-/// rules; larger files are refused with a message).
-pub const MAX_SOURCE_BYTES: u64 = 16 << 20;
+/// The largest model file read, in bytes: the limit every part of mql
+/// shares ([`mql_core::input::MAX_MODEL_BYTES`], docs/limits.md).
+pub const MAX_SOURCE_BYTES: u64 = mql_core::input::MAX_MODEL_BYTES;
 
 /// The files the database reads.
 pub trait FileSystem: Send + Sync {
@@ -30,7 +30,7 @@ pub struct RealFs;
 
 impl FileSystem for RealFs {
     fn read(&self, path: &str) -> Result<String, String> {
-        read_source_file(Path::new(path), MAX_SOURCE_BYTES)
+        mql_core::input::read_model_file(path).map_err(|e| e.to_string())
     }
 
     fn mql_files(&self, folder: &str, limit: usize) -> Vec<String> {
@@ -65,65 +65,6 @@ impl FileSystem for RealFs {
         out.sort();
         out.truncate(limit);
         out
-    }
-}
-
-/// Read a model file: only a regular file, of at most `max` bytes, in UTF-8.
-/// The error says why not, naming the path.
-///
-/// (A bounded reader for the other inputs of the tool may live in a lower
-/// crate; this one is what the database uses.)
-pub fn read_source_file(path: &Path, max: u64) -> Result<String, String> {
-    let shown = path.display();
-    let not_regular = |m: &std::fs::Metadata| {
-        let what = if m.is_dir() {
-            "a folder"
-        } else {
-            "not a regular file"
-        };
-        format!("`{shown}` is {what}; give the path of a `.mql` file")
-    };
-    let too_big = |len: u64| {
-        format!(
-            "`{shown}` is too large ({} MiB; a model file can have at most {} MiB)",
-            len >> 20,
-            max >> 20
-        )
-    };
-    // Look before opening: opening a named pipe would wait for a writer.
-    match std::fs::metadata(path) {
-        Ok(m) if !m.is_file() => return Err(not_regular(&m)),
-        Ok(m) if m.len() > max => return Err(too_big(m.len())),
-        Ok(_) => {}
-        Err(e) => return Err(open_error(&shown.to_string(), &e)),
-    }
-    let file = std::fs::File::open(path).map_err(|e| open_error(&shown.to_string(), &e))?;
-    // The file may have been swapped since: check what was opened.
-    match file.metadata() {
-        Ok(m) if !m.is_file() => return Err(not_regular(&m)),
-        Ok(_) => {}
-        Err(e) => return Err(format!("cannot read `{shown}`: {e}")),
-    }
-    let mut bytes = Vec::new();
-    file.take(max + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot read `{shown}`: {e}"))?;
-    if bytes.len() as u64 > max {
-        return Err(too_big(bytes.len() as u64));
-    }
-    String::from_utf8(bytes).map_err(|e| {
-        format!(
-            "`{shown}` is not UTF-8 text (invalid byte at offset {}); save it as UTF-8",
-            e.utf8_error().valid_up_to()
-        )
-    })
-}
-
-fn open_error(shown: &str, e: &std::io::Error) -> String {
-    if e.kind() == std::io::ErrorKind::NotFound {
-        format!("there is no file `{shown}`")
-    } else {
-        format!("cannot read `{shown}`: {e}")
     }
 }
 
@@ -194,29 +135,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn refuses_devices_folders_and_large_files() {
+    fn the_real_file_system_reads_with_the_shared_bounds() {
         if Path::new("/dev/zero").exists() {
-            let e = read_source_file(Path::new("/dev/zero"), MAX_SOURCE_BYTES);
             assert_eq!(
-                e,
-                Err("`/dev/zero` is not a regular file; give the path of a `.mql` file".into())
+                RealFs.read("/dev/zero"),
+                Err("`/dev/zero` is a device, not a file; give the path of a file".into())
             );
         }
         let dir = std::env::temp_dir();
-        let e = read_source_file(&dir, MAX_SOURCE_BYTES).expect_err("a folder");
+        let e = RealFs.read(&dir.to_string_lossy()).expect_err("a folder");
         assert!(e.contains("is a folder"), "{e}");
-        let big = dir.join(format!("mql-db-big-{}.mql", std::process::id()));
-        std::fs::write(&big, "x".repeat(2048)).expect("a temporary file");
-        let e = read_source_file(&big, 1024).expect_err("too large");
-        assert!(e.contains("too large"), "{e}");
         assert_eq!(
-            read_source_file(&big, 4096).map(|t| t.len()),
-            Ok(2048),
-            "at the limit it is read"
+            RealFs.read("/no/such/file.mql"),
+            Err("there is no file `/no/such/file.mql`".into())
         );
-        let _ = std::fs::remove_file(&big);
-        let e = read_source_file(Path::new("/no/such/file.mql"), MAX_SOURCE_BYTES);
-        assert_eq!(e, Err("there is no file `/no/such/file.mql`".into()));
+        assert_eq!(MAX_SOURCE_BYTES, 8 << 20);
     }
 
     #[test]

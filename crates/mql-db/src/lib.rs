@@ -441,6 +441,10 @@ pub fn normalize(path: &Path) -> String {
             other => out.push(other.as_os_str()),
         }
     }
+    if out.as_os_str().is_empty() {
+        // `use "."` next to the root file: the folder itself
+        return ".".to_string();
+    }
     out.to_string_lossy().into_owned()
 }
 

@@ -28,7 +28,7 @@ fn a_used_device_is_refused_not_read_forever() {
         .collect();
     assert_eq!(messages.len(), 2, "{messages:?}");
     assert!(
-        messages[0].contains("`/dev/zero` is not a regular file"),
+        messages[0].contains("`/dev/zero` is a device, not a file"),
         "{messages:?}"
     );
     assert!(messages[1].contains("is a folder"), "{messages:?}");

@@ -406,6 +406,10 @@ pub fn finish(prep: &Prepared, checks: &dyn DeclChecks) -> Checked {
 /// The names an expression mentions that resolve to declarations (event
 /// fields inside queries excluded).
 fn walk_names(e: &ast::Expr, event: Option<u32>, sc: &Scope, out: &mut Vec<NameDef>) {
+    mql_core::deep(|| walk_names_body(e, event, sc, out))
+}
+
+fn walk_names_body(e: &ast::Expr, event: Option<u32>, sc: &Scope, out: &mut Vec<NameDef>) {
     use ast::ExprKind as K;
     match &e.kind {
         K::Name(id) => {
@@ -477,51 +481,145 @@ fn walk_query(q: &ast::Query, sc: &Scope, out: &mut Vec<NameDef>) {
     }
 }
 
-/// Depth-first order (dependencies first) and the cycles found.
-fn order_nodes(edges: &[Vec<usize>]) -> (Vec<usize>, Vec<Vec<usize>>) {
-    fn dfs(
-        n: usize,
-        edges: &[Vec<usize>],
-        state: &mut [u8],
-        stack: &mut Vec<usize>,
-        order: &mut Vec<usize>,
-        cycles: &mut Vec<Vec<usize>>,
-    ) {
-        state[n] = 1;
-        stack.push(n);
-        for &m in &edges[n] {
-            match state[m] {
-                0 => dfs(m, edges, state, stack, order, cycles),
-                1 => {
-                    if let Some(pos) = stack.iter().position(|&x| x == m) {
-                        let mut c = stack[pos..].to_vec();
-                        c.push(m);
-                        cycles.push(c);
+/// Depth-first order (dependencies first) and the cycles found: one for
+/// each group of declarations that depend on each other (a strongly
+/// connected component of two or more, or one that uses itself), the
+/// shortest way round from the group's first-visited member back to it.
+///
+/// The third result tells, for each node, whether it is in such a group.
+///
+/// Iterative (Tarjan's algorithm with an explicit stack): a chain of
+/// 100,000 lets is as deep as it is long.
+fn order_nodes(edges: &[Vec<usize>]) -> (Vec<usize>, Vec<Vec<usize>>, Vec<bool>) {
+    const UNSEEN: usize = usize::MAX;
+    let n = edges.len();
+    let mut index = vec![UNSEEN; n];
+    let mut low = vec![0; n];
+    let mut on_stack = vec![false; n];
+    let mut stack = Vec::new();
+    let mut order = Vec::with_capacity(n);
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    let mut next = 0;
+    // (node, how many of its edges are done)
+    let mut work: Vec<(usize, usize)> = Vec::new();
+    for root in 0..n {
+        if index[root] != UNSEEN {
+            continue;
+        }
+        work.push((root, 0));
+        while let Some(&(v, done)) = work.last() {
+            if done == 0 && index[v] == UNSEEN {
+                // first visit
+                index[v] = next;
+                low[v] = next;
+                next += 1;
+                stack.push(v);
+                on_stack[v] = true;
+            }
+            if let Some(&w) = edges[v].get(done) {
+                if let Some(top) = work.last_mut() {
+                    top.1 += 1;
+                }
+                if index[w] == UNSEEN {
+                    work.push((w, 0));
+                } else if on_stack[w] {
+                    low[v] = low[v].min(index[w]);
+                }
+                continue;
+            }
+            work.pop();
+            order.push(v);
+            if let Some(&(u, _)) = work.last() {
+                low[u] = low[u].min(low[v]);
+            }
+            if low[v] == index[v] {
+                let mut group = Vec::new();
+                while let Some(w) = stack.pop() {
+                    on_stack[w] = false;
+                    group.push(w);
+                    if w == v {
+                        break;
                     }
                 }
-                _ => {}
+                if group.len() > 1 || edges[v].contains(&v) {
+                    groups.push(group);
+                }
             }
         }
-        stack.pop();
-        state[n] = 2;
-        order.push(n);
     }
-    let mut state = vec![0u8; edges.len()];
-    let mut order = Vec::new();
-    let mut cycles = Vec::new();
-    for n in 0..edges.len() {
-        if state[n] == 0 {
-            dfs(
-                n,
-                edges,
-                &mut state,
-                &mut Vec::new(),
-                &mut order,
-                &mut cycles,
-            );
+    // report the groups in the order their first member was met
+    let first_met = |g: &Vec<usize>| g.iter().map(|&x| index[x]).min().unwrap_or(0);
+    groups.sort_by_key(first_met);
+    let mut in_group = vec![usize::MAX; n];
+    let cycles = groups
+        .iter()
+        .enumerate()
+        .map(|(k, g)| {
+            for &x in g {
+                in_group[x] = k;
+            }
+            let start = g.iter().copied().min_by_key(|&x| index[x]).unwrap_or(g[0]);
+            shortest_cycle(edges, start, |x| in_group[x] == k)
+        })
+        .collect();
+    let cyclic = in_group.iter().map(|&k| k != usize::MAX).collect();
+    (order, cycles, cyclic)
+}
+
+/// The shortest path `start -> … -> start` through nodes that are `inside`
+/// (a breadth-first search; `start` is on a cycle of them).
+fn shortest_cycle(
+    edges: &[Vec<usize>],
+    start: usize,
+    inside: impl Fn(usize) -> bool,
+) -> Vec<usize> {
+    let mut came_from: HashMap<usize, usize> = HashMap::new();
+    let mut queue = std::collections::VecDeque::from([start]);
+    while let Some(v) = queue.pop_front() {
+        for &w in &edges[v] {
+            if w == start {
+                // walk back from `v` to `start`, then turn it round
+                let mut back = Vec::new();
+                let mut at = v;
+                while at != start {
+                    back.push(at);
+                    at = came_from[&at];
+                }
+                let mut path = vec![start];
+                path.extend(back.into_iter().rev());
+                path.push(start);
+                return path;
+            }
+            if inside(w) && !came_from.contains_key(&w) {
+                came_from.insert(w, v);
+                queue.push_back(w);
+            }
         }
     }
-    (order, cycles)
+    vec![start, start]
+}
+
+/// A cycle `a -> b -> … -> a` as the message shows it: every name when
+/// there are few, else the first and last ones and how many there are.
+fn cycle_text(chain: &[String]) -> String {
+    const SHOWN: usize = 12;
+    if chain.len() <= SHOWN {
+        return chain.join(" -> ");
+    }
+    format!(
+        "{} -> … -> {} ({} declarations)",
+        chain[..SHOWN - 3].join(" -> "),
+        chain[chain.len() - 2..].join(" -> "),
+        chain.len() - 1
+    )
+}
+
+/// A normalised source name (data key, CSV header) taken by a field: the
+/// field's name, its `from` text, and where the name is written.
+struct Claim {
+    name: String,
+    source: Option<String>,
+    at: Span,
 }
 
 impl<'a> Checker<'a> {
@@ -750,8 +848,11 @@ impl<'a> Checker<'a> {
             None => Vec::new(),
         };
         let mut out: Vec<(FieldDef, Span, Span)> = Vec::new();
-        // Each kept field's normalised source name, and where it is written.
-        let mut sources: Vec<(String, Span)> = Vec::new();
+        // The first span of each field name kept, and each claimed
+        // normalised source name with the field that claimed it: looked up
+        // in tables, so a lead of 100,000 fields is checked in linear time.
+        let mut first_of: HashMap<&str, Span> = HashMap::with_capacity(block.len());
+        let mut sources: HashMap<String, Claim> = HashMap::with_capacity(block.len());
         for f in block {
             let n = f.name.name.as_str();
             let reserved = if event {
@@ -775,7 +876,7 @@ impl<'a> Checker<'a> {
                 self.push(file, d);
                 continue;
             }
-            if let Some((_, first, _)) = out.iter().find(|(d, _, _)| d.name == n) {
+            if let Some(first) = first_of.get(n) {
                 let d = Diagnostic::error(
                     codes::DUPLICATE_FIELD,
                     format!("`{owner}` has two fields named `{n}`"),
@@ -787,7 +888,7 @@ impl<'a> Checker<'a> {
                 self.push(file, d);
                 continue;
             }
-            let Some(source) = self.source_of(file, f, owner, event, &out, &mut sources) else {
+            let Some(source) = self.source_of(file, f, owner, event, &mut sources) else {
                 continue;
             };
             let owner_field = n.to_string();
@@ -807,6 +908,7 @@ impl<'a> Checker<'a> {
                 }
             }
             self.placeholders_hiding_values(file, &def, block, f);
+            first_of.insert(n, f.name.span);
             out.push((def, f.name.span, f.span));
         }
         out
@@ -821,8 +923,7 @@ impl<'a> Checker<'a> {
         f: &ast::FieldDecl,
         owner: &str,
         event: bool,
-        kept: &[(FieldDef, Span, Span)],
-        sources: &mut Vec<(String, Span)>,
+        sources: &mut HashMap<String, Claim>,
     ) -> Option<Option<String>> {
         let n = f.name.name.as_str();
         let (text, at) = match &f.source {
@@ -865,9 +966,8 @@ impl<'a> Checker<'a> {
                 return None;
             }
         }
-        if let Some(k) = sources.iter().position(|(s, _)| *s == norm) {
-            let other = &kept[k].0;
-            let first = sources[k].1;
+        if let Some(other) = sources.get(&norm) {
+            let first = other.at;
             let written = |name: &str, source: Option<&str>| match source {
                 Some(s) => format!("`{name}` (from {s:?})"),
                 None => format!("`{name}`"),
@@ -887,8 +987,16 @@ impl<'a> Checker<'a> {
             self.push(file, d);
             return None;
         }
-        sources.push((norm, at));
-        Some(f.source.as_ref().map(|s| s.value.clone()))
+        let source = f.source.as_ref().map(|s| s.value.clone());
+        sources.insert(
+            norm,
+            Claim {
+                name: n.to_string(),
+                source: source.clone(),
+                at,
+            },
+        );
+        Some(source)
     }
 
     /// The texts of a `missing` list (an empty one is reported).
@@ -1288,7 +1396,7 @@ impl<'a> Checker<'a> {
             edges[nvals + nscores + k] =
                 names.into_iter().filter_map(to_ref).map(node_of).collect();
         }
-        let (order, cycles) = order_nodes(&edges);
+        let (order, cycles, _) = order_nodes(&edges);
         let name_of = |sc: &Scope, r: DeclRef| match r {
             DeclRef::Value(i) => sc.values[i as usize].name.clone(),
             DeclRef::Score(i) => sc.scores[i as usize].clone(),
@@ -1310,7 +1418,7 @@ impl<'a> Checker<'a> {
                 DeclRef::Tier(i) => NameDef::Tier(i),
             };
             if let Some(&(file, span, _, _)) = self.decl_at.get(&def) {
-                let mut d = Diagnostic::error(codes::DEPENDENCY_CYCLE, format!("`{}` depends on itself: {}", chain[0], chain.join(" -> ")), span)
+                let mut d = Diagnostic::error(codes::DEPENDENCY_CYCLE, format!("`{}` depends on itself: {}", chain[0], cycle_text(&chain)), span)
                     .with_label("part of a cycle")
                     .with_help("a value can't be computed from itself; break the cycle by removing one of these references");
                 for &n in &c[1..c.len() - 1] {
@@ -1587,24 +1695,20 @@ impl<'a> Checker<'a> {
                 })
                 .collect();
         }
-        let (order, cycles) = order_nodes(&edges);
-        let mut in_cycle = vec![false; n];
+        let (order, cycles, in_cycle) = order_nodes(&edges);
         let mut reported: HashSet<Vec<usize>> = HashSet::new();
         for c in cycles {
-            for &x in &c {
-                in_cycle[x] = true;
-            }
             let mut key = c.clone();
             key.sort_unstable();
             key.dedup();
             if !reported.insert(key) {
                 continue;
             }
-            let chain: Vec<&str> = c.iter().map(|&x| decls[x].2.name.name.as_str()).collect();
+            let chain: Vec<String> = c.iter().map(|&x| decls[x].2.name.name.clone()).collect();
             let (file, _, ne) = decls[c[0]];
             let d = Diagnostic::error(
                 codes::DEPENDENCY_CYCLE,
-                format!("`{}` depends on itself: {}", chain[0], chain.join(" -> ")),
+                format!("`{}` depends on itself: {}", chain[0], cycle_text(&chain)),
                 ne.name.span,
             )
             .with_label("part of a cycle")

@@ -16,6 +16,12 @@ use crate::index::Builtin;
 use crate::scope::{NameDef, Scope, Target};
 use crate::suggest::{did_you_mean, Pending};
 
+/// The longest pattern after `matches`, in characters…
+pub const MAX_PATTERN_CHARS: usize = 1000;
+/// …and the most memory one may take once compiled (the regex crate's
+/// measure), so that a model's patterns cannot take gigabytes.
+pub const MAX_PATTERN_BYTES: usize = 1 << 20;
+
 /// Where an expression stands, which decides the names in scope.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Ctx {
@@ -699,6 +705,10 @@ impl<'a> Cx<'a> {
     /// to read bare enum variants and empty lists. The result's type may still
     /// differ from the hint: callers check it.
     pub fn elab(&mut self, e: &ast::Expr, hint: Option<&Ty>) -> Option<Expr> {
+        mql_core::deep(|| self.elab_body(e, hint))
+    }
+
+    fn elab_body(&mut self, e: &ast::Expr, hint: Option<&Ty>) -> Option<Expr> {
         let span = e.span;
         match &e.kind {
             ast::ExprKind::Int(v) => Some(lit(Value::Int((*v)?), Ty::Int, span)),
@@ -1065,27 +1075,52 @@ impl<'a> Cx<'a> {
                     Value::Str(s) => s,
                     _ => return None,
                 };
-                match regex::Regex::new(&pat) {
+                let built = if pat.chars().count() > MAX_PATTERN_CHARS {
+                    Err(None)
+                } else {
+                    regex::RegexBuilder::new(&pat)
+                        .size_limit(MAX_PATTERN_BYTES)
+                        .build()
+                        .map_err(Some)
+                };
+                match built {
                     Ok(re) => Some(mk(
                         ExprKind::Matches(Box::new(a), Pattern(Arc::new(re))),
                         Ty::Bool,
                         span,
                     )),
                     Err(err) => {
-                        let text = err.to_string();
-                        let why = text
-                            .lines()
-                            .rev()
-                            .find_map(|l| l.trim().strip_prefix("error: "))
-                            .unwrap_or("it can't be read")
-                            .to_string();
+                        let (why, help) = match err {
+                            None => (
+                                format!("it is longer than {MAX_PATTERN_CHARS} characters"),
+                                "split it into several `matches` joined with `or`",
+                            ),
+                            Some(regex::Error::CompiledTooBig(_)) => (
+                                "it is too large once compiled (more than 1 MiB)".to_string(),
+                                "make it simpler: counted repeats like `\\w{500}` make a pattern large",
+                            ),
+                            Some(err) => (
+                                err.to_string()
+                                    .lines()
+                                    .rev()
+                                    .find_map(|l| l.trim().strip_prefix("error: "))
+                                    .unwrap_or("it can't be read")
+                                    .to_string(),
+                                "patterns use Rust regex syntax; escape special characters like `(` or `.` with a backslash",
+                            ),
+                        };
+                        let shown: String = if pat.chars().count() > 60 {
+                            pat.chars().take(60).chain(['…']).collect()
+                        } else {
+                            pat.to_string()
+                        };
                         let d = Diagnostic::error(
                             codes::INVALID_PATTERN,
-                            format!("`{pat}` is not a valid pattern: {why}"),
+                            format!("`{shown}` is not a valid pattern: {why}"),
                             b.span,
                         )
                         .with_label(why)
-                        .with_help("patterns use Rust regex syntax; escape special characters like `(` or `.` with a backslash");
+                        .with_help(help);
                         self.err(d);
                         None
                     }

@@ -23,6 +23,10 @@ type R = Result<Value, FoldError>;
 
 /// True when `e` mentions nothing that depends on the lead or on `now`.
 pub fn is_const(e: &Expr) -> bool {
+    mql_core::deep(|| is_const_body(e))
+}
+
+fn is_const_body(e: &Expr) -> bool {
     match &e.kind {
         ExprKind::Lit(_) => true,
         ExprKind::Field(_)
@@ -50,6 +54,10 @@ pub fn is_const(e: &Expr) -> bool {
 
 /// Evaluate a constant expression.
 pub fn eval(e: &Expr) -> R {
+    mql_core::deep(|| eval_body(e))
+}
+
+fn eval_body(e: &Expr) -> R {
     match &e.kind {
         ExprKind::Lit(v) => Ok(v.clone()),
         ExprKind::Neg(a) => match eval(a)? {

@@ -172,11 +172,24 @@ pub struct TestDecl {
 }
 
 /// A typed expression. `span` is in the file of the enclosing declaration.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Debug, PartialEq)]
 pub struct Expr {
     pub kind: ExprKind,
     pub ty: Ty,
     pub span: Span,
+}
+
+impl Clone for Expr {
+    /// A derived clone recurses once per level of the tree; a deep one
+    /// (4096 operators) overflowed a small stack when `explain` copied the
+    /// model, so each level makes sure of its stack room.
+    fn clone(&self) -> Expr {
+        mql_core::deep(|| Expr {
+            kind: self.kind.clone(),
+            ty: self.ty.clone(),
+            span: self.span,
+        })
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -319,6 +319,10 @@ fn hir_query(q: &mut hir::Query, mv: Mv) {
 }
 
 fn hir_expr(e: &mut hir::Expr, mv: Mv) {
+    mql_core::deep(|| hir_expr_body(e, mv))
+}
+
+fn hir_expr_body(e: &mut hir::Expr, mv: Mv) {
     use hir::ExprKind as K;
     mv(&mut e.span);
     match &mut e.kind {
@@ -504,6 +508,10 @@ fn ast_query(q: &mut ast::Query, mv: Mv) {
 }
 
 fn ast_expr(e: &mut ast::Expr, mv: Mv) {
+    mql_core::deep(|| ast_expr_body(e, mv))
+}
+
+fn ast_expr_body(e: &mut ast::Expr, mv: Mv) {
     use ast::ExprKind as K;
     mv(&mut e.span);
     match &mut e.kind {

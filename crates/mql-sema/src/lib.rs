@@ -21,6 +21,7 @@ mod suggest;
 
 use std::sync::Arc;
 
+pub use expr::{MAX_PATTERN_BYTES, MAX_PATTERN_CHARS};
 pub use index::{Def, DefKind, NameIndex, Ref};
 pub use ranges::{score_range, score_ranges};
 pub use suggest::did_you_mean;

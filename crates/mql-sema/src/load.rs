@@ -1,6 +1,7 @@
 //! Follows `use "…"` through the [`Loader`]: each file once, depth-first, the
 //! declarations of a used file standing where its `use` is.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use mql_core::Diagnostic;
@@ -24,48 +25,67 @@ pub fn load_all(root: FileSource, loader: &dyn Loader) -> Loaded {
         items: Vec::new(),
         diags: Vec::new(),
     };
-    let mut stack = vec![0u32];
-    visit(&mut l, loader, &mut stack);
-    l
-}
-
-fn visit(l: &mut Loaded, loader: &dyn Loader, stack: &mut Vec<u32>) {
-    let Some(&file) = stack.last() else { return };
-    let ast = l.files[file as usize].ast.clone();
-    let from: Arc<str> = l.files[file as usize].path.clone();
-    for (i, decl) in ast.decls.iter().enumerate() {
+    // The files being read, the innermost `use` last, each with the index of
+    // its next declaration: a loop, not recursion, however long the chain of
+    // files using each other.
+    let mut stack: Vec<(u32, usize)> = vec![(0, 0)];
+    // every file met, by path, and whether it is on the stack
+    let mut known: HashMap<Arc<str>, u32> = HashMap::from([(l.files[0].path.clone(), 0)]);
+    let mut open = vec![true];
+    while let Some(top) = stack.last_mut() {
+        let (file, i) = *top;
+        let ast = l.files[file as usize].ast.clone();
+        let Some(decl) = ast.decls.get(i) else {
+            open[file as usize] = false;
+            stack.pop();
+            continue;
+        };
+        top.1 += 1;
         let DeclKind::Use(s) = &decl.kind else {
             l.items.push((file, i));
             continue;
         };
+        let from: Arc<str> = l.files[file as usize].path.clone();
         match loader.load(&from, &s.value) {
             Err(why) => {
+                // the file is there but is not a model mql can read
+                // (`mql_core::input`'s messages)
+                let missing = !["not a file;", "is larger than", "is not UTF-8"]
+                    .iter()
+                    .any(|w| why.contains(w));
                 let d = Diagnostic::error(
                     codes::MISSING_USE,
                     format!("can't use `{}`: {why}", s.value),
                     s.span,
                 )
-                .with_label("file not found")
-                .with_help(
-                    "the path is relative to the file that has the `use`; check its spelling",
-                );
+                .with_label(if missing {
+                    "file not found"
+                } else {
+                    "can't be read"
+                })
+                .with_help(if missing {
+                    "the path is relative to the file that has the `use`; check its spelling"
+                } else {
+                    "point `use` at a model file (a `.mql` text file)"
+                });
                 l.diags.push((file, d));
             }
             Ok(src) => {
-                if let Some(pos) = stack
-                    .iter()
-                    .position(|&f| l.files[f as usize].path == src.path)
+                let met = known.get(&src.path).copied();
+                if let Some(pos) = met
+                    .filter(|&f| open[f as usize])
+                    .and_then(|f| stack.iter().position(|&(g, _)| g == f))
                 {
                     let mut chain: Vec<String> = stack[pos..]
                         .iter()
-                        .map(|&f| l.files[f as usize].path.to_string())
+                        .map(|&(f, _)| l.files[f as usize].path.to_string())
                         .collect();
                     chain.push(src.path.to_string());
                     let d = Diagnostic::error(
                         codes::USE_CYCLE,
                         format!(
                             "these files use each other in a circle: {}",
-                            chain.join(" -> ")
+                            circle_text(&chain)
                         ),
                         s.span,
                     )
@@ -74,14 +94,31 @@ fn visit(l: &mut Loaded, loader: &dyn Loader, stack: &mut Vec<u32>) {
                     l.diags.push((file, d));
                     continue;
                 }
-                if l.files.iter().any(|f| f.path == src.path) {
+                if met.is_some() {
                     continue;
                 }
+                let f = l.files.len() as u32;
+                known.insert(src.path.clone(), f);
                 l.files.push(src);
-                stack.push(l.files.len() as u32 - 1);
-                visit(l, loader, stack);
-                stack.pop();
+                open.push(true);
+                stack.push((f, 0));
             }
         }
     }
+    l
+}
+
+/// A circle of files as the message shows it: every path when there are
+/// few, else the first and last ones and how many there are.
+fn circle_text(chain: &[String]) -> String {
+    const SHOWN: usize = 12;
+    if chain.len() <= SHOWN {
+        return chain.join(" -> ");
+    }
+    format!(
+        "{} -> … -> {} ({} files)",
+        chain[..SHOWN - 3].join(" -> "),
+        chain[chain.len() - 2..].join(" -> "),
+        chain.len() - 1
+    )
 }

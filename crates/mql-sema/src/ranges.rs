@@ -68,6 +68,10 @@ pub enum Truth {
 pub type Why = Option<(Span, String)>;
 
 pub fn truth(e: &Expr, ranges: &[(f64, f64)], names: &[String]) -> (Truth, Why) {
+    mql_core::deep(|| truth_body(e, ranges, names))
+}
+
+fn truth_body(e: &Expr, ranges: &[(f64, f64)], names: &[String]) -> (Truth, Why) {
     if fold::is_const(e) {
         return match fold::eval(e) {
             Ok(Value::Bool(true)) => (

@@ -132,3 +132,68 @@ fn errors_in_a_used_file_name_that_file() {
     assert_eq!(c.diagnostics[0].file.as_deref(), Some("schema.mql"));
     insta::assert_snapshot!(render(&c, &files, ("main.mql", root)));
 }
+
+/// Files made on demand: `f{k}.mql` uses `f{k+1}.mql` and declares `let
+/// v{k}`, down to `f{n}.mql`, which uses `back` (a file of the chain, or
+/// nothing when it is empty).
+struct Chain {
+    n: usize,
+    back: &'static str,
+}
+
+impl Loader for Chain {
+    fn load(&self, _from: &str, relative: &str) -> Result<FileSource, String> {
+        let k: usize = relative
+            .trim_start_matches('f')
+            .trim_end_matches(".mql")
+            .parse()
+            .map_err(|_| "no such file".to_string())?;
+        let text = if k < self.n {
+            format!("use \"f{}.mql\"\nlet v{k} = v{} + 1\n", k + 1, k + 1)
+        } else if self.back.is_empty() {
+            format!("let v{k} = 1\n")
+        } else {
+            format!("use \"{}\"\nlet v{k} = 1\n", self.back)
+        };
+        Ok(FileSource::parse(relative, &text))
+    }
+}
+
+const N: usize = 5_000;
+
+#[test]
+fn a_chain_of_5000_used_files_loads_without_recursion() {
+    let checked = std::thread::Builder::new()
+        .stack_size(1 << 20)
+        .spawn(|| {
+            let root = FileSource::parse(
+                "m.mql",
+                "lead { a: int }\nuse \"f0.mql\"\ncriterion c = v0 > 1\n",
+            );
+            let long = check(root.clone(), &Chain { n: N, back: "" });
+            let circle = check(
+                root,
+                &Chain {
+                    n: N,
+                    back: "f5.mql",
+                },
+            );
+            (long, circle)
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+    let (long, circle) = checked;
+    assert!(!long.has_errors(), "{:?}", long.diagnostics.first());
+    assert_eq!(long.model.expect("checks").files.len(), N + 2);
+    let circles: Vec<_> = circle
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "E0151")
+        .collect();
+    assert_eq!(circles.len(), 1);
+    assert_eq!(
+        circles[0].message,
+        "these files use each other in a circle: f5.mql -> f6.mql -> f7.mql -> f8.mql -> f9.mql -> f10.mql -> f11.mql -> f12.mql -> f13.mql -> … -> f5000.mql -> f5.mql (4996 files)"
+    );
+}

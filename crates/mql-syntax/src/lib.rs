@@ -21,4 +21,4 @@ pub mod words;
 pub use ast::*;
 pub use format::format;
 pub use parser::{did_you_mean, parse, MAX_DEPTH, MAX_OPERATORS};
-pub use render::{plain_line, render_all, render_diagnostic};
+pub use render::{plain_line, render_all, render_diagnostic, render_indexed};

@@ -196,6 +196,10 @@ fn opt<T: std::fmt::Display>(v: &Option<T>) -> String {
 
 /// One expression as an S-expression.
 pub fn expr(e: &Expr) -> String {
+    mql_core::deep(|| expr_body(e))
+}
+
+fn expr_body(e: &Expr) -> String {
     match &e.kind {
         ExprKind::Int(v) => opt(v),
         ExprKind::Number(n) => format!("{n:?}"),

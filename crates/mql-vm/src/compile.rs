@@ -428,6 +428,10 @@ impl Compiler {
     }
 
     fn expr(&mut self, e: &Expr, out: &mut Vec<Instr>) {
+        mql_core::deep(|| self.expr_body(e, out))
+    }
+
+    fn expr_body(&mut self, e: &Expr, out: &mut Vec<Instr>) {
         if mql_sema::fold::is_const(e) && !matches!(e.kind, ExprKind::Lit(_)) {
             let mut code = Vec::new();
             self.expr_inner(e, &mut code);

@@ -54,6 +54,10 @@ pub fn expr_text(model: &Model, e: &Expr) -> String {
 }
 
 fn sub(model: &Model, e: &Expr, event: Option<u32>, min: u8, out: &mut String) {
+    mql_core::deep(|| sub_body(model, e, event, min, out))
+}
+
+fn sub_body(model: &Model, e: &Expr, event: Option<u32>, min: u8, out: &mut String) {
     if prec(e) < min {
         out.push('(');
         write(model, e, event, out);
@@ -77,6 +81,10 @@ fn query_text(model: &Model, q: &Query, out: &mut String) {
 }
 
 fn write(model: &Model, e: &Expr, event: Option<u32>, out: &mut String) {
+    mql_core::deep(|| write_body(model, e, event, out))
+}
+
+fn write_body(model: &Model, e: &Expr, event: Option<u32>, out: &mut String) {
     let p = prec(e);
     match &e.kind {
         ExprKind::Lit(v) => out.push_str(&value_text(model, v)),

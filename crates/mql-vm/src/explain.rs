@@ -188,6 +188,10 @@ fn children(e: &Expr) -> Vec<&Expr> {
 }
 
 fn collect_fields(model: &Model, e: &Expr, out: &mut Vec<u32>, seen: &mut Vec<DeclRef>) {
+    mql_core::deep(|| collect_fields_body(model, e, out, seen))
+}
+
+fn collect_fields_body(model: &Model, e: &Expr, out: &mut Vec<u32>, seen: &mut Vec<DeclRef>) {
     match &e.kind {
         ExprKind::Field(i) if !out.contains(i) => out.push(*i),
         ExprKind::ValueRef(i) if !seen.contains(&DeclRef::Value(*i)) => {
@@ -253,6 +257,10 @@ impl Seen<'_> {
     }
 
     fn collect(&self, e: &Expr, out: &mut Vec<ValueRead>) {
+        mql_core::deep(|| self.collect_body(e, out))
+    }
+
+    fn collect_body(&self, e: &Expr, out: &mut Vec<ValueRead>) {
         let model = self.model;
         let read = match &e.kind {
             ExprKind::Field(i) => model.schema.lead.get(*i as usize).map(|f| ValueRead {
@@ -310,7 +318,7 @@ impl Seen<'_> {
 /// The sides of a top-level `and` (or `or`) chain: `a and b and c` has three.
 fn sides(e: &Expr) -> Option<(bool, Vec<&Expr>)> {
     fn chain<'e>(e: &'e Expr, and: bool, out: &mut Vec<&'e Expr>) {
-        match &e.kind {
+        mql_core::deep(|| match &e.kind {
             ExprKind::And(a, b) if and => {
                 chain(a, and, out);
                 chain(b, and, out);
@@ -320,7 +328,7 @@ fn sides(e: &Expr) -> Option<(bool, Vec<&Expr>)> {
                 chain(b, and, out);
             }
             _ => out.push(e),
-        }
+        })
     }
     let and = match &e.kind {
         ExprKind::And(..) => true,

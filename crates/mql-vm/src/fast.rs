@@ -187,10 +187,22 @@ fn member(src: Val, negated: bool, list: u32, consts: &[Value]) -> Test {
     Test::In { src, negated, list }
 }
 
+/// At most this many `and`, `or` and `not` in a block with a fast form:
+/// [`Program::test`] recurses once per level of the tree, and a longer
+/// chain (a model may have thousands) runs on the stack machine instead.
+const MAX_LOGIC: usize = 256;
+
 /// The fast form of the block starting at `code[0]`, or `None`.
 fn decode(code: &[Instr], consts: &[Value]) -> Option<Fast> {
     let mut stack: Vec<Item> = Vec::new();
+    let mut logic = 0;
     for ins in code {
+        if matches!(ins, Instr::AndEnd | Instr::OrEnd | Instr::Not) {
+            logic += 1;
+            if logic > MAX_LOGIC {
+                return None;
+            }
+        }
         let item = match *ins {
             Instr::Const(i) => Item::V(Val::Const(i)),
             Instr::Field(i) => Item::V(Val::Field(i)),

@@ -258,6 +258,10 @@ impl Env<'_> {
     }
 
     fn ev(&self, e: &Expr) -> R {
+        mql_core::deep(|| self.ev_body(e))
+    }
+
+    fn ev_body(&self, e: &Expr) -> R {
         Ok(match &e.kind {
             ExprKind::Lit(v) => v.clone(),
             ExprKind::Field(i) => self.lead.fields[*i as usize].clone(),

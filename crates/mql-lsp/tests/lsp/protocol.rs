@@ -62,7 +62,7 @@ async fn a_device_is_refused_wherever_it_comes_from() {
     assert!(
         diags.iter().any(|d| d["message"]
             .as_str()
-            .is_some_and(|m| m.contains("`/dev/zero` is not a regular file"))),
+            .is_some_and(|m| m.contains("`/dev/zero` is a device, not a file"))),
         "{diags:?}"
     );
     c.notify(

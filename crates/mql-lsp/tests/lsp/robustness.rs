@@ -264,3 +264,31 @@ async fn shutdown_and_exit_end_the_server() {
     assert!(answer.get("error").is_none(), "{answer}");
     assert_eq!(answer.get("result"), Some(&Value::Null), "{answer}");
 }
+
+#[tokio::test]
+async fn a_chain_and_a_cycle_of_100000_lets() {
+    // The dependency ordering once recursed once per let and aborted the
+    // server (issue 10: 200,000 lets in a release build; 100,000 overflow
+    // a debug build's query thread); now the chain checks and the cycle is
+    // one error.
+    let n = 100_000;
+    let mut chain = String::from("model chain\nlead { a: int }\n");
+    let mut cycle = chain.clone();
+    for k in 0..n {
+        chain.push_str(&format!("let v{k} = v{}\n", k + 1));
+        cycle.push_str(&format!("let v{k} = v{}\n", (k + 1) % n));
+    }
+    chain.push_str(&format!("let v{n} = a\ncriterion big = v0 > 10\n"));
+    cycle.push_str("criterion big = v0 > 10\n");
+    let mut c = Client::start().await;
+    let diags = c.open("chain.mql", &chain).await;
+    assert!(
+        diags.iter().all(|d| d["severity"] != 1),
+        "{:?}",
+        diags.first()
+    );
+    let diags = c.open("cycle.mql", &cycle).await;
+    let cycles: Vec<&Value> = diags.iter().filter(|d| d["code"] == "E0150").collect();
+    assert_eq!(cycles.len(), 1, "{diags:?}");
+    still_alive(&mut c).await;
+}

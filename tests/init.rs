@@ -350,3 +350,45 @@ fn a_workbook_drafts_a_model_that_reads_it_cleanly() {
         ""
     );
 }
+
+/// Drafting reads through the same bounds as every reader: only regular
+/// files, records up to 16 MiB, and at most 10,000 columns or keys; each is
+/// refused with a message (exit 2), never an endless read.
+#[test]
+fn drafting_reads_within_the_limits_of_every_reader() {
+    let dir = folder("limits");
+    let out = mql(&dir, &["init", "--from", "/dev/zero", "-o", "zero.mql"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("not a file"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let long = format!("{{\"id\":\"a\",\"note\":\"{}\"}}\n", "x".repeat(17 << 20));
+    std::fs::write(dir.join("long.ndjson"), long).expect("write");
+    let out = mql(&dir, &["init", "--from", "long.ndjson", "-o", "long.mql"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("16 MiB"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let header: Vec<String> = (0..10_001).map(|i| format!("c{i}")).collect();
+    let wide = format!("{}\n{}\n", header.join(","), vec!["1"; 10_001].join(","));
+    std::fs::write(dir.join("wide.csv"), wide).expect("write");
+    let out = mql(&dir, &["init", "--from", "wide.csv", "-o", "wide.mql"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("more than 10000 different columns"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // Many keys, each new, cost what they hold: 10,000 keys in one record.
+    let keys: Vec<String> = (0..10_000).map(|i| format!("\"k{i}\":{i}")).collect();
+    std::fs::write(dir.join("keys.ndjson"), format!("{{{}}}\n", keys.join(","))).expect("write");
+    let out = mql(&dir, &["init", "--from", "keys.ndjson", "-o", "keys.mql"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}

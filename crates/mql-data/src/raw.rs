@@ -4,12 +4,17 @@
 //! they are (a number, a bool, a date cell), so that a draft can tell a
 //! typed number from a text that reads as one.
 
-use std::io::{BufRead, BufReader, Read};
+use std::collections::HashMap;
+use std::io;
 
 use serde_json::Value as Json;
 
+use crate::csvin::{CsvRows, Row};
 use crate::sheet::{SheetRows, SheetValue};
-use crate::source::{InputFormat, ReadError, Source};
+use crate::source::{
+    buffered, read_json_text, read_line_bounded, InputFormat, ReadError, Source, MAX_JSON_BYTES,
+    MAX_RECORD_BYTES,
+};
 
 /// One value as an export writes it.
 #[derive(Clone, Debug, PartialEq)]
@@ -54,46 +59,44 @@ pub fn read_raw(
         .or_else(|| InputFormat::from_path(path))
         .unwrap_or(InputFormat::Csv);
     let source = Source::open(path)?;
-    let name = source.name.to_string();
-    let reader = source.reader;
+    let name = source.name.clone();
     let mut row: Vec<(usize, RawValue)> = Vec::new();
     let (mut read, mut skipped) = (0u64, 0u64);
     match format {
         InputFormat::Csv => {
-            let mut csv = csv::ReaderBuilder::new()
-                .has_headers(false)
-                .flexible(true)
-                .from_reader(reader);
-            let mut header: Option<usize> = None;
-            for rec in csv.byte_records() {
-                let rec = rec.map_err(|e| ReadError::io(&name, std::io::Error::other(e)))?;
-                if rec.iter().all(|c| c.iter().all(u8::is_ascii_whitespace)) {
-                    continue;
-                }
-                match header {
-                    None => {
-                        for (i, cell) in rec.iter().enumerate() {
-                            let text = String::from_utf8_lossy(cell);
-                            let text = if i == 0 {
-                                text.trim_start_matches('\u{feff}')
-                            } else {
-                                &text
-                            };
-                            columns(text.trim());
+            let mut rows = CsvRows::new(name.clone(), buffered(&name, source.reader)?);
+            let mut width: Option<usize> = None;
+            while let Some(next) = rows.next_row()? {
+                match (next, width) {
+                    (Row::Cells(_, cells), None) => {
+                        too_many_columns(&name, cells.len())?;
+                        for cell in &cells {
+                            columns(cell.trim());
                         }
-                        header = Some(rec.len());
+                        width = Some(cells.len());
                     }
-                    Some(width) => {
+                    (Row::NotText(line), None) => {
+                        return Err(ReadError::io(
+                            &name,
+                            io::Error::other(format!(
+                                "the header (line {line}) is not UTF-8 text; save the file as UTF-8"
+                            )),
+                        ))
+                    }
+                    (Row::NotText(_), Some(_)) => {
                         read += 1;
-                        if rec.len() != width {
+                        skipped += 1;
+                    }
+                    (Row::Cells(_, cells), Some(width)) => {
+                        read += 1;
+                        if cells.len() != width {
                             skipped += 1;
                             continue;
                         }
                         row.clear();
-                        for (i, cell) in rec.iter().enumerate() {
-                            let text = String::from_utf8_lossy(cell);
-                            if !text.trim().is_empty() {
-                                row.push((i, RawValue::Text(text.into_owned())));
+                        for (i, cell) in cells.iter().enumerate() {
+                            if !cell.trim().is_empty() {
+                                row.push((i, RawValue::Text(cell.to_string())));
                             }
                         }
                         record(&row);
@@ -102,10 +105,11 @@ pub fn read_raw(
             }
         }
         InputFormat::Xlsx => {
-            let mut rows = SheetRows::open(&name, reader, sheet)?;
+            let mut rows = SheetRows::open(&name, source.reader, sheet)?;
             let mut width = None;
             while let Some((_, _, cells)) = rows.next_row() {
                 if width.is_none() {
+                    too_many_columns(&name, cells.len())?;
                     for c in cells {
                         columns(c.as_text().unwrap_or_default().trim());
                     }
@@ -134,17 +138,22 @@ pub fn read_raw(
             }
         }
         InputFormat::Ndjson | InputFormat::Json => {
-            let mut keys: Vec<String> = Vec::new();
+            // Keys in order of first appearance, found by a table so that
+            // records with many keys cost what they hold.
+            let mut keys: HashMap<String, usize> = HashMap::new();
             let mut each = |obj: &serde_json::Map<String, Json>,
-                            row: &mut Vec<(usize, RawValue)>| {
+                            row: &mut Vec<(usize, RawValue)>|
+             -> Result<(), ReadError> {
                 row.clear();
                 for (k, v) in obj {
-                    let i = match keys.iter().position(|x| x == k) {
-                        Some(i) => i,
+                    let i = match keys.get(k) {
+                        Some(&i) => i,
                         None => {
-                            keys.push(k.clone());
+                            too_many_columns(&name, keys.len() + 1)?;
+                            let i = keys.len();
+                            keys.insert(k.clone(), i);
                             columns(k);
-                            keys.len() - 1
+                            i
                         }
                     };
                     let v = match v {
@@ -158,34 +167,38 @@ pub fn read_raw(
                     row.push((i, v));
                 }
                 record(row);
+                Ok(())
             };
+            let mut input = buffered(&name, source.reader)?;
             if format == InputFormat::Json {
                 let mut text = String::new();
-                BufReader::new(reader)
-                    .read_to_string(&mut text)
-                    .map_err(|e| ReadError::io(&name, e))?;
+                read_json_text(&name, &mut input, &mut text, MAX_JSON_BYTES)?;
                 let items: Vec<Json> = serde_json::from_str(&text).map_err(|e| {
-                    ReadError::io(
-                        &name,
-                        std::io::Error::other(format!("not a JSON array: {e}")),
-                    )
+                    ReadError::io(&name, io::Error::other(format!("not a JSON array: {e}")))
                 })?;
                 for item in &items {
                     read += 1;
                     match item {
-                        Json::Object(obj) => each(obj, &mut row),
+                        Json::Object(obj) => each(obj, &mut row)?,
                         _ => skipped += 1,
                     }
                 }
             } else {
-                for line in BufReader::new(reader).lines() {
-                    let line = line.map_err(|e| ReadError::io(&name, e))?;
-                    if line.trim().is_empty() {
+                let mut buf = Vec::new();
+                let mut line = 0u64;
+                loop {
+                    line += 1;
+                    buf.clear();
+                    if read_line_bounded(&name, &mut input, &mut buf, line, MAX_RECORD_BYTES)? == 0
+                    {
+                        break;
+                    }
+                    if buf.iter().all(u8::is_ascii_whitespace) {
                         continue;
                     }
                     read += 1;
-                    match serde_json::from_str::<Json>(&line) {
-                        Ok(Json::Object(obj)) => each(&obj, &mut row),
+                    match serde_json::from_slice::<Json>(&buf) {
+                        Ok(Json::Object(obj)) => each(&obj, &mut row)?,
                         _ => skipped += 1,
                     }
                 }
@@ -193,6 +206,23 @@ pub fn read_raw(
         }
     }
     Ok((read, skipped))
+}
+
+/// The most columns (or distinct JSON keys) a draft is made from.
+pub const MAX_DRAFT_COLUMNS: usize = 10_000;
+
+/// Refuse an export with more columns than a draft is made from.
+fn too_many_columns(file: &str, count: usize) -> Result<(), ReadError> {
+    if count <= MAX_DRAFT_COLUMNS {
+        return Ok(());
+    }
+    Err(ReadError::io(
+        file,
+        io::Error::other(format!(
+            "it has more than {MAX_DRAFT_COLUMNS} different columns or keys; \
+             a draft is made from at most {MAX_DRAFT_COLUMNS}: export fewer columns"
+        )),
+    ))
 }
 
 #[cfg(test)]

@@ -737,3 +737,113 @@ fn count_label(v: f64) -> String {
 fn number_label(v: f64) -> String {
     crate::backtest::score_text(v)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(svg: &str) -> roxmltree::Document<'_> {
+        roxmltree::Document::parse(svg).expect("well-formed SVG")
+    }
+
+    fn texts(svg: &str) -> Vec<String> {
+        parse(svg)
+            .descendants()
+            .filter(|n| n.has_tag_name(("http://www.w3.org/2000/svg", "text")))
+            .filter_map(|n| n.text().map(|t| t.trim().to_string()))
+            .collect()
+    }
+
+    fn axes() -> Axes {
+        Axes::new("x <&> axis", "y axis")
+    }
+
+    #[test]
+    fn labels_are_escaped_and_the_drawing_is_the_same_each_time() {
+        let bars = || {
+            vec![RateBar {
+                label: "<script>&'\"".into(),
+                rate: Some(0.25),
+                note: "25%".into(),
+            }]
+        };
+        let a = rate_bars(&bars(), Some((0.1, "all".into())), BLUE, "rate", &axes()).unwrap();
+        let b = rate_bars(&bars(), Some((0.1, "all".into())), BLUE, "rate", &axes()).unwrap();
+        assert_eq!(a, b);
+        assert!(!a.contains("<script>"));
+        let t = texts(&a);
+        assert!(t.contains(&"<script>&'\"".to_string()), "{t:?}");
+        assert!(t.contains(&"x <&> axis".to_string()), "{t:?}");
+        assert!(t.contains(&"25%".to_string()), "{t:?}");
+    }
+
+    #[test]
+    fn empty_and_odd_figures_still_draw_a_chart() {
+        let keys = || [Key::fill("a", BLUE), Key::dashed("b", GREY)];
+        let charts = [
+            rate_bars(&[], None, BLUE, "rate", &axes()),
+            rate_bars(
+                &[RateBar {
+                    label: "x".into(),
+                    rate: None,
+                    note: "no leads".into(),
+                }],
+                None,
+                BLUE,
+                "rate",
+                &axes(),
+            ),
+            paired_bars(&[], keys(), true, &axes()),
+            paired_bars(
+                &[PairBin {
+                    lo: 5.0,
+                    hi: 5.0,
+                    a: 3.0,
+                    b: 0.0,
+                }],
+                keys(),
+                false,
+                &axes(),
+            ),
+            curve(&[], keys(), &axes()),
+            curve(&[(0.0, 0.0), (f64::NAN, 0.5), (1.0, 1.0)], keys(), &axes()),
+            lines(&[], &[], &axes()),
+            lines(
+                &[f64::INFINITY, 1.0],
+                &[(Key::fill("p", BLUE), vec![Some(0.5), None])],
+                &axes(),
+            ),
+            old_new_bars(&[], keys(), &axes()),
+            heat_map(&[], &[], &[], |_, _| false, &axes()),
+            heat_map(
+                &["a".into()],
+                &["a".into(), "b".into()],
+                &[vec![0, 0]],
+                |i, j| i == j,
+                &axes(),
+            ),
+        ];
+        for svg in charts {
+            let svg = svg.expect("a chart");
+            let doc = parse(&svg);
+            let root = doc.root_element();
+            assert!(root.attribute("width").is_some_and(|w| w != "0"));
+        }
+    }
+
+    #[test]
+    fn a_heat_map_writes_each_cell_with_its_share_of_the_row() {
+        let svg = heat_map(
+            &["lead".into(), "mql".into()],
+            &["lead".into(), "mql".into()],
+            &[vec![3, 1], vec![0, 4]],
+            |i, j| i == j,
+            &axes(),
+        )
+        .unwrap();
+        let t = texts(&svg);
+        for cell in ["3 · 75%", "1 · 25%", "0 · 0%", "4 · 100%"] {
+            assert!(t.contains(&cell.to_string()), "{cell} in {t:?}");
+        }
+    }
+}

@@ -564,6 +564,30 @@ fn an_unwritable_html_path_fails_before_reading_the_leads() {
     assert!(out.stdout.is_empty());
 }
 
+#[test]
+fn the_html_report_never_overwrites_a_file_it_reads() {
+    let dir = scratch("overwrite");
+    let leads = dir.join("leads.ndjson");
+    std::fs::copy(LEADS, &leads).expect("copy the leads");
+    let l = leads.to_string_lossy().into_owned();
+    let before = std::fs::read(&leads).expect("the leads");
+    let out = mql(&[
+        "diff",
+        V1,
+        V2,
+        "--leads",
+        &l,
+        "--as-of",
+        "2026-11-01",
+        "--html",
+        &l,
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("would overwrite"), "{err}");
+    assert_eq!(std::fs::read(&leads).expect("the leads"), before);
+}
+
 /// The page's outline: headings, sentences, tables row by row, and each
 /// chart as its size, what it draws and the words in it.
 fn outline(doc: &Document) -> String {

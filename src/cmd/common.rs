@@ -27,7 +27,18 @@ pub struct HtmlFile {
 }
 
 impl HtmlFile {
-    pub fn create(path: &str) -> anyhow::Result<HtmlFile> {
+    /// Create `path`, refusing one of the `inputs` (the rules, leads and
+    /// events files), which creating it would empty.
+    pub fn create(path: &str, inputs: &[&str]) -> anyhow::Result<HtmlFile> {
+        let same = |input: &str| match (std::fs::canonicalize(path), std::fs::canonicalize(input)) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => false,
+        };
+        if let Some(input) = inputs.iter().find(|i| same(i)) {
+            anyhow::bail!(
+                "`--html {path}` would overwrite `{input}`, which this command reads; name a new file such as `report.html`"
+            );
+        }
         let file = std::fs::File::create(path)
             .map_err(|e| anyhow::anyhow!("cannot write the HTML report `{path}`: {e}"))?;
         Ok(HtmlFile {

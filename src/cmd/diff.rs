@@ -51,7 +51,17 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         leads: args.data.leads.clone(),
         now,
     };
-    let html = args.html.as_deref().map(HtmlFile::create).transpose()?;
+    let mut inputs = vec![
+        args.old.as_str(),
+        args.new.as_str(),
+        args.data.leads.as_str(),
+    ];
+    inputs.extend(args.data.events.as_deref());
+    let html = args
+        .html
+        .as_deref()
+        .map(|p| HtmlFile::create(p, &inputs))
+        .transpose()?;
     let mut observer = observer(true);
     let done = mql_run::diff::diff(
         Version {

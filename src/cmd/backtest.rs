@@ -8,6 +8,7 @@ use std::io::{self, Write};
 use mql_report::backtest::{find_score, Meta, SweepRequest};
 use mql_run::Observer;
 
+use super::common::HtmlFile;
 use super::common::ReportFormat as Format;
 use super::run::{compile, finish_observer, observer, DataArgs};
 
@@ -23,6 +24,9 @@ pub struct Args {
     /// Output format
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
+    /// Also write the report with its charts as one self-contained HTML page
+    #[arg(long, value_name = "FILE")]
+    html: Option<String>,
     /// For each threshold of this score, the leads scoring at least that much:
     /// count, with the outcome, precision, recall, lift and F1
     #[arg(long, value_name = "SCORE")]
@@ -55,6 +59,13 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         outcome: args.outcome.clone(),
         now,
     };
+    let mut inputs = vec![args.rules.as_str(), args.data.leads.as_str()];
+    inputs.extend(args.data.events.as_deref());
+    let html = args
+        .html
+        .as_deref()
+        .map(|p| HtmlFile::create(p, &inputs))
+        .transpose()?;
     let mut observer = observer(&args.data, true)?;
     let done = mql_run::backtest::backtest(
         &runnable.model,
@@ -64,6 +75,9 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         sweep.as_ref(),
         &mut observer,
     )?;
+    if let Some(file) = html {
+        file.write(mql_report::html::backtest(&done.report))?;
+    }
     let mut out = io::BufWriter::new(io::stdout().lock());
     match args.format {
         Format::Text => out.write_all(done.report.text().as_bytes())?,

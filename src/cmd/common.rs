@@ -20,6 +20,46 @@ pub enum ReportFormat {
     Csv,
 }
 
+/// The file `--html FILE` writes, created before the leads are read so that
+/// a path that cannot be written fails at once.
+pub struct HtmlFile {
+    path: String,
+    file: std::fs::File,
+}
+
+impl HtmlFile {
+    /// Create `path`, refusing one of the `inputs` (the rules, leads and
+    /// events files), which creating it would empty.
+    pub fn create(path: &str, inputs: &[&str]) -> anyhow::Result<HtmlFile> {
+        let same = |input: &str| match (std::fs::canonicalize(path), std::fs::canonicalize(input)) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => false,
+        };
+        if let Some(input) = inputs.iter().find(|i| same(i)) {
+            anyhow::bail!(
+                "`--html {path}` would overwrite `{input}`, which this command reads; name a new file such as `report.html`"
+            );
+        }
+        let file = std::fs::File::create(path)
+            .map_err(|e| anyhow::anyhow!("cannot write the HTML report `{path}`: {e}"))?;
+        Ok(HtmlFile {
+            path: path.to_string(),
+            file,
+        })
+    }
+
+    /// Write the page rendered by `render` (a message when it could not be).
+    pub fn write(mut self, render: Result<String, String>) -> anyhow::Result<()> {
+        use std::io::Write;
+        let page = render
+            .map_err(|e| anyhow::anyhow!("cannot draw the HTML report `{}`: {e}", self.path))?;
+        self.file
+            .write_all(page.as_bytes())
+            .and_then(|()| self.file.flush())
+            .map_err(|e| anyhow::anyhow!("cannot write the HTML report `{}`: {e}", self.path))
+    }
+}
+
 /// Colour only on a terminal, and never when `NO_COLOR` is set.
 pub fn stderr_color() -> bool {
     std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()

@@ -7,6 +7,7 @@ use std::io::{self, Write};
 use mql_report::diff::Meta;
 use mql_run::diff::Version;
 
+use super::common::HtmlFile;
 use super::common::ReportFormat as Format;
 use super::run::{compile, finish_observer, observer, DataArgs};
 
@@ -21,6 +22,9 @@ pub struct Args {
     /// Output format
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
+    /// Also write the report with its charts as one self-contained HTML page
+    #[arg(long, value_name = "FILE")]
+    html: Option<String>,
     /// List at most this many changed leads in the text report (all by default)
     #[arg(long, value_name = "N")]
     limit: Option<usize>,
@@ -47,6 +51,17 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         leads: args.data.leads.clone(),
         now,
     };
+    let mut inputs = vec![
+        args.old.as_str(),
+        args.new.as_str(),
+        args.data.leads.as_str(),
+    ];
+    inputs.extend(args.data.events.as_deref());
+    let html = args
+        .html
+        .as_deref()
+        .map(|p| HtmlFile::create(p, &inputs))
+        .transpose()?;
     let mut observer = observer(&args.data, true)?;
     let done = mql_run::diff::diff(
         Version {
@@ -62,6 +77,9 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         args.outcome.as_deref(),
         &mut observer,
     )?;
+    if let Some(file) = html {
+        file.write(mql_report::html::diff(&done.report))?;
+    }
     let mut out = io::BufWriter::new(io::stdout().lock());
     match args.format {
         Format::Text => out.write_all(done.report.text(args.limit).as_bytes())?,

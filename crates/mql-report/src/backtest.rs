@@ -735,7 +735,7 @@ pub(crate) fn csv_cell(s: &str) -> String {
 }
 
 /// `1 (top)` for the first decile, else its number.
-fn decile_name(d: u32) -> String {
+pub(crate) fn decile_name(d: u32) -> String {
     if d == 1 {
         "1 (top)".to_string()
     } else {
@@ -755,7 +755,7 @@ pub(crate) fn score_text(x: f64) -> String {
 }
 
 /// `lo – hi`, or one score when both are the same.
-fn score_range(lo: f64, hi: f64) -> String {
+pub(crate) fn score_range(lo: f64, hi: f64) -> String {
     if lo == hi {
         score_text(lo)
     } else {

@@ -1,12 +1,14 @@
 //! What mql writes: one result per lead in the output formats of `mql eval`
 //! (JSON, NDJSON, CSV, aligned table), and the reports of `mql backtest` and
-//! `mql diff` as plain serialisable data with their text, JSON and CSV forms.
+//! `mql diff` as plain serialisable data with their text, JSON, CSV and HTML
+//! forms.
 //!
 //! Nothing here reads files or evaluates leads: `mql-run` does that and hands
 //! the results over.
 
 pub mod backtest;
 pub mod diff;
+pub mod html;
 pub mod results;
 pub mod stats;
 pub mod table;

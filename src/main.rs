@@ -42,7 +42,7 @@ enum Command {
     Diff(cmd::diff::Args),
     /// Measure how well a model predicts a known yes/no outcome of the leads
     Backtest(cmd::backtest::Args),
-    /// Print the parsed tree or the compiled bytecode of a model
+    /// Print the parsed tree, the compiled bytecode, or the model as a SQL query
     Compile(cmd::compile::Args),
     /// Run the language server on stdin/stdout (for editors)
     Lsp,

@@ -119,34 +119,32 @@ impl Chain {
         }
     }
 
-    /// Steps for helper columns by layer, then the step with `cols`.
-    pub fn step(
+    /// `SELECT *, cols FROM prev` with a comment above each declaration's column.
+    pub fn project_commented(
         &mut self,
         b: &mut Builder,
         name: &str,
-        comment: Vec<String>,
-        temps: &[Vec<Temp>],
-        cols: &[(String, Frag, SqlTy)],
+        cols: &[(Vec<String>, String, Frag)],
+        lasting: &[(String, SqlTy)],
     ) {
-        for (k, layer) in temps.iter().enumerate() {
-            if layer.is_empty() {
-                continue;
+        let name = b.names.fresh(name);
+        let mut lines = vec!["  SELECT".to_string(), "    *".to_string()];
+        for (comment, c, f) in cols {
+            let last = lines.len() - 1;
+            lines[last].push(',');
+            for line in comment {
+                lines.push(format!("    -- {}", line.replace('\n', " ")));
             }
-            let t: Vec<(String, Frag)> = layer
-                .iter()
-                .map(|(n, f, _)| (n.clone(), f.clone()))
-                .collect();
-            self.project(b, &format!("{name}_{}", k + 1), Vec::new(), &t, None);
+            lines.push(format!("    {} AS {c}", f.s()));
         }
-        let c: Vec<(String, Frag)> = cols
-            .iter()
-            .map(|(n, f, _)| (n.clone(), f.clone()))
-            .collect();
-        let lasting: Vec<(String, SqlTy)> = cols
-            .iter()
-            .map(|(n, _, t)| (n.clone(), t.clone()))
-            .collect();
-        self.project(b, name, comment, &c, Some(&lasting));
+        lines.push(format!("  FROM {}{}", self.prev, b.d.fence()));
+        self.ctes.push(Cte {
+            name: name.clone(),
+            comment: Vec::new(),
+            body: lines.join("\n"),
+        });
+        self.prev = name;
+        self.cols.extend(lasting.iter().cloned());
     }
 }
 
@@ -693,26 +691,12 @@ pub fn query(model: &Model, opts: &Options) -> Result<String, CompileError> {
     }
     chain.ctes = ctes_head;
 
-    // declarations and transitions, each preceded by the pass it needs
-    let mut pass_iter = passes.into_iter();
-    let mut computed: BTreeSet<usize> = BTreeSet::new();
-    let mut pass_no = 0;
+    // declarations and transitions, level by level: a step holds every
+    // column whose inputs are all computed before it
     let mut all_steps: Vec<Step> = steps;
-    all_steps.extend(walk.steps.into_iter());
-    let mut errors: Vec<String> = Vec::new();
-    for s in &all_steps {
-        if s.aggs.iter().any(|a| !computed.contains(a)) {
-            if let Some(pass) = pass_iter.next() {
-                pass_no += 1;
-                emit_pass(&mut b, &mut chain, &pass, pass_no);
-                computed.extend(pass);
-            }
-        }
-        chain.step(&mut b, &s.name, s.comment.clone(), &s.temps, &s.cols);
-        if let Some(e) = &s.err_col {
-            errors.push(e.clone());
-        }
-    }
+    all_steps.extend(walk.steps);
+    let mut errors: Vec<String> = all_steps.iter().filter_map(|s| s.err_col.clone()).collect();
+    schedule(&mut b, &mut chain, all_steps, passes);
     // the stage walk
     let walk_out = crate::walk::emit(&mut b, &mut chain, &walk.plan);
     if let Some(e) = &walk_out.error {
@@ -1023,9 +1007,8 @@ fn decl_step(b: &mut Builder, r: DeclRef) -> Result<Step, CompileError> {
         cols.push((n.clone(), msg, SqlTy::Text));
         err_col = Some(n);
     }
-    let cte = b.names.fresh(&format!("{word}_{name}"));
     Ok(Step {
-        name: cte,
+        name: format!("{word}_{name}"),
         comment,
         temps,
         cols,
@@ -1175,6 +1158,162 @@ fn event_rows(b: &mut Builder) -> Result<Cte, CompileError> {
         comment: vec!["the events the model queries, one row each; a field is read only for its own event type".into()],
         body: body.join("\n"),
     })
+}
+
+/// A piece of the query placed at one level: some columns of a step, or an
+/// events pass.
+enum Unit {
+    Cols {
+        /// The declaration's step name, for naming the level's step.
+        name: String,
+        comment: Vec<String>,
+        cols: Vec<(String, Frag, SqlTy)>,
+        lasting: bool,
+    },
+    Pass(Vec<usize>),
+}
+
+/// The identifiers an SQL text mentions.
+fn idents(sql: &str, out: &mut Vec<String>) {
+    let mut cur = String::new();
+    for c in sql.chars().chain(std::iter::once(' ')) {
+        if c.is_ascii_alphanumeric() || c == '_' {
+            cur.push(c);
+        } else if !cur.is_empty() {
+            if !cur.starts_with(|c: char| c.is_ascii_digit()) {
+                out.push(std::mem::take(&mut cur));
+            } else {
+                cur.clear();
+            }
+        }
+    }
+}
+
+/// Place every step's columns and every events pass at the first level
+/// where what they read is computed, then write one step per level.
+fn schedule(b: &mut Builder, chain: &mut Chain, steps: Vec<Step>, passes: Vec<Vec<usize>>) {
+    let mut units: Vec<Unit> = Vec::new();
+    for p in passes {
+        units.push(Unit::Pass(p));
+    }
+    for s in steps {
+        for (k, layer) in s.temps.into_iter().enumerate() {
+            if !layer.is_empty() {
+                units.push(Unit::Cols {
+                    name: format!("{}_{}", s.name, k + 1),
+                    comment: Vec::new(),
+                    cols: layer,
+                    lasting: false,
+                });
+            }
+        }
+        units.push(Unit::Cols {
+            name: s.name,
+            comment: s.comment,
+            cols: s.cols,
+            lasting: true,
+        });
+    }
+    // who produces each column
+    let mut producer: HashMap<String, usize> = HashMap::new();
+    for (i, u) in units.iter().enumerate() {
+        match u {
+            Unit::Cols { cols, .. } => {
+                for (n, _, _) in cols {
+                    producer.insert(n.clone(), i);
+                }
+            }
+            Unit::Pass(aggs) => {
+                for a in aggs {
+                    for (n, _, _) in &b.aggs[*a].posts {
+                        producer.insert(n.clone(), i);
+                    }
+                }
+            }
+        }
+    }
+    let reads = |u: &Unit| -> Vec<String> {
+        let mut out = Vec::new();
+        match u {
+            Unit::Cols { cols, .. } => cols.iter().for_each(|(_, f, _)| idents(&f.sql, &mut out)),
+            Unit::Pass(aggs) => {
+                for a in aggs {
+                    let r = &b.aggs[*a];
+                    r.raws.iter().for_each(|(_, f)| idents(&f.sql, &mut out));
+                    r.temps
+                        .iter()
+                        .flatten()
+                        .for_each(|(_, f, _)| idents(&f.sql, &mut out));
+                }
+            }
+        }
+        out
+    };
+    let mut level: Vec<usize> = vec![0; units.len()];
+    // units may read only earlier ones, except passes, placed by what they read
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for i in 0..units.len() {
+            let mut l = 1;
+            for name in reads(&units[i]) {
+                if let Some(&j) = producer.get(&name) {
+                    if j != i {
+                        l = l.max(level[j] + 1);
+                    }
+                }
+            }
+            if l != level[i] {
+                level[i] = l;
+                changed = true;
+            }
+        }
+    }
+    let top = level.iter().copied().max().unwrap_or(0);
+    let mut pass_no = 0;
+    for l in 1..=top {
+        for (i, u) in units.iter().enumerate() {
+            if let (Unit::Pass(aggs), true) = (u, level[i] == l) {
+                pass_no += 1;
+                emit_pass(b, chain, aggs, pass_no);
+            }
+        }
+        let mut names = Vec::new();
+        let mut comment_cols: Vec<(Vec<String>, String, Frag)> = Vec::new();
+        let mut lasting = Vec::new();
+        for (i, u) in units.iter().enumerate() {
+            if let (
+                Unit::Cols {
+                    name,
+                    comment,
+                    cols,
+                    lasting: keep,
+                },
+                true,
+            ) = (u, level[i] == l)
+            {
+                if *keep {
+                    names.push(name.clone());
+                }
+                for (k, (n, f, t)) in cols.iter().enumerate() {
+                    let c = if k == 0 { comment.clone() } else { Vec::new() };
+                    comment_cols.push((c, n.clone(), f.clone()));
+                    // helpers too: a later pass that regroups the rows carries them
+                    lasting.push((n.clone(), t.clone()));
+                }
+            }
+        }
+        if comment_cols.is_empty() {
+            continue;
+        }
+        let step_name = match names.len() {
+            0 => format!("helpers_{l}"),
+            1 => names[0].clone(),
+            2 => format!("{}_and_{}", names[0], names[1]),
+            n => format!("{}_and_{}_more", names[0], n - 1),
+        };
+        chain.project_commented(b, &step_name, &comment_cols, &lasting);
+    }
 }
 
 fn emit_pass(b: &mut Builder, chain: &mut Chain, pass: &[usize], no: usize) {

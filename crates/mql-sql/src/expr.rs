@@ -123,7 +123,7 @@ impl<'a, 'm> Cx<'a, 'm> {
         while self.temps.len() <= layer {
             self.temps.push(Vec::new());
         }
-        let name = self.b.names.fresh("x");
+        let name = self.b.names.fresh("tmp");
         self.temps[layer].push((name.clone(), f, ty));
         Frag::simple(name).layered(layer as u32 + 1)
     }

@@ -167,7 +167,7 @@ pub fn compile(b: &mut Builder) -> Result<Compiled, CompileError> {
         if let Some(doc) = &t.doc {
             comment.push(format!("  {}", doc.lines().next().unwrap_or("")));
         }
-        let name = b.names.fresh(&format!("transition_{from_word}_{to}"));
+        let name = format!("transition_{from_word}_{to}");
         steps.push(Step {
             name,
             comment,

@@ -113,17 +113,16 @@ impl Dialect for DuckDb {
         self.cast(&call("len", &[arr]), &SqlTy::Int)
     }
     fn array_map_keep(&self, arr: &Frag, var: &str, item: &Frag) -> Frag {
+        // list comprehensions read the same in every DuckDB since 0.8
         tpl(
-            &format!(
-                "list_filter(list_transform({{0}}, {var} -> {{1}}), {var} -> {var} IS NOT NULL)"
-            ),
+            &format!("[v FOR v IN [{{1}} FOR {var} IN {{0}}] IF v IS NOT NULL]"),
             &[arr, item],
             P_ATOM,
         )
     }
     fn array_any(&self, arr: &Frag, var: &str, test: &Frag) -> Frag {
         let f = tpl(
-            &format!("len(list_filter({{0}}, {var} -> {{1}}))"),
+            &format!("len([1 FOR {var} IN {{0}} IF {{1}}])"),
             &[arr, test],
             P_ATOM,
         );

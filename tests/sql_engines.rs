@@ -477,6 +477,22 @@ fn compiled_sql_agrees_with_mql_eval_on_real_engines() {
             }
         }
     }
+    let errors = prepared
+        .iter()
+        .flat_map(|p| &p.expected)
+        .filter(|v| v.get("error").is_some())
+        .count();
+    let moved = prepared
+        .iter()
+        .flat_map(|p| &p.expected)
+        .filter(|v| v["path"].as_array().is_some_and(|a| !a.is_empty()))
+        .count();
+    let cycles = prepared
+        .iter()
+        .flat_map(|p| &p.expected)
+        .filter(|v| v.get("cycle").is_some())
+        .count();
+    eprintln!("sql differential: mql eval gave {errors} evaluation errors, {moved} leads that moved, {cycles} cycles");
     eprintln!(
         "sql differential: {} cases, {leads_checked} lead rows compared; preparing {prep_secs:.1}s, engines {run_secs:.1}s ({}); {} refusals",
         prepared.len(),

@@ -166,9 +166,19 @@ impl Gen {
         }
     }
 
+    /// A leaf that can stand alone (a bare enum variant needs a partner).
+    fn alone(&mut self, t: T) -> String {
+        let l = self.leaf(t);
+        if t == T::Color && !l.starts_with("color") && !l.starts_with('l') {
+            format!("default(color, {l})")
+        } else {
+            l
+        }
+    }
+
     fn expr(&mut self, t: T, depth: u32) -> String {
         if depth == 0 || self.r.chance(25) {
-            return self.leaf(t);
+            return self.alone(t);
         }
         let d = depth - 1;
         let in_event = self.event.is_some();
@@ -218,9 +228,9 @@ impl Gen {
                 _ => format!("default({}, {})", self.expr(T::Bool, d), self.lit(T::Bool)),
             },
             T::Int => match self.r.pick(12) {
-                0 => format!("{} + {}", self.expr(T::Int, d), self.expr(T::Int, d)),
-                1 => format!("{} - {}", self.expr(T::Int, d), self.expr(T::Int, d)),
-                2 => format!("{} * {}", self.expr(T::Int, d), self.expr(T::Int, d)),
+                0 => format!("({} + {})", self.expr(T::Int, d), self.expr(T::Int, d)),
+                1 => format!("({} - {})", self.expr(T::Int, d), self.expr(T::Int, d)),
+                2 => format!("({} * {})", self.expr(T::Int, d), self.expr(T::Int, d)),
                 3 => format!("-({})", self.expr(T::Int, d)),
                 4 => format!("length({})", self.expr(T::Str, d)),
                 5 if !in_event => format!("count({})", self.query(d).0),
@@ -252,10 +262,10 @@ impl Gen {
                 _ => format!("length(tags) + length(nums)"),
             },
             T::Num => match self.r.pick(11) {
-                0 => format!("{} + {}", self.expr(T::Num, d), self.expr(T::Int, d)),
-                1 => format!("{} * {}", self.expr(T::Num, d), self.expr(T::Num, d)),
-                2 => format!("{} / {}", self.expr(T::Int, d), self.expr(T::Int, d)),
-                3 => format!("{} / {}", self.expr(T::Num, d), self.expr(T::Num, d)),
+                0 => format!("({} + {})", self.expr(T::Num, d), self.expr(T::Int, d)),
+                1 => format!("({} * {})", self.expr(T::Num, d), self.expr(T::Num, d)),
+                2 => format!("({} / {})", self.expr(T::Int, d), self.expr(T::Int, d)),
+                3 => format!("({} / {})", self.expr(T::Num, d), self.expr(T::Num, d)),
                 4 if !in_event => {
                     let (q, ev) = self.query(d);
                     format!(
@@ -277,7 +287,7 @@ impl Gen {
                     self.expr(T::Int, d)
                 ),
                 8 => format!("abs({})", self.expr(T::Num, d)),
-                9 => format!("{} / {}", self.expr(T::Dur, d), self.expr(T::Dur, d)),
+                9 => format!("({} / {})", self.expr(T::Dur, d), self.expr(T::Dur, d)),
                 _ => format!("-{}", self.leaf(T::Num)),
             },
             T::Str => match self.r.pick(6) {
@@ -289,8 +299,8 @@ impl Gen {
                 _ => self.leaf(T::Str),
             },
             T::Time => match self.r.pick(6) {
-                0 => format!("{} + {}", self.expr(T::Time, d), self.expr(T::Dur, d)),
-                1 => format!("{} - {}", self.expr(T::Time, d), self.expr(T::Dur, d)),
+                0 => format!("({} + {})", self.expr(T::Time, d), self.expr(T::Dur, d)),
+                1 => format!("({} - {})", self.expr(T::Time, d), self.expr(T::Dur, d)),
                 2 => format!("day({})", self.expr(T::Time, d)),
                 3 if !in_event => format!("{}({})", self.r.of(&["first", "last"]), self.query(d).0),
                 4 if !in_event => format!("max({}, at)", self.query(d).0),
@@ -298,10 +308,10 @@ impl Gen {
             },
             T::Dur => match self.r.pick(8) {
                 0 => format!("since({})", self.expr(T::Time, d)),
-                1 => format!("{} - {}", self.expr(T::Time, d), self.expr(T::Time, d)),
-                2 => format!("{} * {}", self.expr(T::Dur, d), self.expr(T::Num, d)),
-                3 => format!("{} / {}", self.expr(T::Dur, d), self.leaf(T::Num)),
-                4 => format!("{} + {}", self.expr(T::Dur, d), self.expr(T::Dur, d)),
+                1 => format!("({} - {})", self.expr(T::Time, d), self.expr(T::Time, d)),
+                2 => format!("({} * {})", self.expr(T::Dur, d), self.expr(T::Num, d)),
+                3 => format!("({} / {})", self.expr(T::Dur, d), self.leaf(T::Num)),
+                4 => format!("({} + {})", self.expr(T::Dur, d), self.expr(T::Dur, d)),
                 5 => format!("-({})", self.expr(T::Dur, d)),
                 6 if self.transition && !in_event => "time_in_stage".into(),
                 _ => self.leaf(T::Dur),

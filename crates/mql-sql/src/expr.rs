@@ -595,7 +595,11 @@ impl<'a, 'm> Cx<'a, 'm> {
         }
         let arr = self.share(arr, sql_ty(&list.ty));
         let x = self.share(x, sql_ty(&value.ty));
-        let found = d.array_contains(&arr, &x);
+        // unknown stays unknown, whatever the engine says of an empty list
+        let found = case(
+            &[(is_null(&x, false), Frag::simple("NULL"))],
+            Some(&d.array_contains(&arr, &x)),
+        );
         Ok(Code {
             v: if negated { not(&found) } else { found },
             e: first_error(vec![cv.e, cl.e]),

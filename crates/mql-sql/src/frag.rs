@@ -122,6 +122,9 @@ pub fn is_null(a: &Frag, negated: bool) -> Frag {
 
 /// `CASE WHEN c1 THEN v1 … [ELSE e] END`.
 pub fn case(arms: &[(Frag, Frag)], otherwise: Option<&Frag>) -> Frag {
+    if arms.is_empty() {
+        return otherwise.cloned().unwrap_or_else(|| Frag::simple("NULL"));
+    }
     let mut out = String::from("CASE");
     let mut layer = 0;
     for (c, v) in arms {

@@ -220,6 +220,7 @@ struct Prepared {
     outputs: tables::Outputs,
     expected: Vec<Value>,
     queries: BTreeMap<String, String>,
+    data_errors: BTreeMap<String, String>,
     refused: BTreeMap<String, String>,
     tables: Vec<Value>,
 }
@@ -285,11 +286,37 @@ fn prepare(case: Case, n: usize, work: &Path) -> Result<Prepared, String> {
             refused.insert(d.to_string(), err.trim().to_string());
         }
     }
+    let mut data_errors = BTreeMap::new();
+    for d in DIALECTS_RUN {
+        let (ok, sql, err) = mql(
+            &case.dir,
+            &[
+                "compile",
+                "model.mql",
+                "--emit",
+                "sql-data-errors",
+                "--dialect",
+                d,
+                "--leads-table",
+                &leads_table,
+                "--events-table",
+                &events_table,
+            ],
+        );
+        if !ok && !queries.contains_key(d) {
+            continue;
+        }
+        if !ok {
+            return Err(format!("--emit sql-data-errors failed for {d}: {err}"));
+        }
+        data_errors.insert(d.to_string(), sql);
+    }
     Ok(Prepared {
         case,
         outputs: data.outputs,
         expected,
         queries,
+        data_errors,
         refused,
         tables: data.tables,
     })
@@ -367,6 +394,7 @@ fn compiled_sql_agrees_with_mql_eval_on_real_engines() {
             "name": p.case.name,
             "tables": p.tables,
             "queries": p.queries.iter().filter(|(d, _)| DIALECTS_RUN.contains(&d.as_str())).collect::<BTreeMap<_, _>>(),
+            "data_errors": &p.data_errors,
             "parse": p.queries.iter().filter(|(d, _)| DIALECTS_PARSED.contains(&d.as_str())).collect::<BTreeMap<_, _>>(),
         })).collect::<Vec<_>>(),
     });
@@ -392,6 +420,7 @@ fn compiled_sql_agrees_with_mql_eval_on_real_engines() {
     let mut per_engine: BTreeMap<String, (usize, f64)> = BTreeMap::new();
     let mut refusals = Vec::new();
     let mut leads_checked = 0usize;
+    let mut data_error_rows = 0usize;
     let mut allowed_seen = std::collections::BTreeSet::new();
     for p in &prepared {
         for (d, why) in &p.refused {
@@ -421,6 +450,13 @@ fn compiled_sql_agrees_with_mql_eval_on_real_engines() {
                 failures.push(format!("{} [{e}]: the query failed: {err}", p.case.name));
                 continue;
             }
+            if let Some(err) = r.get("data_errors_failed") {
+                failures.push(format!(
+                    "{} [{e}]: the data-errors query failed: {err}",
+                    p.case.name
+                ));
+            }
+            data_error_rows += r["data_errors"].as_array().map_or(0, |a| a.len());
             let rows: Vec<BTreeMap<String, Value>> = r["rows"]
                 .as_array()
                 .map(|a| {
@@ -492,7 +528,7 @@ fn compiled_sql_agrees_with_mql_eval_on_real_engines() {
         .flat_map(|p| &p.expected)
         .filter(|v| v.get("cycle").is_some())
         .count();
-    eprintln!("sql differential: mql eval gave {errors} evaluation errors, {moved} leads that moved, {cycles} cycles");
+    eprintln!("sql differential: mql eval gave {errors} evaluation errors, {moved} leads that moved, {cycles} cycles; the data-errors queries listed {data_error_rows} values");
     eprintln!(
         "sql differential: {} cases, {leads_checked} lead rows compared; preparing {prep_secs:.1}s, engines {run_secs:.1}s ({}); {} refusals",
         prepared.len(),

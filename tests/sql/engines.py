@@ -153,6 +153,7 @@ class Spark:
             .appName("mql-sql-differential")
             .config("spark.sql.session.timeZone", ZONE)
             .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
             .config("spark.sql.shuffle.partitions", "2")
             .config("spark.driver.memory", "1g")
             .getOrCreate()
@@ -225,6 +226,15 @@ def main():
                     "rows": [{k: jsonable(v) for k, v in r.items()} for r in rows],
                     "seconds": time.time() - t,
                 }
+                check = case.get("data_errors", {}).get(e.name)
+                if check is not None:
+                    try:
+                        res[e.name]["data_errors"] = [
+                            {k: jsonable(v) for k, v in r.items()} for r in e.query(check)
+                        ]
+                    except Exception as ex:
+                        msg = str(ex).strip().splitlines()[0][:500] if str(ex).strip() else ""
+                        res[e.name]["data_errors_failed"] = f"{type(ex).__name__}: {msg}"
             except Exception as ex:
                 res[e.name] = {
                     "error": f"{type(ex).__name__}: {str(ex).strip().splitlines()[0][:500] if str(ex).strip() else ''}",

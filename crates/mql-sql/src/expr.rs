@@ -413,7 +413,7 @@ impl<'a, 'm> Cx<'a, 'm> {
 
     /// A double number of milliseconds rounded half away from zero to a
     /// duration, with the range test.
-    fn to_duration(&mut self, x: Frag, errs: Vec<Option<Frag>>) -> Code {
+    fn duration_of(&mut self, x: Frag, errs: Vec<Option<Frag>>) -> Code {
         let d = self.b.d;
         let x = self.share(x, SqlTy::Double);
         let r = self.share(d.round_half_away(&x), SqlTy::Double);
@@ -483,14 +483,14 @@ impl<'a, 'm> Cx<'a, 'm> {
                 } else {
                     bin(&num, "*", &x, P_MUL)
                 };
-                self.to_duration(prod, vec![ca.e, cb.e])
+                self.duration_of(prod, vec![ca.e, cb.e])
             }
             (ArithOp::Div, Duration, n) => {
                 let x = d.cast(&ca.v, &SqlTy::Double);
                 let num = self.as_double(cb.v.clone(), n);
                 let zero = d.double(0.0);
                 let q = bin(&x, "/", &call("NULLIF", &[&num, &zero]), P_MUL);
-                self.to_duration(q, vec![ca.e, cb.e])
+                self.duration_of(q, vec![ca.e, cb.e])
             }
             _ => {
                 let _ = ty;

@@ -23,6 +23,9 @@ impl Dialect for DuckDb {
         }
         Some(standard_text(s))
     }
+    fn white_space(&self) -> String {
+        format!("({})", super::chr_white_space())
+    }
     fn double(&self, x: f64) -> Frag {
         if !x.is_finite() {
             let t = if x.is_nan() {

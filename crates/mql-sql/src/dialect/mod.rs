@@ -137,11 +137,14 @@ pub trait Dialect {
     fn char_length(&self, s: &Frag) -> Frag;
     /// The text after the last `sep` (all of it when there is none).
     fn after_last(&self, s: &Frag, sep: &str) -> Frag;
+    /// The characters of [`WHITE_SPACE`] as one text value.
+    fn white_space(&self) -> String {
+        let chars: String = WHITE_SPACE.iter().collect();
+        self.text(&chars).unwrap_or_else(|| "' '".into())
+    }
     /// `s` without Unicode white space at either end.
     fn trim_white_space(&self, s: &Frag) -> Frag {
-        let chars: String = WHITE_SPACE.iter().collect();
-        let set = self.text(&chars).unwrap_or_else(|| "' '".into());
-        Frag::atom(format!("TRIM({}, {set})", s.s())).layered(s.layer)
+        Frag::atom(format!("TRIM({}, {})", s.s(), self.white_space())).layered(s.layer)
     }
     fn lower(&self, s: &Frag) -> Frag {
         call("LOWER", &[s])
@@ -270,13 +273,21 @@ pub fn all() -> [&'static dyn Dialect; 5] {
 /// The shortest text that reads back as `x`, in decimal or exponent form.
 pub fn double_text(x: f64) -> String {
     let plain = format!("{x:?}");
-    if plain.contains('e') {
-        plain
-    } else if plain.contains('.') {
+    if plain.contains('e') || plain.contains('.') {
         plain
     } else {
         format!("{plain}.0")
     }
+}
+
+/// [`WHITE_SPACE`] as `chr(9) || chr(10) || …`, for engines whose text
+/// literals have no escapes (the line breaks would break the query's lines).
+pub fn chr_white_space() -> String {
+    WHITE_SPACE
+        .iter()
+        .map(|c| format!("chr({})", *c as u32))
+        .collect::<Vec<_>>()
+        .join(" || ")
 }
 
 /// A text literal with `'` doubled and nothing else escaped (standard SQL).
@@ -294,7 +305,7 @@ pub fn backslash_text(s: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => {
+            c if (c as u32) < 0x20 || c == '\u{7f}' || (c != ' ' && WHITE_SPACE.contains(&c)) => {
                 out.push_str(&format!("\\u{:04x}", c as u32))
             }
             c => out.push(c),

@@ -27,6 +27,9 @@ impl Dialect for Postgres {
         }
         Some(standard_text(s))
     }
+    fn white_space(&self) -> String {
+        format!("({})", super::chr_white_space())
+    }
     fn double(&self, x: f64) -> Frag {
         if !x.is_finite() {
             let t = if x.is_nan() {
@@ -108,8 +111,7 @@ impl Dialect for Postgres {
         call("split_part", &[s, &sep, &Frag::simple("-1")])
     }
     fn trim_white_space(&self, s: &Frag) -> Frag {
-        let chars: String = super::WHITE_SPACE.iter().collect();
-        Frag::atom(format!("btrim({}, {})", s.s(), standard_text(&chars))).layered(s.layer)
+        Frag::atom(format!("btrim({}, {})", s.s(), self.white_space())).layered(s.layer)
     }
     fn regex_flavor(&self) -> Flavor {
         Flavor::Postgres

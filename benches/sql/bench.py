@@ -1,0 +1,168 @@
+"""The compiled SQL on DuckDB against `mql eval`, on the same generated data.
+
+Generates (seeded, with DuckDB itself) N leads of the language reference's
+§1 model and 20 events per lead on average, writes them as Parquet (for the
+query) and as NDJSON (for `mql eval`), then times, under `taskset`:
+  - the query compiled by `mql compile --emit sql` on DuckDB (its result
+    materialised in a table), with 1 and 2 threads on 1 and 2 cores;
+  - `mql eval … --format ndjson > /dev/null` on 1 and 2 cores.
+Each run is repeated; the median is reported.
+
+usage: bench.py MQL_BINARY OUT_DIR LEADS [--repeat K] [--eval] [--threads 1,2]
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+AS_OF = "2026-11-01T00:00:00Z"
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def generate(con, out, n):
+    leads_pq = os.path.join(out, f"leads_{n}.parquet")
+    events_pq = os.path.join(out, f"events_{n}.parquet")
+    if os.path.exists(events_pq):
+        return leads_pq, events_pq
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE g_leads AS
+        SELECT i AS id,
+          ['ana','bob','cy','dee','eve'][1 + hash(i, 1) % 5] || i || '@' ||
+            ['acme.io','gmail.com','bigcorp.com','yahoo.com','startup.ai'][1 + hash(i, 2) % 5] AS email,
+          ['VP Marketing','Head of Data','Engineer','Founder'][1 + hash(i, 3) % 4] AS job_title,
+          ['intern','individual','Manager','director','VP','cxo'][1 + hash(i, 4) % 6] AS seniority,
+          CAST(1 + hash(i, 5) % 20000 AS BIGINT) AS company_size,
+          ['saas','fintech','healthcare','retail','education','other'][1 + hash(i, 6) % 6] AS industry,
+          ['US','DE','BR','IN'][1 + hash(i, 7) % 4] AS country,
+          [['beta'], [], ['vip','partner']][1 + hash(i, 8) % 3] AS tags,
+          hash(i, 9) % 3 = 0 AS budget_confirmed,
+          hash(i, 10) % 20 = 0 AS unsubscribed,
+          ['prospect','lead','mql', NULL][1 + hash(i, 11) % 4] AS stage,
+          TIMESTAMP '2026-10-01 00:00:00' - INTERVAL (hash(i, 12) % 86400) MINUTE AS stage_since
+        FROM range({n}) t(i)
+        """
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE g_events AS
+        SELECT CAST(hash(j, 1) % {n} AS BIGINT) AS lead_id,
+          ['page_view','page_view','page_view','form_submit','content_download','webinar','email_click'][1 + hash(j, 2) % 7] AS type,
+          TIMESTAMP '2026-11-01 00:00:00' - INTERVAL (hash(j, 3) % 7776000) SECOND AS at,
+          ['/pricing','/pricing/enterprise','/docs','/blog','/'][1 + hash(j, 4) % 5] AS url,
+          CAST(hash(j, 5) % 600 AS BIGINT) AS seconds,
+          ['desktop','mobile','Desktop'][1 + hash(j, 6) % 3] AS device,
+          ['demo','contact','newsletter'][1 + hash(j, 7) % 3] AS form,
+          ['ebook','whitepaper'][1 + hash(j, 8) % 2] AS asset,
+          ['intro','deep-dive'][1 + hash(j, 9) % 2] AS name,
+          hash(j, 10) % 2 = 0 AS attended,
+          ['nurture-1','nurture-2'][1 + hash(j, 11) % 2] AS campaign
+        FROM range({n * 20}) t(j)
+        """
+    )
+    con.execute(f"COPY g_leads TO '{leads_pq}' (FORMAT PARQUET)")
+    con.execute(f"COPY g_events TO '{events_pq}' (FORMAT PARQUET)")
+    # the same rows as mql eval reads them: events without the fields of other types
+    con.execute(
+        f"""COPY (SELECT id, email, job_title, seniority, company_size, industry, country, tags,
+              budget_confirmed, unsubscribed, stage, strftime(stage_since, '%Y-%m-%dT%H:%M:%SZ') AS stage_since
+            FROM g_leads) TO '{os.path.join(out, f"leads_{n}.ndjson")}' (FORMAT JSON)"""
+    )
+    con.execute(
+        f"""COPY (SELECT lead_id, type, strftime(at, '%Y-%m-%dT%H:%M:%SZ') AS at,
+              CASE WHEN type = 'page_view' THEN url END AS url,
+              CASE WHEN type = 'page_view' THEN seconds END AS seconds,
+              CASE WHEN type = 'page_view' THEN device END AS device,
+              CASE WHEN type = 'form_submit' THEN form END AS form,
+              CASE WHEN type = 'content_download' THEN asset END AS asset,
+              CASE WHEN type = 'webinar' THEN name END AS name,
+              CASE WHEN type = 'webinar' THEN attended END AS attended,
+              CASE WHEN type = 'email_click' THEN campaign END AS campaign
+            FROM g_events) TO '{os.path.join(out, f"events_{n}.ndjson")}' (FORMAT JSON)"""
+    )
+    con.execute("DROP TABLE g_leads")
+    con.execute("DROP TABLE g_events")
+    return leads_pq, events_pq
+
+
+def run_query(mql, out, n, cores, threads, repeat):
+    leads_pq = os.path.join(out, f"leads_{n}.parquet")
+    events_pq = os.path.join(out, f"events_{n}.parquet")
+    sql = subprocess.run(
+        [mql, "compile", os.path.join(HERE, "model.mql"), "--emit", "sql", "--as-of", AS_OF,
+         "--leads-table", f"read_parquet('{leads_pq}')", "--events-table", f"read_parquet('{events_pq}')"],
+        check=True, capture_output=True, text=True,
+    ).stdout
+    code = f"""
+import duckdb, sys, time
+con = duckdb.connect()
+con.execute("SET threads = {threads}")
+con.execute("SET preserve_insertion_order = false")
+sql = sys.stdin.read()
+t = time.time()
+con.execute("CREATE TEMP TABLE r AS " + sql)
+print(time.time() - t)
+print(con.execute("SELECT count(*), count(error), sum(engagement) FROM r").fetchone())
+"""
+    times = []
+    for _ in range(repeat):
+        r = subprocess.run(
+            ["taskset", "-c", cores, sys.executable, "-c", code], input=sql, check=True,
+            capture_output=True, text=True,
+        )
+        lines = r.stdout.strip().splitlines()
+        times.append(float(lines[0]))
+        check = lines[1]
+    return statistics.median(times), times, check
+
+
+def run_eval(mql, out, n, cores, repeat):
+    times = []
+    for _ in range(repeat):
+        t = time.time()
+        subprocess.run(
+            ["taskset", "-c", cores, mql, "eval", os.path.join(HERE, "model.mql"),
+             "--leads", os.path.join(out, f"leads_{n}.ndjson"),
+             "--events", os.path.join(out, f"events_{n}.ndjson"),
+             "--as-of", AS_OF, "--format", "ndjson"],
+            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        times.append(time.time() - t)
+    return statistics.median(times), times
+
+
+def main():
+    import duckdb
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("mql")
+    ap.add_argument("out")
+    ap.add_argument("leads", type=int)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--eval", action="store_true")
+    ap.add_argument("--threads", default="1,2")
+    a = ap.parse_args()
+    os.makedirs(a.out, exist_ok=True)
+    con = duckdb.connect()
+    t = time.time()
+    generate(con, a.out, a.leads)
+    print(f"data for {a.leads} leads ready in {time.time() - t:.1f}s", flush=True)
+    res = {"leads": a.leads, "duckdb": duckdb.__version__}
+    for th in [int(x) for x in a.threads.split(",")]:
+        cores = "0" if th == 1 else "0,1"
+        med, all_, check = run_query(a.mql, a.out, a.leads, cores, th, a.repeat)
+        res[f"sql_{th}"] = {"median": med, "runs": all_, "check": check}
+        print(f"SQL on DuckDB, {th} core(s): {med:.2f}s {all_} {check}", flush=True)
+        if a.eval:
+            med, all_ = run_eval(a.mql, a.out, a.leads, cores, a.repeat)
+            res[f"eval_{th}"] = {"median": med, "runs": all_}
+            print(f"mql eval, {th} core(s): {med:.2f}s {all_}", flush=True)
+    print(json.dumps(res))
+
+
+if __name__ == "__main__":
+    main()

@@ -8,7 +8,7 @@ query) and as NDJSON (for `mql eval`), then times, under `taskset`:
   - `mql eval … --format ndjson > /dev/null` on 1 and 2 cores.
 Each run is repeated; the median is reported.
 
-usage: bench.py MQL_BINARY OUT_DIR LEADS [--repeat K] [--eval] [--threads 1,2]
+usage: bench.py MQL_BINARY OUT_DIR LEADS [--repeat K] [--eval] [--threads 1,2] [--eval-mql BINARY]
 """
 
 import argparse
@@ -23,27 +23,27 @@ AS_OF = "2026-11-01T00:00:00Z"
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def generate(con, out, n):
+def generate(con, out, n, ndjson):
     leads_pq = os.path.join(out, f"leads_{n}.parquet")
     events_pq = os.path.join(out, f"events_{n}.parquet")
-    if os.path.exists(events_pq):
+    if os.path.exists(events_pq) and (not ndjson or os.path.exists(os.path.join(out, f"events_{n}.ndjson"))):
         return leads_pq, events_pq
     con.execute(
         f"""
         CREATE OR REPLACE TABLE g_leads AS
         SELECT i AS id,
-          ['ana','bob','cy','dee','eve'][1 + hash(i, 1) % 5] || i || '@' ||
-            ['acme.io','gmail.com','bigcorp.com','yahoo.com','startup.ai'][1 + hash(i, 2) % 5] AS email,
-          ['VP Marketing','Head of Data','Engineer','Founder'][1 + hash(i, 3) % 4] AS job_title,
-          ['intern','individual','Manager','director','VP','cxo'][1 + hash(i, 4) % 6] AS seniority,
+          ['ana','bob','cy','dee','eve'][1 + CAST(hash(i, 1) % 5 AS BIGINT)] || i || '@' ||
+            ['acme.io','gmail.com','bigcorp.com','yahoo.com','startup.ai'][1 + CAST(hash(i, 2) % 5 AS BIGINT)] AS email,
+          ['VP Marketing','Head of Data','Engineer','Founder'][1 + CAST(hash(i, 3) % 4 AS BIGINT)] AS job_title,
+          ['intern','individual','Manager','director','VP','cxo'][1 + CAST(hash(i, 4) % 6 AS BIGINT)] AS seniority,
           CAST(1 + hash(i, 5) % 20000 AS BIGINT) AS company_size,
-          ['saas','fintech','healthcare','retail','education','other'][1 + hash(i, 6) % 6] AS industry,
-          ['US','DE','BR','IN'][1 + hash(i, 7) % 4] AS country,
-          [['beta'], [], ['vip','partner']][1 + hash(i, 8) % 3] AS tags,
+          ['saas','fintech','healthcare','retail','education','other'][1 + CAST(hash(i, 6) % 6 AS BIGINT)] AS industry,
+          ['US','DE','BR','IN'][1 + CAST(hash(i, 7) % 4 AS BIGINT)] AS country,
+          [['beta'], [], ['vip','partner']][1 + CAST(hash(i, 8) % 3 AS BIGINT)] AS tags,
           hash(i, 9) % 3 = 0 AS budget_confirmed,
           hash(i, 10) % 20 = 0 AS unsubscribed,
-          ['prospect','lead','mql', NULL][1 + hash(i, 11) % 4] AS stage,
-          TIMESTAMP '2026-10-01 00:00:00' - INTERVAL (hash(i, 12) % 86400) MINUTE AS stage_since
+          ['prospect','lead','mql', NULL][1 + CAST(hash(i, 11) % 4 AS BIGINT)] AS stage,
+          TIMESTAMP '2026-10-01 00:00:00' - INTERVAL (CAST(hash(i, 12) % 86400 AS BIGINT)) MINUTE AS stage_since
         FROM range({n}) t(i)
         """
     )
@@ -51,38 +51,42 @@ def generate(con, out, n):
         f"""
         CREATE OR REPLACE TABLE g_events AS
         SELECT CAST(hash(j, 1) % {n} AS BIGINT) AS lead_id,
-          ['page_view','page_view','page_view','form_submit','content_download','webinar','email_click'][1 + hash(j, 2) % 7] AS type,
-          TIMESTAMP '2026-11-01 00:00:00' - INTERVAL (hash(j, 3) % 7776000) SECOND AS at,
-          ['/pricing','/pricing/enterprise','/docs','/blog','/'][1 + hash(j, 4) % 5] AS url,
+          ['page_view','page_view','page_view','form_submit','content_download','webinar','email_click'][1 + CAST(hash(j, 2) % 7 AS BIGINT)] AS type,
+          TIMESTAMP '2026-11-01 00:00:00' - INTERVAL (CAST(hash(j, 3) % 7776000 AS BIGINT)) SECOND AS at,
+          ['/pricing','/pricing/enterprise','/docs','/blog','/'][1 + CAST(hash(j, 4) % 5 AS BIGINT)] AS url,
           CAST(hash(j, 5) % 600 AS BIGINT) AS seconds,
-          ['desktop','mobile','Desktop'][1 + hash(j, 6) % 3] AS device,
-          ['demo','contact','newsletter'][1 + hash(j, 7) % 3] AS form,
-          ['ebook','whitepaper'][1 + hash(j, 8) % 2] AS asset,
-          ['intro','deep-dive'][1 + hash(j, 9) % 2] AS name,
+          ['desktop','mobile','Desktop'][1 + CAST(hash(j, 6) % 3 AS BIGINT)] AS device,
+          ['demo','contact','newsletter'][1 + CAST(hash(j, 7) % 3 AS BIGINT)] AS form,
+          ['ebook','whitepaper'][1 + CAST(hash(j, 8) % 2 AS BIGINT)] AS asset,
+          ['intro','deep-dive'][1 + CAST(hash(j, 9) % 2 AS BIGINT)] AS name,
           hash(j, 10) % 2 = 0 AS attended,
-          ['nurture-1','nurture-2'][1 + hash(j, 11) % 2] AS campaign
+          ['nurture-1','nurture-2'][1 + CAST(hash(j, 11) % 2 AS BIGINT)] AS campaign
         FROM range({n * 20}) t(j)
         """
     )
     con.execute(f"COPY g_leads TO '{leads_pq}' (FORMAT PARQUET)")
     con.execute(f"COPY g_events TO '{events_pq}' (FORMAT PARQUET)")
+    if not ndjson:
+        con.execute("DROP TABLE g_leads")
+        con.execute("DROP TABLE g_events")
+        return leads_pq, events_pq
     # the same rows as mql eval reads them: events without the fields of other types
     con.execute(
         f"""COPY (SELECT id, email, job_title, seniority, company_size, industry, country, tags,
               budget_confirmed, unsubscribed, stage, strftime(stage_since, '%Y-%m-%dT%H:%M:%SZ') AS stage_since
             FROM g_leads) TO '{os.path.join(out, f"leads_{n}.ndjson")}' (FORMAT JSON)"""
     )
+    # events with only their own fields (a smaller file); written as text lines
+    line = """'{"lead_id":' || lead_id || ',"type":"' || type || '","at":"' || strftime("at", '%Y-%m-%dT%H:%M:%SZ') || '"' ||
+        CASE type
+          WHEN 'page_view' THEN ',"url":' || to_json(url) || ',"seconds":' || seconds || ',"device":' || to_json(device)
+          WHEN 'form_submit' THEN ',"form":' || to_json(form)
+          WHEN 'content_download' THEN ',"asset":' || to_json(asset)
+          WHEN 'webinar' THEN ',"name":' || to_json(name) || ',"attended":' || attended
+          ELSE ',"campaign":' || to_json(campaign) END || '}'"""
     con.execute(
-        f"""COPY (SELECT lead_id, type, strftime(at, '%Y-%m-%dT%H:%M:%SZ') AS at,
-              CASE WHEN type = 'page_view' THEN url END AS url,
-              CASE WHEN type = 'page_view' THEN seconds END AS seconds,
-              CASE WHEN type = 'page_view' THEN device END AS device,
-              CASE WHEN type = 'form_submit' THEN form END AS form,
-              CASE WHEN type = 'content_download' THEN asset END AS asset,
-              CASE WHEN type = 'webinar' THEN name END AS name,
-              CASE WHEN type = 'webinar' THEN attended END AS attended,
-              CASE WHEN type = 'email_click' THEN campaign END AS campaign
-            FROM g_events) TO '{os.path.join(out, f"events_{n}.ndjson")}' (FORMAT JSON)"""
+        f"""COPY (SELECT {line} AS l FROM g_events) TO '{os.path.join(out, f"events_{n}.ndjson")}'
+            (FORMAT CSV, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\t')"""
     )
     con.execute("DROP TABLE g_leads")
     con.execute("DROP TABLE g_events")
@@ -102,6 +106,7 @@ import duckdb, sys, time
 con = duckdb.connect()
 con.execute("SET threads = {threads}")
 con.execute("SET preserve_insertion_order = false")
+con.execute("SET enable_progress_bar = false")
 sql = sys.stdin.read()
 t = time.time()
 con.execute("CREATE TEMP TABLE r AS " + sql)
@@ -145,11 +150,12 @@ def main():
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--eval", action="store_true")
     ap.add_argument("--threads", default="1,2")
+    ap.add_argument("--eval-mql", help="the mql binary timed for eval (default: MQL_BINARY)")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     con = duckdb.connect()
     t = time.time()
-    generate(con, a.out, a.leads)
+    generate(con, a.out, a.leads, a.eval)
     print(f"data for {a.leads} leads ready in {time.time() - t:.1f}s", flush=True)
     res = {"leads": a.leads, "duckdb": duckdb.__version__}
     for th in [int(x) for x in a.threads.split(",")]:
@@ -158,7 +164,7 @@ def main():
         res[f"sql_{th}"] = {"median": med, "runs": all_, "check": check}
         print(f"SQL on DuckDB, {th} core(s): {med:.2f}s {all_} {check}", flush=True)
         if a.eval:
-            med, all_ = run_eval(a.mql, a.out, a.leads, cores, a.repeat)
+            med, all_ = run_eval(a.eval_mql or a.mql, a.out, a.leads, cores, a.repeat)
             res[f"eval_{th}"] = {"median": med, "runs": all_}
             print(f"mql eval, {th} core(s): {med:.2f}s {all_}", flush=True)
     print(json.dumps(res))

@@ -259,7 +259,7 @@ impl Gen {
                     self.expr(T::Int, d)
                 ),
                 10 => format!("abs({})", self.expr(T::Int, d)),
-                _ => format!("length(tags) + length(nums)"),
+                _ => "length(tags) + length(nums)".to_string(),
             },
             T::Num => match self.r.pick(11) {
                 0 => format!("({} + {})", self.expr(T::Num, d), self.expr(T::Int, d)),

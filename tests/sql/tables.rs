@@ -69,7 +69,7 @@ fn spelled(name: &str, h: u64) -> String {
 
 fn cell(v: &Value, ty: &Ty, schema: &Schema, h: u64) -> J {
     match (v, ty) {
-        (Value::Unknown, Ty::Enum(_)) if h % 3 == 0 => json!("no-such-value"),
+        (Value::Unknown, Ty::Enum(_)) if h.is_multiple_of(3) => json!("no-such-value"),
         (Value::Unknown, _) => J::Null,
         (Value::Bool(b), _) => json!(b),
         (Value::Int(i), Ty::Number) => json!(*i as f64),
@@ -232,7 +232,7 @@ pub fn build(
             }
         }
         // events the query must not read
-        if n % 4 == 0 {
+        if n.is_multiple_of(4) {
             let mut junk = |ty: J, at: J| {
                 let mut row = vec![id_cell(&r.id, text_ids), ty, at];
                 row.extend(ev_cols.iter().map(|_| J::Null));
@@ -287,7 +287,7 @@ fn lead_row(r: &LeadRecord, n: u64, schema: &Schema, text_ids: bool) -> J {
     if schema.stages.is_some() {
         row.push(match r.stage {
             Some(s) => json!(spelled(schema.symbols.name(s), mix(n, 999))),
-            None if n % 3 == 0 => json!("not-a-stage"),
+            None if n.is_multiple_of(3) => json!("not-a-stage"),
             None => J::Null,
         });
         row.push(r.stage_since.map_or(J::Null, |t| json!(t)));

@@ -1,5 +1,6 @@
 //! The differential test of `mql compile --emit sql`: every case (the shared
-//! conformance cases, the project's own cases in `tests/cases/`, and random
+//! conformance cases of v1 and v1.1, the project's own cases in `tests/cases/`
+//! and `tests/sql/cases/`, and random
 //! models from `tests/sql/gen.rs`) is evaluated by `mql eval`, its data is
 //! loaded into DuckDB, PostgreSQL and Spark SQL (by `tests/sql/engines.py`,
 //! one Spark session for all cases), the compiled query of each dialect runs
@@ -349,6 +350,10 @@ fn compiled_sql_agrees_with_mql_eval_on_real_engines() {
     }
     let started = Instant::now();
     let mut cases = cases_in(&root.join("../shared/conformance"), "shared/");
+    cases.extend(cases_in(
+        &root.join("../shared/conformance-v1.1"),
+        "shared-v1.1/",
+    ));
     cases.extend(cases_in(&root.join("tests/cases"), "own/"));
     cases.extend(cases_in(&root.join("tests/sql/cases"), "sql/"));
     let work = root.join("target/sql-differential");
@@ -370,6 +375,15 @@ fn compiled_sql_agrees_with_mql_eval_on_real_engines() {
                     c
                 }),
         );
+    }
+    // MQL_SQL_CASES=word,v11 runs the cases whose names contain one of
+    // these (for development; CI runs all)
+    if let Ok(only) = std::env::var("MQL_SQL_CASES") {
+        assert!(
+            !required,
+            "MQL_SQL_CASES cannot be used with MQL_SQL_ENGINES=required"
+        );
+        cases.retain(|c| only.split(',').any(|o| c.name.contains(o)));
     }
     let mut prepared = Vec::new();
     let mut failures = Vec::new();

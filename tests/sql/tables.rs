@@ -2,8 +2,11 @@
 //! `mql eval` reads them (decoded by `mql-data`), written as typed rows. Enum
 //! values are written in a different case or spacing now and then, or as
 //! text that names no variant where `mql eval` has an unknown, so that the
-//! query's own matching of enum text is exercised. A few events that must not
-//! be read (no time, an unknown type, no such lead) are added.
+//! query's own matching of enum text is exercised; columns are named by the
+//! fields' source names, enum values and stages are written by their labels
+//! now and then, and unknown text as one of the field's placeholders. A few
+//! events that must not be read (no time, an unknown type, no such lead) are
+//! added.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -67,8 +70,29 @@ fn spelled(name: &str, h: u64) -> String {
     }
 }
 
-fn cell(v: &Value, ty: &Ty, schema: &Schema, h: u64) -> J {
+/// How a placeholder may be written in the data: as declared, in capitals,
+/// or padded (all mean the same to `mql eval`).
+fn spelled_placeholder(p: &str, h: u64) -> String {
+    match h % 3 {
+        0 if p.to_uppercase().to_lowercase() == p.to_lowercase() => p.to_uppercase(),
+        1 => format!(" {p}  "),
+        _ => p.to_string(),
+    }
+}
+
+/// A value's cell: enum values in varied spellings, by name or by one of
+/// their labels; an unknown text now and then as text that names no variant
+/// or as one of the field's placeholders; placeholder items in text lists
+/// (both sides drop them).
+fn cell(v: &Value, ty: &Ty, schema: &Schema, h: u64, ph: &[String]) -> J {
+    let texty = matches!(ty, Ty::String | Ty::Enum(_));
     match (v, ty) {
+        (Value::Unknown, _) if texty && !ph.is_empty() && h % 3 == 1 => {
+            json!(spelled_placeholder(
+                &ph[(h >> 8) as usize % ph.len()],
+                h >> 16
+            ))
+        }
         (Value::Unknown, Ty::Enum(_)) if h.is_multiple_of(3) => json!("no-such-value"),
         (Value::Unknown, _) => J::Null,
         (Value::Bool(b), _) => json!(b),
@@ -76,16 +100,39 @@ fn cell(v: &Value, ty: &Ty, schema: &Schema, h: u64) -> J {
         (Value::Int(i) | Value::Time(i) | Value::Duration(i), _) => json!(i),
         (Value::Number(n), _) => json!(n),
         (Value::Str(s), _) => json!(&**s),
+        (Value::Enum(s), Ty::Enum(e)) => json!(enum_text(e, schema.symbols.name(*s), h)),
         (Value::Enum(s), _) => json!(spelled(schema.symbols.name(*s), h)),
-        (Value::List(items), Ty::List(t)) => J::Array(
-            items
+        (Value::List(items), Ty::List(t)) => {
+            let mut out: Vec<J> = items
                 .iter()
                 .enumerate()
-                .map(|(k, i)| cell(i, t, schema, mix(h, k as u64)))
-                .collect(),
-        ),
+                .map(|(k, i)| cell(i, t, schema, mix(h, k as u64), ph))
+                .collect();
+            let text_items = matches!(**t, Ty::String | Ty::Enum(_));
+            if text_items && !ph.is_empty() && h % 4 == 1 {
+                let at = (h >> 8) as usize % (out.len() + 1);
+                let p = &ph[(h >> 12) as usize % ph.len()];
+                out.insert(at, json!(spelled_placeholder(p, h >> 16)));
+            }
+            J::Array(out)
+        }
         (Value::List(_), _) => J::Null,
     }
+}
+
+/// An enum value as data writes it: its name or, when it has labels, now
+/// and then one of them, in varied spellings.
+fn enum_text(e: &mql_core::EnumTy, name: &str, h: u64) -> String {
+    let labels = e
+        .variants
+        .iter()
+        .position(|v| v == name)
+        .map_or(&[][..], |i| e.labels_of(i));
+    if !labels.is_empty() && !(h >> 8).is_multiple_of(3) {
+        let l = &labels[(h >> 12) as usize % labels.len()];
+        return spelled(l, h);
+    }
+    spelled(name, h)
 }
 
 fn id_cell(id: &LeadId, text_ids: bool) -> J {
@@ -177,7 +224,7 @@ pub fn build(
     // the leads table
     let mut columns = vec![json!(["id", id_type])];
     for f in &schema.lead {
-        columns.push(json!([f.name, col_type(&f.ty, "timestamptz")]));
+        columns.push(json!([f.source_name(), col_type(&f.ty, "timestamptz")]));
     }
     if schema.stages.is_some() {
         columns.push(json!(["stage", "text"]));
@@ -189,12 +236,12 @@ pub fn build(
         .map(|(n, r)| lead_row(r, n as u64, schema, text_ids))
         .collect();
     let mut tables = vec![json!({"name": leads_table, "columns": columns, "rows": rows})];
-    // the events table: one column per field name
+    // the events table: one column per field source name
     let mut ev_cols: Vec<(String, Ty)> = Vec::new();
     for e in &schema.events {
         for f in &e.fields {
-            if !ev_cols.iter().any(|(n, _)| *n == f.name) {
-                ev_cols.push((f.name.clone(), f.ty.clone()));
+            if !ev_cols.iter().any(|(n, _)| n == f.source_name()) {
+                ev_cols.push((f.source_name().to_string(), f.ty.clone()));
             }
         }
     }
@@ -218,15 +265,18 @@ pub fn build(
             for (j, ev) in group.iter().enumerate() {
                 let mut row = vec![id_cell(&r.id, text_ids), json!(e.name), json!(ev.at)];
                 for (name, _) in &ev_cols {
-                    row.push(match e.field(name) {
-                        Some(i) => cell(
-                            &ev.fields[i],
-                            &e.fields[i].ty,
-                            schema,
-                            mix(n as u64 * 1000 + j as u64, i as u64),
-                        ),
-                        None => J::Null,
-                    });
+                    row.push(
+                        match e.fields.iter().position(|f| f.source_name() == name) {
+                            Some(i) => cell(
+                                &ev.fields[i],
+                                &e.fields[i].ty,
+                                schema,
+                                mix(n as u64 * 1000 + j as u64, i as u64),
+                                &e.fields[i].missing,
+                            ),
+                            None => J::Null,
+                        },
+                    );
                 }
                 rows.push(J::Array(row));
             }
@@ -282,11 +332,20 @@ pub fn build(
 fn lead_row(r: &LeadRecord, n: u64, schema: &Schema, text_ids: bool) -> J {
     let mut row = vec![id_cell(&r.id, text_ids)];
     for (i, f) in schema.lead.iter().enumerate() {
-        row.push(cell(&r.fields[i], &f.ty, schema, mix(n, i as u64)));
+        row.push(cell(
+            &r.fields[i],
+            &f.ty,
+            schema,
+            mix(n, i as u64),
+            &f.missing,
+        ));
     }
     if schema.stages.is_some() {
         row.push(match r.stage {
-            Some(s) => json!(spelled(schema.symbols.name(s), mix(n, 999))),
+            Some(s) => json!(match &schema.stages {
+                Some(e) => enum_text(e, schema.symbols.name(s), mix(n, 999)),
+                None => spelled(schema.symbols.name(s), mix(n, 999)),
+            }),
             None if n.is_multiple_of(3) => json!("not-a-stage"),
             None => J::Null,
         });

@@ -34,9 +34,9 @@ pub fn query(model: &mql_sema::hir::Model, opts: &Options) -> Result<String, Com
         let col = input::column(d, input::column_of_field(f));
         if let Some(bad) = input::unreadable(d, &col, f) {
             let reason = match &f.ty {
-                Ty::Enum(e) => format!("not one of {}", e.variants.join(", ")),
+                Ty::Enum(e) => format!("not one of {}", input::choices(e)),
                 Ty::List(t) => match &**t {
-                    Ty::Enum(e) => format!("an item is not one of {}", e.variants.join(", ")),
+                    Ty::Enum(e) => format!("an item is not one of {}", input::choices(e)),
                     _ => "cannot be read".into(),
                 },
                 _ => "cannot be read".into(),
@@ -60,7 +60,7 @@ pub fn query(model: &mql_sema::hir::Model, opts: &Options) -> Result<String, Com
         let col = input::column(d, "stage");
         let v = input::variant_of(d, &col, &input::variant_keys(stages), &[]);
         let bad = and_all(&[is_null(&col, true), is_null(&v, false)]);
-        let reason = format!("not one of the stages {}", stages.variants.join(", "));
+        let reason = format!("not one of the stages {}", input::choices(stages));
         parts.push(select(
             &as_text(&id),
             &text("stage"),
@@ -146,7 +146,7 @@ pub fn query(model: &mql_sema::hir::Model, opts: &Options) -> Result<String, Com
             if let Some(bad) = input::unreadable(d, &col, f) {
                 let reason = match &f.ty {
                     Ty::Enum(en) => {
-                        format!("not one of {} (event {})", en.variants.join(", "), e.name)
+                        format!("not one of {} (event {})", input::choices(en), e.name)
                     }
                     _ => format!("an item names no value of the enum (event {})", e.name),
                 };

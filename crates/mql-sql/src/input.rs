@@ -3,6 +3,7 @@
 //! variant, arrays item by item), and which text is a placeholder. The rest
 //! of the query only sees converted columns.
 
+use mql_core::names::{normalise_enum, normalise_placeholder};
 use mql_core::{EnumTy, FieldDef, Ty};
 
 use crate::dialect::{Dialect, SqlTy};
@@ -11,44 +12,68 @@ use crate::frag::{and_all, case, cmp, is_null, Frag};
 /// The column of the input table that fills `field`: its source name
 /// (language.md §3.1: the `from` text, or the field name).
 pub fn column_of_field(field: &FieldDef) -> &str {
-    &field.name
+    field.source_name()
 }
 
-/// Texts that stand for "no value" in a field (language.md §3.1 `missing`);
-/// none before v1.1.
-pub fn placeholders_of(_field: &FieldDef) -> Vec<String> {
-    Vec::new()
+/// Texts that stand for "no value" in a field (language.md §3.1 `missing`:
+/// its block's and its own), trimmed and lower-cased as `mql eval` compares
+/// them, each once.
+pub fn placeholders_of(field: &FieldDef) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for p in &field.missing {
+        let p = normalise_placeholder(p).into_owned();
+        if !out.contains(&p) {
+            out.push(p);
+        }
+    }
+    out
 }
 
-/// An enum's variants and the normalised texts that name each (its name and,
-/// from v1.1, its labels).
+/// An enum's variants and the normalised texts that name each: its name and
+/// its labels (language.md §3.1), each once.
 pub fn variant_keys(e: &EnumTy) -> Vec<(String, Vec<String>)> {
     e.variants
         .iter()
-        .map(|v| (v.clone(), vec![normalise_enum(v)]))
+        .enumerate()
+        .map(|(i, v)| {
+            let mut keys = vec![normalise_enum(v).into_owned()];
+            for l in e.labels_of(i) {
+                let k = normalise_enum(l).into_owned();
+                if !keys.contains(&k) {
+                    keys.push(k);
+                }
+            }
+            (v.clone(), keys)
+        })
         .collect()
 }
 
-/// Lower-case, trim, and turn spaces and hyphens into `_` (cli-and-data.md,
-/// enum values), as `mql eval` does.
-pub fn normalise_enum(text: &str) -> String {
-    text.trim()
-        .chars()
-        .flat_map(char::to_lowercase)
-        .map(|c| if c == ' ' || c == '-' { '_' } else { c })
-        .collect()
+/// An enum's values as a message lists them: `basic, pro ("Professional")`.
+pub fn choices(e: &EnumTy) -> String {
+    e.variants
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let labels = e.labels_of(i);
+            if labels.is_empty() {
+                v.clone()
+            } else {
+                let shown: Vec<String> = labels.iter().map(|l| format!("{l:?}")).collect();
+                format!("{v} ({})", shown.join(", "))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
-/// SQL testing whether `text` is one of `placeholders` (trimmed, case
-/// ignored), or `None` when there are none.
+/// SQL testing whether `text` is one of `placeholders` (already normalised
+/// by [`placeholders_of`]; the text is trimmed and lower-cased the same way),
+/// or `None` when there are none.
 pub fn is_placeholder(d: &dyn Dialect, text: &Frag, placeholders: &[String]) -> Option<Frag> {
     if placeholders.is_empty() {
         return None;
     }
-    let items: Vec<String> = placeholders
-        .iter()
-        .filter_map(|p| d.text(&p.trim().to_lowercase()))
-        .collect();
+    let items: Vec<String> = placeholders.iter().filter_map(|p| d.text(p)).collect();
     let key = d.lower(&d.trim_white_space(text));
     Some(Frag::with_prec(
         format!(
@@ -136,8 +161,9 @@ fn convert(d: &dyn Dialect, col: &Frag, ty: &Ty, ph: &[String]) -> Frag {
             let kept = d.array_map_keep(col, "x", &conv);
             match &**item {
                 Ty::Enum(_) => {
-                    // one item that names no variant makes the whole list unknown
-                    let bad = and_all(&[is_null(&x, true), is_null(&conv, false)]);
+                    // one item that names no variant makes the whole list
+                    // unknown; placeholder items are only dropped
+                    let bad = bad_item(d, &x, &conv, ph);
                     case(
                         &[(d.array_any(col, "x", &bad), Frag::simple("NULL"))],
                         Some(&kept),
@@ -167,13 +193,23 @@ pub fn unreadable(d: &dyn Dialect, col: &Frag, field: &FieldDef) -> Option<Frag>
             Ty::Enum(e) => {
                 let x = d.item_ref("x");
                 let v = variant_of(d, &x, &variant_keys(e), &ph);
-                let bad = and_all(&[is_null(&x, true), is_null(&v, false)]);
+                let bad = bad_item(d, &x, &v, &ph);
                 Some(d.array_any(col, "x", &bad))
             }
             _ => None,
         },
         _ => None,
     }
+}
+
+/// An item `x` of a list that is there, is no placeholder, and converts to
+/// NULL (`conv`): it names no variant.
+fn bad_item(d: &dyn Dialect, x: &Frag, conv: &Frag, ph: &[String]) -> Frag {
+    let mut parts = vec![is_null(x, true), is_null(conv, false)];
+    if let Some(p) = is_placeholder(d, x, ph) {
+        parts.push(crate::frag::not(&p));
+    }
+    and_all(&parts)
 }
 
 /// `col = 'text'`.

@@ -95,8 +95,13 @@ fn refusal(text: &str, dialect: &str) -> String {
 
 #[test]
 fn a_pattern_that_could_match_differently_is_refused() {
+    let text = "lead { title: string }\ncriterion head = title matches \"a\\\\bhead\"\n";
+    insta::assert_snapshot!(refusal(text, "postgres"), @r#"criterion `head` (line 2) cannot be compiled for PostgreSQL: the pattern `a\bhead` could match differently in its regular expressions: `\b` is supported at the start or end of the pattern (or of one of its top-level alternatives), next to a part that always begins or ends with a letter, digit or `_`, or never does"#);
     let text = "lead { title: string }\ncriterion head = title matches \"\\\\bhead\\\\b\"\n";
-    insta::assert_snapshot!(refusal(text, "postgres"), @r"criterion `head` (line 2) cannot be compiled for PostgreSQL: the pattern `\bhead\b` could match differently in its regular expressions: word boundaries and `\A`/`\z` are not supported; use `^` and `$`");
+    insta::assert_snapshot!(refusal(text, "snowflake"), @r#"criterion `head` (line 2) cannot be compiled for Snowflake: the pattern `\bhead\b` could match differently in its regular expressions: `\b` is not supported for Snowflake: its regular expressions give no way to list mql's word characters (letters of every language) in a class; write the boundary out, e.g. `(^|[^A-Za-z0-9_])` if the text is ASCII"#);
+    for d in ["duckdb", "postgres", "spark", "bigquery"] {
+        assert!(compile(&model(text), &opts(d)).is_ok(), "{d}");
+    }
     let text = "lead { title: string }\ncriterion head = title matches \"(?i)^vp\"\n";
     assert!(compile(&model(text), &opts("spark")).is_ok());
 }
@@ -135,4 +140,40 @@ fn table_names_are_inserted_as_written() {
     let sql = compile(&m, &o).unwrap();
     assert!(sql.contains("FROM {{ ref('stg_leads') }}"), "{sql}");
     assert!(sql.contains("FROM analytics.\"My Events\""), "{sql}");
+}
+
+#[test]
+fn source_names_labels_and_placeholders_are_read_as_mql_eval_reads_them() {
+    let text = r#"lead {
+  missing "Select"
+  seniority: enum { intern, vp "Vice President" "VP" } from "Job Level" missing "N/A"
+  city: string from "City Name"
+}
+event visit { device: enum { desktop "Desktop Computer", mobile } from "Device Category" }
+stages new "New Lead", won
+criterion senior = seniority == vp
+criterion local = city == "Pune"
+let mobile_visits = count(visit where device == mobile)
+segment active = mobile_visits > 0 or senior or local
+"#;
+    let m = model(text);
+    let sql = compile(&m, &opts("postgres")).expect("compiles");
+    for want in [
+        "\"Job Level\"",
+        "\"City Name\"",
+        "\"Device Category\"",
+        "WHEN 'vice_president' THEN 'vp'",
+        "WHEN 'desktop_computer' THEN 'desktop'",
+        "WHEN 'new_lead' THEN 'new'",
+        "IN ('select', 'n/a') THEN NULL",
+        "IN ('select') THEN NULL",
+    ] {
+        assert!(sql.contains(want), "no {want} in:\n{sql}");
+    }
+    assert!(!sql.contains("\"seniority\""), "{sql}");
+    let errors = compile_data_errors(&m, &opts("postgres")).expect("compiles");
+    assert!(
+        errors.contains("not one of intern, vp (\"Vice President\", \"VP\")"),
+        "{errors}"
+    );
 }

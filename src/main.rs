@@ -63,6 +63,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    quiet_end_on_closed_pipe();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -89,5 +90,18 @@ fn main() -> ExitCode {
             eprintln!("error: {e:#}");
             ExitCode::from(2)
         }
+    }
+}
+
+/// `mql eval … | head` stops reading early; like `cat` or `grep`, mql then
+/// ends quietly instead of reporting a write error (or panicking in a
+/// `println!`). Rust ignores SIGPIPE by default; this restores the system's
+/// default action, which ends the process when it writes to a closed pipe.
+fn quiet_end_on_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: called first thing in `main`, before any thread exists; it only
+    // changes the disposition of one signal to the system default.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }

@@ -17,6 +17,7 @@ compiling code costs more than it saves.
 usage: engines.py MANIFEST RESULTS
 """
 
+import concurrent.futures
 import datetime as dt
 import decimal
 import json
@@ -229,48 +230,58 @@ def run_engines(names, manifest):
             info[name] = {"version": e.version, "start_seconds": time.time() - t}
         except Exception as ex:  # reported, and the Rust side decides
             info[name] = {"error": f"{type(ex).__name__}: {ex}"}
-    for case in manifest["cases"]:
+
+    def one(case):
         res = {}
         for e in engines:
             sql = case["queries"].get(e.name)
-            if sql is None:
-                continue
-            t = time.time()
-            try:
-                for table in case["tables"]:
-                    e.load(table)
-                rows = e.query(sql)
-                res[e.name] = {
-                    "rows": [{k: jsonable(v) for k, v in r.items()} for r in rows],
-                    "seconds": time.time() - t,
-                }
-                check = case.get("data_errors", {}).get(e.name)
-                if check is not None:
-                    try:
-                        res[e.name]["data_errors"] = [
-                            {k: jsonable(v) for k, v in r.items()} for r in e.query(check)
-                        ]
-                    except Exception as ex:
-                        msg = str(ex).strip().splitlines()[0][:500] if str(ex).strip() else ""
-                        res[e.name]["data_errors_failed"] = f"{type(ex).__name__}: {msg}"
-            except Exception as ex:
-                res[e.name] = {
-                    "error": f"{type(ex).__name__}: {str(ex).strip().splitlines()[0][:500] if str(ex).strip() else ''}",
-                    "seconds": time.time() - t,
-                }
-            finally:
-                for table in case["tables"]:
-                    try:
-                        e.drop(table)
-                    except Exception:
-                        pass
-        out[case["name"]] = res
+            if sql is not None:
+                res[e.name] = run_case(e, case, sql)
+        return case["name"], res
+
+    # Spark analyses one query per thread: two threads keep both cores busy
+    # once the other engines are done; the tables of each case have names
+    # of their own
+    threads = 2 if names == ["spark"] else 1
+    with concurrent.futures.ThreadPoolExecutor(threads) as pool:
+        for name, res in pool.map(one, manifest["cases"]):
+            out[name] = res
     for e in engines:
         try:
             e.close()
         except Exception:
             pass
     return info, out
+
+
+def run_case(e, case, sql):
+    """Load one case's tables into engine `e`, run its query and its data-errors query."""
+    t = time.time()
+    try:
+        for table in case["tables"]:
+            e.load(table)
+        rows = e.query(sql)
+        res = {
+            "rows": [{k: jsonable(v) for k, v in r.items()} for r in rows],
+            "seconds": time.time() - t,
+        }
+        check = case.get("data_errors", {}).get(e.name)
+        if check is not None:
+            try:
+                res["data_errors"] = [{k: jsonable(v) for k, v in r.items()} for r in e.query(check)]
+            except Exception as ex:
+                msg = str(ex).strip().splitlines()[0][:500] if str(ex).strip() else ""
+                res["data_errors_failed"] = f"{type(ex).__name__}: {msg}"
+        return res
+    except Exception as ex:
+        msg = str(ex).strip().splitlines()[0][:500] if str(ex).strip() else ""
+        return {"error": f"{type(ex).__name__}: {msg}", "seconds": time.time() - t}
+    finally:
+        for table in case["tables"]:
+            try:
+                e.drop(table)
+            except Exception:
+                pass
 
 
 def parse_all(manifest):

@@ -82,7 +82,7 @@ fn main() -> ExitCode {
         Command::Backtest(args) => cmd::backtest::run(args),
         Command::Compile(args) => cmd::compile::run(args),
         Command::Completions(args) => cmd::completions::run(args, &mut Cli::command()),
-        Command::Lsp => mql_lsp::run_stdio().map(|()| 0),
+        Command::Lsp => mql_lsp::run_stdio(),
     };
     match status {
         Ok(code) => ExitCode::from(code),

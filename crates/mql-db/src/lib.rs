@@ -15,9 +15,12 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use mql_sema::incr::{self, DeclChecks, DeclResult, RelDecl, Signatures};
-use mql_sema::{Checked, FileSource, Loader};
+use mql_sema::{Checked, FileSource, Loader, NameIndex};
 use mql_syntax::ast;
 use salsa::Setter;
+
+pub mod fs;
+pub use fs::{FileSystem, MemoryFs, RealFs};
 
 /// One source file. `text` is `None` when the file could not be read (missing,
 /// deleted, not UTF-8); `error` then says why.
@@ -37,11 +40,31 @@ pub trait Db: salsa::Database {
     /// The file at `path` (normalised), read from disk on first use unless an
     /// editor has set its text.
     fn file(&self, path: &str) -> SourceFile;
+
+    /// The file system files are read from.
+    fn fs(&self) -> &dyn FileSystem;
 }
 
 /// A parsed file; compared by content so unchanged parses stop re-checking.
+/// When it was parsed piece by piece, also each declaration in its own
+/// coordinates (shared with the pieces' own results, so a declaration an
+/// edit did not touch is the same value as before).
 #[derive(Clone, Debug, PartialEq)]
-pub struct Parsed(pub Arc<mql_syntax::SourceFile>);
+pub struct Parsed(
+    pub Arc<mql_syntax::SourceFile>,
+    pub Option<Arc<[SharedDecl]>>,
+);
+
+/// A declaration in its own coordinates, shared; compared by identity
+/// first, then by content.
+#[derive(Clone, Debug)]
+pub struct SharedDecl(pub Arc<RelDecl>);
+
+impl PartialEq for SharedDecl {
+    fn eq(&self, other: &SharedDecl) -> bool {
+        Arc::ptr_eq(&self.0, &other.0) || *self.0 == *other.0
+    }
+}
 
 /// A checked model. Compared by identity: a new check result is always new.
 #[derive(Clone, Debug)]
@@ -66,23 +89,37 @@ pub fn parse(db: &dyn Db, file: SourceFile) -> Parsed {
     let text = file.text(db).as_deref().unwrap_or("");
     let cuts = pieces(text);
     if cuts.len() < 2 {
-        return Parsed(Arc::new(mql_syntax::parse(text)));
+        return Parsed(Arc::new(mql_syntax::parse(text)), None);
     }
     let mut out = mql_syntax::SourceFile::default();
+    let mut rel = Vec::new();
     for (k, &a) in cuts.iter().enumerate() {
         let b = cuts.get(k + 1).copied().unwrap_or(text.len());
         let piece = Piece::new(db, text[a..b].to_string());
         let parsed = &parse_piece(db, piece).0;
         if !parsed.diagnostics.is_empty() {
-            return Parsed(Arc::new(mql_syntax::parse(text)));
+            return Parsed(Arc::new(mql_syntax::parse(text)), None);
         }
         for d in &parsed.decls {
             let mut d = d.clone();
             incr::shift_decl(&mut d, a as u32);
             out.decls.push(d);
         }
+        rel.extend(piece_decls(db, piece).iter().cloned());
     }
-    Parsed(Arc::new(out))
+    Parsed(Arc::new(out), Some(rel.into()))
+}
+
+/// The declarations of a piece, each in its own coordinates.
+#[salsa::tracked(returns(ref))]
+pub fn piece_decls<'db>(db: &'db dyn Db, piece: Piece<'db>) -> Vec<SharedDecl> {
+    let text = piece.text(db);
+    parse_piece(db, piece)
+        .0
+        .decls
+        .iter()
+        .map(|d| SharedDecl(Arc::new(incr::relative_decl(d, text))))
+        .collect()
 }
 
 /// A piece of a file's text that starts at a declaration (with its doc
@@ -97,7 +134,7 @@ pub struct Piece<'db> {
 /// Parse one piece of a file, in the piece's own coordinates.
 #[salsa::tracked(returns(ref))]
 pub fn parse_piece<'db>(db: &'db dyn Db, piece: Piece<'db>) -> Parsed {
-    Parsed(Arc::new(mql_syntax::parse(piece.text(db))))
+    Parsed(Arc::new(mql_syntax::parse(piece.text(db))), None)
 }
 
 /// Byte offsets where `text` can be cut into pieces that parse on their own,
@@ -156,6 +193,25 @@ pub fn check(db: &dyn Db, file: SourceFile) -> CheckResult {
     let items = model_items(db, file);
     let cached = Cached { db, items };
     CheckResult(Arc::new(incr::finish(&prep, &cached)))
+}
+
+/// The name index of the model rooted at `file`: every definition and
+/// reference as the checker resolved them, the one source of names for the
+/// editor's features.
+#[salsa::tracked(returns(ref))]
+pub fn name_index(db: &dyn Db, file: SourceFile) -> IndexResult {
+    IndexResult(check(db, file).0.index.clone())
+}
+
+/// A model's name index. Compared by identity: it holds positions, so it
+/// is new after every edit, and comparing it would cost more than it saves.
+#[derive(Clone, Debug)]
+pub struct IndexResult(pub Arc<NameIndex>);
+
+impl PartialEq for IndexResult {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
 }
 
 /// A model after its first phase (files loaded, names declared, consts
@@ -244,7 +300,7 @@ pub struct DeclItem<'db> {
     pub key: DeclKey,
     #[tracked]
     #[returns(ref)]
-    pub decl: RelDecl,
+    pub decl: SharedDecl,
 }
 
 /// The declarations of the model rooted at `file`, in the order of
@@ -252,18 +308,24 @@ pub struct DeclItem<'db> {
 #[salsa::tracked(returns(ref))]
 pub fn model_items<'db>(db: &'db dyn Db, file: SourceFile) -> Vec<DeclItem<'db>> {
     let prep = &prepared(db, file).0;
+    // Each file's declarations in their own coordinates, as parsed.
+    let rel: Vec<Option<Arc<[SharedDecl]>>> = prep
+        .files()
+        .iter()
+        .map(|f| parse(db, db.file(&f.path)).1.clone())
+        .collect();
     (0..prep.items().len())
         .filter_map(|k| {
-            let (f, _) = prep.items()[k];
+            let (f, i) = prep.items()[k];
             let decl = prep.decl(k)?;
-            let text = &prep.files().get(f as usize)?.text;
-            Some(DeclItem::new(
-                db,
-                file,
-                f,
-                DeclKey::of(decl),
-                incr::relative_decl(decl, text),
-            ))
+            let shared = rel
+                .get(f as usize)
+                .and_then(|r| r.as_ref()?.get(i).cloned())
+                .unwrap_or_else(|| {
+                    let text = prep.files().get(f as usize).map_or("", |x| &*x.text);
+                    SharedDecl(Arc::new(incr::relative_decl(decl, text)))
+                });
+            Some(DeclItem::new(db, file, f, DeclKey::of(decl), shared))
         })
         .collect()
 }
@@ -272,13 +334,43 @@ pub fn model_items<'db>(db: &'db dyn Db, file: SourceFile) -> Vec<DeclItem<'db>>
 #[derive(Clone, Debug, PartialEq)]
 pub struct DeclChecked(pub DeclResult);
 
+/// What one declaration sees of its model's signatures: compared by the
+/// digest of the names it mentions (see [`Signatures::view_of`]), so a
+/// change to a name the declaration does not mention (a lead field renamed
+/// while typing) does not check it again.
+#[derive(Clone, Debug)]
+pub struct DeclView {
+    pub digest: u64,
+    pub signatures: Signatures,
+}
+
+impl PartialEq for DeclView {
+    fn eq(&self, other: &DeclView) -> bool {
+        self.digest == other.digest
+    }
+}
+
+/// The view of its model's signatures that one declaration is checked
+/// against.
+#[salsa::tracked(returns(ref))]
+pub fn decl_view<'db>(db: &'db dyn Db, item: DeclItem<'db>) -> DeclView {
+    let sig = signatures(db, item.root(db));
+    let d = &item.decl(db).0;
+    let words = incr::words_of(&d.text);
+    DeclView {
+        digest: sig.view_of(&d.decl, &words),
+        signatures: sig.clone(),
+    }
+}
+
 /// Check one declaration against the signatures of its model. Re-runs only
-/// when the declaration's own text or the model's signatures change.
+/// when the declaration's own text changes or what it sees of the other
+/// declarations ([`decl_view`]).
 #[salsa::tracked(returns(ref))]
 pub fn check_decl<'db>(db: &'db dyn Db, item: DeclItem<'db>) -> DeclChecked {
-    let sig = signatures(db, item.root(db));
-    let d = item.decl(db);
-    DeclChecked(incr::check_decl(sig, &d.decl, &d.text))
+    let view = decl_view(db, item);
+    let d = &item.decl(db).0;
+    DeclChecked(incr::check_decl(&view.signatures, &d.decl, &d.text))
 }
 
 /// Feeds [`incr::finish`] from the per-declaration queries.
@@ -352,31 +444,27 @@ pub fn normalize(path: &Path) -> String {
     out.to_string_lossy().into_owned()
 }
 
-fn read(path: &str) -> (Option<Arc<str>>, Option<String>) {
-    match std::fs::read(path) {
-        Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(text) => (Some(Arc::from(text)), None),
-            Err(e) => (
-                None,
-                Some(format!(
-                    "`{path}` is not UTF-8 text (invalid byte at offset {}); save it as UTF-8",
-                    e.utf8_error().valid_up_to()
-                )),
-            ),
-        },
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            (None, Some(format!("there is no file `{path}`")))
-        }
-        Err(e) => (None, Some(format!("cannot read `{path}`: {e}"))),
+fn read(fs: &dyn FileSystem, path: &str) -> (Option<Arc<str>>, Option<String>) {
+    match fs.read(path) {
+        Ok(text) => (Some(Arc::from(text)), None),
+        Err(why) => (None, Some(why)),
     }
 }
 
-/// The database: salsa storage plus the table of known files.
+/// The database: salsa storage, the table of known files and the file
+/// system they are read from.
 #[salsa::db]
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Database {
     storage: salsa::Storage<Self>,
     files: Arc<Mutex<HashMap<String, SourceFile>>>,
+    fs: Arc<dyn FileSystem>,
+}
+
+impl Default for Database {
+    fn default() -> Database {
+        Database::with_fs(Arc::new(RealFs))
+    }
 }
 
 #[salsa::db]
@@ -393,10 +481,14 @@ impl Db for Database {
         if let Some(&file) = files.get(&key) {
             return file;
         }
-        let (text, error) = read(&key);
+        let (text, error) = read(&*self.fs, &key);
         let file = SourceFile::new(self, Arc::from(key.as_str()), text, error);
         files.insert(key, file);
         file
+    }
+
+    fn fs(&self) -> &dyn FileSystem {
+        &*self.fs
     }
 }
 
@@ -405,12 +497,22 @@ impl Database {
         Database::default()
     }
 
+    /// A database that reads files from `fs`.
+    pub fn with_fs(fs: Arc<dyn FileSystem>) -> Database {
+        Database {
+            storage: salsa::Storage::default(),
+            files: Arc::default(),
+            fs,
+        }
+    }
+
     /// A database that reports what salsa does (which queries run, which
     /// are reused) to `on_event`; for tests and profiling.
     pub fn with_events(on_event: impl Fn(salsa::Event) + Send + Sync + 'static) -> Database {
         Database {
             storage: salsa::Storage::new(Some(Box::new(on_event))),
             files: Arc::default(),
+            fs: Arc::new(RealFs),
         }
     }
 
@@ -429,7 +531,7 @@ impl Database {
     /// editor closes an unsaved buffer).
     pub fn reload(&mut self, path: &str) -> SourceFile {
         let file = self.file(path);
-        let (text, error) = read(file.path(self));
+        let (text, error) = read(&*self.fs, file.path(self));
         if *file.text(self) != text {
             file.set_text(self).to(text);
         }

@@ -1,7 +1,7 @@
 //! Conversion between byte offsets (what the parser and checker speak) and LSP
 //! positions (0-based line, column in UTF-16 code units, the protocol default).
 
-use mql_core::Span;
+use mql_ide::Span;
 use tower_lsp_server::ls_types::{Position, Range};
 
 /// Line starts of one text, for converting offsets both ways.

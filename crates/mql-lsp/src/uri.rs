@@ -9,7 +9,7 @@ use tower_lsp_server::ls_types::Uri;
 pub fn uri_to_path(uri: &Uri) -> String {
     if uri.scheme().as_str().eq_ignore_ascii_case("file") {
         if let Some(p) = uri.to_file_path() {
-            return mql_db::normalize(&p);
+            return mql_ide::normalize(&p);
         }
     }
     uri.as_str().to_string()

@@ -10,24 +10,23 @@ use mql_core::names::{normalise_enum, normalise_key, normalise_placeholder};
 use mql_core::time::MS_PER_DAY;
 use mql_core::{
     Diagnostic, EnumTy, EventDef, EventRec, FieldDef, LeadId, LeadRecord, LineIndex, Schema, Span,
-    Sym, Symbols, Ty, Value,
+    Suggestion, Sym, Symbols, Ty, Value,
 };
 use mql_syntax::ast::{self, DeclKind};
 
+use crate::builtins::{is_reserved_name, RESERVED_EVENT_FIELDS};
 use crate::codes;
 use crate::expr::{collapse, trim_span, Ctx, Cx};
 use crate::hir::{self, DeclRef, ValueKind};
-use crate::index::{Def, DefKind, NameIndex, Ref};
+use crate::index::{Builtin, Def, DefKind, NameIndex, Ref, Target as IxTarget};
 use crate::load::load_all;
 use crate::ranges::{score_range, truth, Truth};
 use crate::scope::{ConstSig, NameDef, NameEntry, Scope, Target, TierSig, ValueSig};
-use crate::suggest::did_you_mean;
+use crate::suggest::{did_you_mean, Candidates, Pending};
 use crate::{Checked, FileSource, Loader};
 
-const RESERVED: &[&str] = &["now", "id", "stage", "stage_since", "time_in_stage"];
 /// Keys of lead data with a fixed meaning: no `from` may name them.
 const RESERVED_LEAD_KEYS: &[&str] = &["id", "stage", "stage_since", "events"];
-const RESERVED_EVENT_FIELDS: &[&str] = &["at", "type", "lead_id"];
 /// `2026-01-01T00:00:00Z`, the default `as_of` of a test.
 const DEFAULT_AS_OF: i64 = 20454 * MS_PER_DAY;
 
@@ -36,10 +35,16 @@ const DEFAULT_AS_OF: i64 = 20454 * MS_PER_DAY;
 struct Out {
     diags: Vec<Diagnostic>,
     uses: Vec<(Span, Target)>,
+    pending: Vec<Pending>,
 }
 
 impl Out {
     fn take(&mut self, cx: Cx) {
+        let at = self.diags.len() as u32;
+        self.pending.extend(cx.pending.into_iter().map(|mut p| {
+            p.diag += at;
+            p
+        }));
         self.diags.extend(cx.diags);
         self.uses.extend(cx.uses);
     }
@@ -56,11 +61,45 @@ struct Checker<'a> {
     decl_at: HashMap<NameDef, (u32, Span, Span, Option<String>)>,
     /// Event field declarations: (event, field) → (file, name span, field span).
     event_field_at: HashMap<(u32, u32), (u32, Span, Span)>,
-    /// Enum variants of fields (`owner`: the field's name).
+    /// Enum values of fields.
     variant_at: Vec<VariantAt>,
     /// Stage names.
     stage_at: Vec<VariantAt>,
     tier_labels_at: Vec<(String, u32, Span, String)>,
+    suggestions: Suggestions,
+}
+
+type SuggestKey = (String, Option<&'static str>, Option<u32>);
+
+/// "Did you mean" for unknown names, worked out once per distinct name
+/// (and context) from candidates grouped once per check.
+#[derive(Default)]
+struct Suggestions {
+    names: Option<Candidates>,
+    /// (name, built-in name valid there, queried event) → suggestion.
+    cache: HashMap<SuggestKey, Option<String>>,
+}
+
+impl Suggestions {
+    fn suggest(&mut self, sc: &Scope, p: &Pending) -> Option<String> {
+        let key = (p.name.clone(), p.extra, p.event);
+        if let Some(s) = self.cache.get(&key) {
+            return s.clone();
+        }
+        let names = self.names.get_or_insert_with(|| {
+            Candidates::new(sc.names.keys().map(String::as_str).chain(["now", "id"]))
+        });
+        let mut more = Candidates::new(p.extra);
+        if let Some(ev) = p.event.and_then(|e| sc.schema.events.get(e as usize)) {
+            more.add("at");
+            for f in &ev.fields {
+                more.add(&f.name);
+            }
+        }
+        let s = names.suggest_with(&p.name, &more);
+        self.cache.insert(key, s.clone());
+        s
+    }
 }
 
 /// Where an enum value or a stage is declared, with its labels.
@@ -69,9 +108,11 @@ struct VariantAt {
     name: String,
     file: u32,
     span: Span,
-    /// The field a value belongs to (`None` for stages).
-    owner: Option<String>,
     labels: Vec<String>,
+    /// Its list of values: the place the list takes in the scope's
+    /// `enums` (each field's list is its own, even when two are alike, so
+    /// renaming one field's value leaves the other's alone).
+    class: u32,
 }
 
 /// The owned part of a [`Checker`], kept between the two phases.
@@ -173,6 +214,7 @@ pub struct DeclResult {
     pub(crate) parts: DeclParts,
     pub(crate) diags: Vec<Diagnostic>,
     pub(crate) uses: Vec<(Span, Target)>,
+    pub(crate) pending: Vec<Pending>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -239,6 +281,7 @@ pub(crate) fn check_decl_in(
         parts,
         diags: out.diags,
         uses: out.uses,
+        pending: out.pending,
     }
 }
 
@@ -288,6 +331,7 @@ pub fn prepare(root: FileSource, loader: &dyn Loader) -> Prepared {
                 scores: Vec::new(),
                 tiers: Vec::new(),
                 enums: Vec::new(),
+                first_enum: HashMap::new(),
                 broken: broken_names(&files),
             },
             decl_at: HashMap::new(),
@@ -295,6 +339,7 @@ pub fn prepare(root: FileSource, loader: &dyn Loader) -> Prepared {
             variant_at: Vec::new(),
             stage_at: Vec::new(),
             tier_labels_at: Vec::new(),
+            suggestions: Suggestions::default(),
         };
         let n_pre = ck.diags.len();
         let phase = ck.declare_all();
@@ -332,11 +377,12 @@ pub fn finish(prep: &Prepared, checks: &dyn DeclChecks) -> Checked {
         variant_at: st.variant_at,
         stage_at: st.stage_at,
         tier_labels_at: st.tier_labels_at,
+        suggestions: Suggestions::default(),
     };
     let n_pre = prep.n_pre;
     let model = ck.check_rest(&prep.phase, prep, checks);
     ck.diags[n_pre..].sort_by_key(|(f, d)| (*f, d.span.start, d.span.end));
-    let index = ck.build_index(model.as_ref());
+    let index = Arc::new(ck.build_index(model.as_ref()));
     let has_error = ck.diags.iter().any(|(_, d)| d.is_error());
     let diagnostics = ck
         .diags
@@ -510,7 +556,20 @@ impl<'a> Checker<'a> {
         d
     }
 
-    fn merge(&mut self, file: u32, out: Out) {
+    fn merge(&mut self, file: u32, mut out: Out) {
+        for p in &out.pending {
+            let Some(d) = out.diags.get_mut(p.diag as usize) else {
+                continue;
+            };
+            if let Some(s) = self.suggestions.suggest(&self.sc, p) {
+                d.help = Some(format!("did you mean `{s}`?"));
+                d.suggestions.push(Suggestion {
+                    span: d.span,
+                    message: format!("change to `{s}`"),
+                    replacement: s,
+                });
+            }
+        }
         for d in out.diags {
             self.diags.push((file, d));
         }
@@ -618,8 +677,9 @@ impl<'a> Checker<'a> {
                 name: name.clone(),
                 file,
                 span: v.name.span,
-                owner: owner.map(str::to_string),
                 labels: labels[k].clone(),
+                // the caller pushes the list next
+                class: self.sc.enums.len() as u32,
             };
             match owner {
                 Some(_) => self.variant_at.push(at),
@@ -654,9 +714,8 @@ impl<'a> Checker<'a> {
                     return None;
                 }
                 let e = Arc::new(self.enum_of(file, vs, Some(owner)));
-                if !self.sc.enums.contains(&e) {
-                    self.sc.enums.push(e.clone());
-                }
+                // each list of values is its own (see `VariantAt::class`)
+                self.sc.enums.push(e.clone());
                 Ty::Enum(e)
             }
             ast::TypeKind::List(inner) => {
@@ -695,12 +754,12 @@ impl<'a> Checker<'a> {
         let mut sources: Vec<(String, Span)> = Vec::new();
         for f in block {
             let n = f.name.name.as_str();
-            let reserved: &[&str] = if event {
-                RESERVED_EVENT_FIELDS
+            let reserved = if event {
+                RESERVED_EVENT_FIELDS.contains(&n)
             } else {
-                RESERVED
+                is_reserved_name(n)
             };
-            if reserved.contains(&n) {
+            if reserved {
                 let help = if event {
                     format!("`{n}` is used by the data format; pick another name, like `{n}_value`")
                 } else {
@@ -897,7 +956,7 @@ impl<'a> Checker<'a> {
 
     fn declare(&mut self, file: u32, id: &ast::Ident, def: NameDef, decl: &ast::Decl) -> bool {
         let n = id.name.as_str();
-        if RESERVED.contains(&n) {
+        if is_reserved_name(n) {
             let d = Diagnostic::error(
                 codes::RESERVED_NAME,
                 format!("`{n}` is a reserved name and can't be declared"),
@@ -1140,9 +1199,7 @@ impl<'a> Checker<'a> {
                     }
                     if self.declare(file, &t.name, NameDef::Tier(nt), decl) {
                         let e = Arc::new(e);
-                        if !self.sc.enums.contains(&e) {
-                            self.sc.enums.push(e.clone());
-                        }
+                        self.sc.enums.push(e.clone());
                         self.sc.tiers.push(TierSig {
                             name: t.name.name.clone(),
                             ty: Ty::Enum(e),
@@ -1178,11 +1235,10 @@ impl<'a> Checker<'a> {
                 continue;
             }
             let e = Arc::new(self.enum_of(*file, names, None));
-            if !self.sc.enums.contains(&e) {
-                self.sc.enums.push(e.clone());
-            }
+            self.sc.enums.push(e.clone());
             self.sc.schema.stages = Some(e);
         }
+        self.sc.index_enums();
         // ---- consts, in dependency order
         let const_hir = self.fold_consts(&const_decls);
         // ---- order of lead-level declarations
@@ -1358,6 +1414,7 @@ impl<'a> Checker<'a> {
                     Out {
                         diags: r.diags,
                         uses: r.uses,
+                        pending: r.pending,
                     },
                 );
                 values[n] = expr.map(|expr| hir::ValueDecl {
@@ -1383,6 +1440,7 @@ impl<'a> Checker<'a> {
                 Out {
                     diags: r.diags,
                     uses: r.uses,
+                    pending: r.pending,
                 },
             );
             scores.push(sd.map(|(decay, range, rules)| hir::ScoreDecl {
@@ -1408,6 +1466,7 @@ impl<'a> Checker<'a> {
                 Out {
                     diags: r.diags,
                     uses: r.uses,
+                    pending: r.pending,
                 },
             );
             tiers.push(arms.map(|arms| hir::TierDecl {
@@ -1431,6 +1490,7 @@ impl<'a> Checker<'a> {
                 Out {
                     diags: r.diags,
                     uses: r.uses,
+                    pending: r.pending,
                 },
             );
             trans.push(parts.map(|(from, to, cond)| hir::TransitionDecl {
@@ -1454,6 +1514,7 @@ impl<'a> Checker<'a> {
                 Out {
                     diags: r.diags,
                     uses: r.uses,
+                    pending: r.pending,
                 },
             );
             hir_tests.push(parts.map(|(as_of, lead, expects)| hir::TestDecl {
@@ -1734,6 +1795,28 @@ impl<'a> Checker<'a> {
     fn build_index(&self, model: Option<&hir::Model>) -> NameIndex {
         let mut ix = NameIndex::default();
         let path = |f: u32| self.files[f as usize].path.clone();
+        // the root file's `model NAME`
+        if let Some((id, decl)) = self.files.first().and_then(|f| {
+            f.ast.decls.iter().find_map(|d| match &d.kind {
+                DeclKind::Model(id) => Some((id, d)),
+                _ => None,
+            })
+        }) {
+            ix.defs.push(Def {
+                name: id.name.clone(),
+                kind: DefKind::Model,
+                file: path(0),
+                span: id.span,
+                decl_span: decl.span,
+                ty: None,
+                doc: decl.doc.as_ref().map(|d| d.text.clone()),
+                range: None,
+                parent: None,
+                source: None,
+                missing: Vec::new(),
+                labels: Vec::new(),
+            });
+        }
         let mut by_name: HashMap<NameDef, usize> = HashMap::new();
         let ranges: Vec<(f64, f64)> = model
             .map(|m| m.scores.iter().map(score_range).collect())
@@ -1824,78 +1907,126 @@ impl<'a> Checker<'a> {
                 ty: Some(f.ty.to_string()),
                 doc: None,
                 range: None,
-                parent: Some(edef.name.clone()),
+                parent: by_name.get(&NameDef::Event(ev)).copied(),
                 source: f.source.clone(),
                 missing: f.missing.clone(),
                 labels: Vec::new(),
             });
         }
-        let mut by_variant: HashMap<String, usize> = HashMap::new();
-        for v in &self.stage_at {
-            by_variant.entry(v.name.clone()).or_insert(ix.defs.len());
+        // values, by their list of values and text
+        let mut by_value: HashMap<(u32, String), usize> = HashMap::new();
+        let value = |ix: &mut NameIndex,
+                     by_value: &mut HashMap<(u32, String), usize>,
+                     name: &str,
+                     class: Option<u32>,
+                     kind: DefKind,
+                     file: u32,
+                     span: Span,
+                     parent: Option<usize>,
+                     labels: &[String]| {
+            if let Some(c) = class {
+                by_value
+                    .entry((c, name.to_string()))
+                    .or_insert(ix.defs.len());
+            }
             ix.defs.push(Def {
-                name: v.name.clone(),
-                kind: DefKind::Stage,
-                file: path(v.file),
-                span: v.span,
-                decl_span: v.span,
+                name: name.to_string(),
+                kind,
+                file: path(file),
+                span,
+                decl_span: span,
                 ty: None,
                 doc: None,
                 range: None,
-                parent: None,
+                parent,
                 source: None,
                 missing: Vec::new(),
-                labels: v.labels.clone(),
+                labels: labels.to_vec(),
             });
+        };
+        let stages = self
+            .sc
+            .schema
+            .stages
+            .as_ref()
+            .and_then(|s| self.sc.enum_class(s));
+        for v in &self.stage_at {
+            value(
+                &mut ix,
+                &mut by_value,
+                &v.name,
+                stages,
+                DefKind::Stage,
+                v.file,
+                v.span,
+                None,
+                &v.labels,
+            );
         }
         for (name, file, span, tier) in &self.tier_labels_at {
-            by_variant.entry(name.clone()).or_insert(ix.defs.len());
-            ix.defs.push(Def {
-                name: name.clone(),
-                kind: DefKind::TierLabel,
-                file: path(*file),
-                span: *span,
-                decl_span: *span,
-                ty: None,
-                doc: None,
-                range: None,
-                parent: Some(tier.clone()),
-                source: None,
-                missing: Vec::new(),
-                labels: Vec::new(),
-            });
+            let def = self.sc.names.get(tier).map(|e| e.def);
+            let class = match def {
+                Some(NameDef::Tier(k)) => match self.sc.tiers.get(k as usize).map(|t| &t.ty) {
+                    Some(Ty::Enum(e)) => self.sc.enum_class(e),
+                    _ => None,
+                },
+                _ => None,
+            };
+            let parent = def.and_then(|d| by_name.get(&d).copied());
+            value(
+                &mut ix,
+                &mut by_value,
+                name,
+                class,
+                DefKind::TierLabel,
+                *file,
+                *span,
+                parent,
+                &[],
+            );
         }
+        // a field's values belong to the field whose declaration holds them
+        let field_defs: Vec<(usize, Arc<str>, Span)> = ix
+            .defs
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| matches!(d.kind, DefKind::LeadField | DefKind::EventField))
+            .map(|(i, d)| (i, d.file.clone(), d.decl_span))
+            .collect();
         for v in &self.variant_at {
-            by_variant.entry(v.name.clone()).or_insert(ix.defs.len());
-            ix.defs.push(Def {
-                name: v.name.clone(),
-                kind: DefKind::Variant,
-                file: path(v.file),
-                span: v.span,
-                decl_span: v.span,
-                ty: None,
-                doc: None,
-                range: None,
-                parent: v.owner.clone(),
-                source: None,
-                missing: Vec::new(),
-                labels: v.labels.clone(),
-            });
+            let f = path(v.file);
+            let parent = field_defs
+                .iter()
+                .find(|(_, ff, s)| *ff == f && s.start <= v.span.start && v.span.end <= s.end)
+                .map(|(i, _, _)| *i);
+            value(
+                &mut ix,
+                &mut by_value,
+                &v.name,
+                Some(v.class),
+                DefKind::Variant,
+                v.file,
+                v.span,
+                parent,
+                &v.labels,
+            );
         }
         for (file, span, t) in &self.uses {
-            let def = match t {
-                Target::Name(d) => by_name.get(d).copied(),
-                Target::EventField(e, f) => by_field.get(&(*e, *f)).copied(),
-                Target::Variant(n) => by_variant.get(n).copied(),
+            let target = match t {
+                Target::Name(d) => by_name.get(d).copied().map(IxTarget::Def),
+                Target::EventField(e, f) => by_field.get(&(*e, *f)).copied().map(IxTarget::Def),
+                Target::Variant(c, n) => by_value.get(&(*c, n.clone())).copied().map(IxTarget::Def),
+                Target::Builtin(b) => Some(IxTarget::Builtin(*b)),
             };
-            if let Some(def) = def {
+            if let Some(target) = target {
                 ix.refs.push(Ref {
                     file: path(*file),
                     span: *span,
-                    def,
+                    target,
                 });
             }
         }
+        ix.sort();
         ix
     }
 }
@@ -2173,8 +2304,7 @@ fn check_tier(
             None => None,
         };
         if let Some(label) = e.sym_of(&a.label.name) {
-            cx.uses
-                .push((a.label.span, Target::Variant(a.label.name.clone())));
+            cx.use_value(a.label.span, e, &a.label.name);
             arms.push(hir::TierArm { label, cond });
         }
     }
@@ -2186,7 +2316,7 @@ fn check_tier(
 fn stage_sym(cx: &mut Cx, id: &ast::Ident) -> Option<Sym> {
     let stages = cx.sc.schema.stages.clone()?;
     if let Some(s) = stages.sym_of(&id.name) {
-        cx.uses.push((id.span, Target::Variant(id.name.clone())));
+        cx.use_value(id.span, &stages, &id.name);
         return Some(s);
     }
     let sugg = did_you_mean(&id.name, stages.variants.iter().map(String::as_str));
@@ -2370,6 +2500,15 @@ fn check_test(sc: &Scope, text: &str, t: &ast::TestDecl) -> (Option<TestParts>, 
                         continue;
                     }
                     seen_f.insert(n, f.name.span);
+                    let builtin = match n {
+                        "id" => Some(Builtin::Id),
+                        "stage" => Some(Builtin::Stage),
+                        "stage_since" => Some(Builtin::StageSince),
+                        _ => None,
+                    };
+                    if let Some(b) = builtin {
+                        cx.uses.push((f.name.span, Target::Builtin(b)));
+                    }
                     match n {
                         "id" => match test_literal(&mut cx, &f.value, &Ty::String, "id") {
                             Some(Value::Str(s)) => lead.id = LeadId::Str(s),

@@ -8,11 +8,13 @@ use std::sync::Arc;
 use mql_core::{Diagnostic, Span, Ty, Value};
 use mql_syntax::ast;
 
+use crate::builtins::FUNCTIONS;
 use crate::codes;
 use crate::fold::{self, FoldError};
 use crate::hir::{AggKind, ArithOp, CmpOp, DeclRef, Expr, ExprKind, Func, Pattern, Query, StrOp};
+use crate::index::Builtin;
 use crate::scope::{NameDef, Scope, Target};
-use crate::suggest::did_you_mean;
+use crate::suggest::{did_you_mean, Pending};
 
 /// Where an expression stands, which decides the names in scope.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -26,12 +28,6 @@ pub enum Ctx {
     /// A test's `expect`: `stage` is in scope.
     Expect,
 }
-
-const FUNCS: &[&str] = &[
-    "lower", "upper", "trim", "length", "domain", "known", "default", "min", "max", "abs", "round",
-    "since", "hour", "weekday", "day", "days", "count", "exists", "sum", "avg", "distinct",
-    "first", "last",
-];
 
 /// The checking context of one declaration.
 pub struct Cx<'a> {
@@ -47,6 +43,8 @@ pub struct Cx<'a> {
     pub event: Option<u32>,
     pub diags: Vec<Diagnostic>,
     pub uses: Vec<(Span, Target)>,
+    /// Unknown names whose "did you mean" is left to the model's end.
+    pub pending: Vec<Pending>,
     pub deps: Vec<DeclRef>,
     /// A guessed enum variant or an empty list was used (consts only).
     pub flexible: bool,
@@ -144,6 +142,7 @@ impl<'a> Cx<'a> {
             event: None,
             diags: Vec::new(),
             uses: Vec::new(),
+            pending: Vec::new(),
             deps: Vec::new(),
             flexible: false,
         }
@@ -401,6 +400,14 @@ impl<'a> Cx<'a> {
         self.err(d);
     }
 
+    /// Record a use of the value `n` of the enum `e`.
+    pub fn use_value(&mut self, span: Span, e: &mql_core::EnumTy, n: &str) {
+        if let Some(class) = self.sc.enum_class(e) {
+            self.uses
+                .push((span, Target::Variant(class, n.to_string())));
+        }
+    }
+
     /// Does `n` name something other than a variant here?
     fn declared(&self, n: &str) -> bool {
         self.sc.names.contains_key(n)
@@ -430,7 +437,7 @@ impl<'a> Cx<'a> {
                     ));
                     self.err(d);
                 }
-                self.uses.push((span, Target::Variant(n.to_string())));
+                self.use_value(span, et, n);
                 return Some(lit(Value::Enum(sym), Ty::Enum(et.clone()), span));
             }
         }
@@ -438,6 +445,7 @@ impl<'a> Cx<'a> {
         if let Some(ev) = self.event {
             let def = &self.sc.schema.events[ev as usize];
             if n == "at" {
+                self.uses.push((span, Target::Builtin(Builtin::At)));
                 return Some(mk(ExprKind::EventAt, Ty::Time, span));
             }
             if let Some(fi) = def.field(n) {
@@ -469,10 +477,18 @@ impl<'a> Cx<'a> {
             _ => {}
         }
         match n {
-            "now" => return Some(mk(ExprKind::Now, Ty::Time, span)),
-            "id" => return Some(mk(ExprKind::Id, Ty::String, span)),
+            "now" => {
+                self.uses.push((span, Target::Builtin(Builtin::Now)));
+                return Some(mk(ExprKind::Now, Ty::Time, span));
+            }
+            "id" => {
+                self.uses.push((span, Target::Builtin(Builtin::Id)));
+                return Some(mk(ExprKind::Id, Ty::String, span));
+            }
             "time_in_stage" => {
                 if self.ctx == Ctx::Transition {
+                    self.uses
+                        .push((span, Target::Builtin(Builtin::TimeInStage)));
                     return Some(mk(ExprKind::TimeInStage, Ty::Duration, span));
                 }
                 let d = Diagnostic::error(
@@ -488,6 +504,7 @@ impl<'a> Cx<'a> {
             "stage" => {
                 if self.ctx == Ctx::Expect {
                     if let Some(t) = self.sc.stages_ty() {
+                        self.uses.push((span, Target::Builtin(Builtin::Stage)));
                         return Some(mk(ExprKind::Stage, t, span));
                     }
                     let d = Diagnostic::error(
@@ -625,7 +642,7 @@ impl<'a> Cx<'a> {
             let e = e.clone();
             if self.ctx == Ctx::Const {
                 self.flexible = true;
-                self.uses.push((span, Target::Variant(n.to_string())));
+                self.use_value(span, &e, n);
                 let sym = e.sym_of(n)?;
                 return Some(lit(Value::Enum(sym), Ty::Enum(e), span));
             }
@@ -657,37 +674,23 @@ impl<'a> Cx<'a> {
         if self.sc.broken.contains(n) {
             return None;
         }
-        let mut cands: Vec<&str> = self.sc.names.keys().map(String::as_str).collect();
-        cands.push("now");
-        cands.push("id");
-        match self.ctx {
-            Ctx::Transition => cands.push("time_in_stage"),
-            Ctx::Expect => cands.push("stage"),
-            _ => {}
-        }
-        if let Some(ev) = self.event {
-            cands.push("at");
-            for f in &self.sc.schema.events[ev as usize].fields {
-                cands.push(&f.name);
-            }
-        }
-        let sugg = did_you_mean(n, cands);
-        let mut d = Diagnostic::error(codes::UNKNOWN_NAME, format!("unknown name `{n}`"), span)
-            .with_label("not declared in this model");
-        match sugg {
-            Some(s) => {
-                d = d.with_help(format!("did you mean `{s}`?")).with_suggestion(
-                    span,
-                    s.clone(),
-                    format!("change to `{s}`"),
-                );
-            }
-            None => {
-                d = d.with_help(format!(
-                    "declare it, for example as a lead field or with `let {n} = …`"
-                ));
-            }
-        }
+        // The "did you mean" is worked out once per distinct name, when the
+        // whole model is known (see `Pending`).
+        let d = Diagnostic::error(codes::UNKNOWN_NAME, format!("unknown name `{n}`"), span)
+            .with_label("not declared in this model")
+            .with_help(format!(
+                "declare it, for example as a lead field or with `let {n} = …`"
+            ));
+        self.pending.push(Pending {
+            diag: self.diags.len() as u32,
+            name: n.to_string(),
+            extra: match self.ctx {
+                Ctx::Transition => Some("time_in_stage"),
+                Ctx::Expect => Some("stage"),
+                _ => None,
+            },
+            event: self.event,
+        });
         self.err(d);
         None
     }
@@ -1223,6 +1226,10 @@ impl<'a> Cx<'a> {
             "max" if args.first().is_some_and(|a| self.is_query_arg(a)) => Some(AggKind::Max),
             _ => None,
         };
+        if crate::builtins::function(name).is_some() {
+            self.uses
+                .push((func.span, Target::Builtin(Builtin::Function)));
+        }
         if let Some(kind) = agg {
             return self.aggregate(kind, func, args, span);
         }
@@ -1244,7 +1251,7 @@ impl<'a> Cx<'a> {
             "day" => Func::Day,
             "days" => Func::Days,
             _ => {
-                let sugg = did_you_mean(name, FUNCS.iter().copied());
+                let sugg = did_you_mean(name, FUNCTIONS.iter().map(|f| f.name));
                 let mut d = Diagnostic::error(
                     codes::UNKNOWN_FUNCTION,
                     format!("unknown function `{name}`"),
@@ -1260,7 +1267,8 @@ impl<'a> Cx<'a> {
                         );
                     }
                     None => {
-                        d = d.with_help(format!("the functions are {}", FUNCS.join(", ")));
+                        let all: Vec<&str> = FUNCTIONS.iter().map(|f| f.name).collect();
+                        d = d.with_help(format!("the functions are {}", all.join(", ")));
                     }
                 }
                 self.err(d);
@@ -1583,31 +1591,10 @@ pub fn arith_ty(op: ArithOp, a: &Ty, b: &Ty) -> Option<Ty> {
 
 /// How a function is called, for help texts.
 fn signature(f: &str) -> String {
-    let s = match f {
-        "lower" | "upper" | "trim" | "domain" => format!("`{f}(text)` gives text"),
-        "length" => "`length(x)` counts the characters of text or the items of a list".into(),
-        "known" => "`known(x)` is true when x has a value".into(),
-        "default" => {
-            "`default(x, y)` gives x when it has a value, else y (of the same kind)".into()
-        }
-        "min" | "max" => format!(
-            "`{f}(a, b)` takes numbers; `{f}(EVENT where …, e)` takes events and a value per event"
-        ),
-        "abs" => "`abs(x)` takes a number".into(),
-        "round" => "`round(x, digits)` takes a number and a whole number of digits".into(),
-        "since" => "`since(t)` takes a time and gives how long ago it was".into(),
-        "hour" | "weekday" => format!("`{f}(t)` takes a time and gives a whole number"),
-        "day" => "`day(t)` takes a time and gives midnight of that day".into(),
-        "days" => "`days(d)` takes a duration and gives it in days".into(),
-        "count" | "exists" | "first" | "last" => {
-            format!("`{f}(EVENT where … within …)` takes an event name, with optional `where` and `within`")
-        }
-        "sum" | "avg" | "distinct" => {
-            format!("`{f}(EVENT where …, e)` takes an event name and a value per event")
-        }
-        _ => format!("see the list of functions for `{f}`"),
-    };
-    s
+    match crate::builtins::function(f) {
+        Some(func) => func.usage.to_string(),
+        None => format!("see the list of functions for `{f}`"),
+    }
 }
 
 #[cfg(test)]

@@ -5,7 +5,10 @@
 //! declaration, and [`DeclResult::shifted`] to move its result back into the
 //! file. [`prepare`] and [`finish`] are the model-level phases around them.
 
-use std::sync::Arc;
+use std::collections::hash_map::DefaultHasher;
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use mql_core::{Diagnostic, LineIndex, Span};
 use mql_syntax::ast;
@@ -13,14 +16,42 @@ use mql_syntax::ast;
 use crate::check::DeclParts;
 pub use crate::check::{finish, prepare, DeclChecks, DeclResult, Direct, Prepared};
 use crate::hir;
-use crate::scope::Scope;
+use crate::scope::{NameDef, Scope};
 
 /// What every declaration of a model is checked against: the schema, the
 /// names and their kinds, folded consts, the types of lets and tiers. Holds
 /// no positions, so it compares equal after edits that move declarations
 /// around or change them without changing what others can see of them.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Signatures(Arc<Scope>);
+#[derive(Clone, Debug)]
+pub struct Signatures(Arc<Scope>, Arc<OnceLock<Digests>>);
+
+impl PartialEq for Signatures {
+    fn eq(&self, other: &Signatures) -> bool {
+        self.0 == other.0
+    }
+}
+
+/// Digests of what a declaration can see, computed once per set of
+/// signatures: one for what every declaration may look at (the lists of
+/// values, the stages, the event names, …), one per name.
+#[derive(Debug, Default)]
+struct Digests {
+    global: u64,
+    /// Each name's signature, worked out when first asked.
+    names: Mutex<HashMap<String, u64>>,
+    /// Lead and event schema as a whole, for tests (a test's lead is built
+    /// over every field, and an unknown field is matched against all).
+    schema: u64,
+    /// For each value: the first list of values it is in, and the first
+    /// lead field whose values include it.
+    values: HashMap<String, (usize, Option<usize>)>,
+}
+
+fn digest(value: &impl std::fmt::Debug) -> u64 {
+    let mut h = DefaultHasher::new();
+    format!("{value:?}").hash(&mut h);
+    h.finish()
+}
 
 impl Signatures {
     /// The signatures of a prepared model.
@@ -29,8 +60,126 @@ impl Signatures {
         for e in sc.names.values_mut() {
             e.span = Span::new(0, 0);
         }
-        Signatures(Arc::new(sc))
+        Signatures(Arc::new(sc), Arc::default())
     }
+
+    fn digests(&self) -> &Digests {
+        self.1.get_or_init(|| {
+            let sc = &*self.0;
+            let mut global = DefaultHasher::new();
+            let enums: Vec<&Vec<String>> = sc.enums.iter().map(|e| &e.variants).collect();
+            format!("{enums:?}").hash(&mut global);
+            for i in 0..sc.schema.symbols.len() {
+                sc.schema
+                    .symbols
+                    .name(mql_core::Sym(i as u32))
+                    .hash(&mut global);
+            }
+            format!("{:?}", sc.schema.stages).hash(&mut global);
+            for e in &sc.schema.events {
+                e.name.hash(&mut global);
+            }
+            sc.schema.lead.len().hash(&mut global);
+            sc.schema.events.len().hash(&mut global);
+            sc.stages_broken().hash(&mut global);
+            let mut broken: Vec<&String> =
+                sc.broken.iter().filter(|b| b.starts_with('#')).collect();
+            broken.sort();
+            broken.hash(&mut global);
+            let schema = digest(&(&sc.schema.lead, &sc.schema.events));
+            let mut values: HashMap<String, (usize, Option<usize>)> = HashMap::new();
+            for (k, e) in sc.enums.iter().enumerate() {
+                for v in &e.variants {
+                    values.entry(v.clone()).or_insert((k, None));
+                }
+            }
+            for (k, f) in sc.schema.lead.iter().enumerate() {
+                let e = match &f.ty {
+                    mql_core::Ty::Enum(x) => x,
+                    mql_core::Ty::List(t) => match &**t {
+                        mql_core::Ty::Enum(x) => x,
+                        _ => continue,
+                    },
+                    _ => continue,
+                };
+                for v in &e.variants {
+                    if let Some(entry) = values.get_mut(v) {
+                        entry.1.get_or_insert(k);
+                    }
+                }
+            }
+            Digests {
+                global: global.finish(),
+                names: Mutex::default(),
+                schema,
+                values,
+            }
+        })
+    }
+
+    /// The digest of the signature of the name `w` (worked out once).
+    fn name_digest(&self, w: &str) -> Option<u64> {
+        let sc = &*self.0;
+        let e = sc.names.get(w)?;
+        let d = self.digests();
+        let mut names = match d.names.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        if let Some(&x) = names.get(w) {
+            return Some(x);
+        }
+        let entry = match e.def {
+            NameDef::LeadField(i) => digest(&sc.schema.lead.get(i as usize)),
+            NameDef::Event(i) => digest(&sc.schema.events.get(i as usize)),
+            NameDef::Const(i) => digest(&sc.consts.get(i as usize)),
+            NameDef::Value(i) => digest(&sc.values.get(i as usize)),
+            NameDef::Score(i) => digest(&sc.scores.get(i as usize)),
+            NameDef::Tier(i) => digest(&sc.tiers.get(i as usize)),
+        };
+        let mut h = DefaultHasher::new();
+        (format!("{:?}", e.def), entry).hash(&mut h);
+        let x = h.finish();
+        names.insert(w.to_string(), x);
+        Some(x)
+    }
+
+    /// A digest of everything a declaration naming `words` can see: the
+    /// signature of each name it mentions (and the absence of the others),
+    /// the values, stages and event names of the model, and for a test the
+    /// whole schema. Two declarations' checks against signatures with the
+    /// same digest are the same, so a declaration whose digest did not
+    /// change is not checked again.
+    pub fn view_of(&self, decl: &ast::Decl, words: &[&str]) -> u64 {
+        let sc = &*self.0;
+        let d = self.digests();
+        let mut h = DefaultHasher::new();
+        d.global.hash(&mut h);
+        if matches!(decl.kind, ast::DeclKind::Test(_)) {
+            d.schema.hash(&mut h);
+        }
+        for w in words {
+            w.hash(&mut h);
+            self.name_digest(w).hash(&mut h);
+            sc.broken.contains(*w).hash(&mut h);
+            // a bare value: which list it is first found in, and the lead
+            // field a message would name for it
+            d.values.get(*w).hash(&mut h);
+        }
+        h.finish()
+    }
+}
+
+/// The distinct words of a declaration's text (names, keywords), sorted.
+pub fn words_of(text: &str) -> Vec<&str> {
+    let mut out: Vec<&str> = mql_syntax::lexer::tokenize(text)
+        .iter()
+        .filter(|t| t.tok == Some(mql_syntax::lexer::Tok::Word))
+        .map(|t| t.text(text))
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
 }
 
 /// Check one declaration against `sig`. `decl` and `text` must share one
@@ -90,6 +239,15 @@ pub fn shift_decl(decl: &mut ast::Decl, by: u32) {
         mv(&mut doc.span);
     }
     ast_decl(decl, &mv);
+}
+
+/// Every span of `decl`'s syntax tree (its names, expressions, rules,
+/// fields, …), outer ones before the spans inside them.
+pub fn spans_of(decl: &ast::Decl) -> Vec<Span> {
+    let out = std::cell::RefCell::new(Vec::new());
+    let mut d = decl.clone();
+    ast_decl(&mut d, &|s: &mut Span| out.borrow_mut().push(*s));
+    out.into_inner()
 }
 
 impl DeclResult {

@@ -6,6 +6,7 @@
 //! against a [`scope`] of signatures collected first; a salsa layer can wrap
 //! those functions one by one (see [`incr`]).
 
+pub mod builtins;
 mod check;
 pub mod codes;
 mod expr;
@@ -69,8 +70,8 @@ pub struct Checked {
     /// `file` is `Some(path)` for diagnostics in `use`d files, `None` for the
     /// root file.
     pub diagnostics: Vec<mql_core::Diagnostic>,
-    /// Definitions and references, for the language server.
-    pub index: NameIndex,
+    /// Definitions and references, for the editor.
+    pub index: Arc<NameIndex>,
 }
 
 impl Checked {

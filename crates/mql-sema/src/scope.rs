@@ -60,8 +60,12 @@ pub struct Scope {
     pub scores: Vec<String>,
     pub tiers: Vec<TierSig>,
     /// Every enum type of the model (fields, event fields, tiers, stages), in
-    /// declaration order, to recognise and suggest bare variants.
+    /// declaration order, to recognise and suggest bare variants; each
+    /// declared list of values is one entry, even when two are equal.
     pub enums: Vec<Arc<EnumTy>>,
+    /// For each value, the place in `enums` of the first list that has it
+    /// (filled by [`Scope::index_enums`] once the lists are known).
+    pub first_enum: HashMap<String, u32>,
     /// Names that declarations with syntax errors seem to declare: an unknown
     /// name among them is not reported again.
     pub broken: std::collections::HashSet<String>,
@@ -70,7 +74,23 @@ pub struct Scope {
 impl Scope {
     /// The first enum of the model that has `variant`.
     pub fn enum_with(&self, variant: &str) -> Option<&Arc<EnumTy>> {
-        self.enums.iter().find(|e| e.has(variant))
+        if self.first_enum.is_empty() {
+            return self.enums.iter().find(|e| e.has(variant));
+        }
+        let k = *self.first_enum.get(variant)?;
+        self.enums.get(k as usize)
+    }
+
+    /// Index the values of [`Scope::enums`] (after the last list of values
+    /// is declared), so [`Scope::enum_with`] is a lookup.
+    pub fn index_enums(&mut self) {
+        let mut first = HashMap::new();
+        for (k, e) in self.enums.iter().enumerate() {
+            for v in &e.variants {
+                first.entry(v.clone()).or_insert(k as u32);
+            }
+        }
+        self.first_enum = first;
     }
 
     /// A `stages` line that did not parse: don't report "no stages" again.
@@ -81,6 +101,18 @@ impl Scope {
     pub fn stages_ty(&self) -> Option<Ty> {
         self.schema.stages.clone().map(Ty::Enum)
     }
+
+    /// The place in [`Scope::enums`] of the enum equal to `e`: which list of
+    /// values a value belongs to, for the name index.
+    pub fn enum_class(&self, e: &EnumTy) -> Option<u32> {
+        let at = self
+            .enums
+            .iter()
+            .position(|x| std::ptr::eq(&**x, e))
+            .or_else(|| self.enums.iter().position(|x| x.variants == e.variants))
+            .or_else(|| self.enums.iter().position(|x| **x == *e))?;
+        Some(at as u32)
+    }
 }
 
 /// A name that an expression refers to, for the name index and unused checks.
@@ -88,6 +120,9 @@ impl Scope {
 pub enum Target {
     Name(NameDef),
     EventField(u32, u32),
-    /// An enum variant, stage or tier label, by its text.
-    Variant(String),
+    /// An enum value, stage or tier label: its list of values (a place in
+    /// [`Scope::enums`]) and its text.
+    Variant(u32, String),
+    /// A name of the language (`now`, `at`, a function).
+    Builtin(crate::index::Builtin),
 }

@@ -109,73 +109,14 @@ pub fn tokenize(text: &str) -> Vec<Token> {
     out
 }
 
-/// The declaration keywords that can never appear inside a declaration.
-pub const DECL_KEYWORDS: &[&str] = &[
-    "model",
-    "use",
-    "event",
-    "const",
-    "let",
-    "criterion",
-    "segment",
-    "score",
-    "tier",
-    "stages",
-    "transition",
-    "test",
-];
-
-/// Every reserved word of the language.
-pub const KEYWORDS: &[&str] = &[
-    "model",
-    "use",
-    "event",
-    "const",
-    "let",
-    "criterion",
-    "segment",
-    "score",
-    "tier",
-    "stages",
-    "transition",
-    "test",
-    "when",
-    "otherwise",
-    "each",
-    "latest",
-    "where",
-    "within",
-    "decay",
-    "range",
-    "to",
-    "and",
-    "or",
-    "not",
-    "in",
-    "between",
-    "contains",
-    "starts_with",
-    "ends_with",
-    "matches",
-    "true",
-    "false",
-    "any",
-    "int",
-    "number",
-    "bool",
-    "string",
-    "time",
-    "duration",
-    "enum",
-    "list",
-];
-
+/// Reserved words that start a declaration (see [`crate::words`]).
 pub fn is_decl_keyword(w: &str) -> bool {
-    DECL_KEYWORDS.contains(&w)
+    crate::words::is_decl_keyword(w)
 }
 
+/// Every reserved word of the language (see [`crate::words`]).
 pub fn is_keyword(w: &str) -> bool {
-    KEYWORDS.contains(&w)
+    crate::words::is_reserved(w)
 }
 
 /// One top-level declaration's tokens: `first..end` indexes into the token

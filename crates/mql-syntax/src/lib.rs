@@ -16,6 +16,7 @@ mod lower;
 mod parser;
 pub mod render;
 pub mod tree;
+pub mod words;
 
 pub use ast::*;
 pub use format::format;

@@ -8,7 +8,7 @@ use pest::Parser;
 use crate::ast::{Doc, SourceFile};
 use crate::codes;
 use crate::grammar::{MqlParser, Rule};
-use crate::lexer::{self, is_keyword, Chunk, Tok, Token, DECL_KEYWORDS};
+use crate::lexer::{self, is_keyword, Chunk, Tok, Token};
 use crate::lower::Lowerer;
 
 /// Deeper bracket nesting than this is reported instead of parsed.
@@ -112,7 +112,7 @@ pub fn did_you_mean(word: &str) -> Option<&'static str> {
     }
     let lower = word.to_ascii_lowercase();
     let mut best: Option<(&'static str, usize)> = None;
-    for &k in DECL_KEYWORDS.iter().chain(["lead"].iter()) {
+    for k in crate::words::with_role(crate::words::Role::Declaration) {
         let d = if lower == k {
             0
         } else {

@@ -51,40 +51,9 @@ async fn hover(fixture: &str) -> String {
 }
 
 #[tokio::test]
-async fn hover_on_an_enum_lead_field_lists_its_values() {
-    insta::assert_snapshot!(hover(&at("seniority in [", 3)).await);
-}
-
-#[tokio::test]
-async fn hover_on_a_criterion_shows_its_definition_and_doc() {
-    insta::assert_snapshot!(hover(&at("decision_maker => +25", 5)).await);
-}
-
-#[tokio::test]
 async fn hover_on_a_score_shows_its_reachable_range() {
     insta::assert_snapshot!(hover(&at("fit >= 40", 1)).await);
     insta::assert_snapshot!(hover(&at("engagement >= 50", 0)).await);
-}
-
-#[tokio::test]
-async fn hover_on_an_event_field_inside_where() {
-    insta::assert_snapshot!(hover(&at("url starts_with \"/pricing\" within", 2)).await);
-}
-
-#[tokio::test]
-async fn hover_on_variants_stages_labels_and_events() {
-    insta::assert_snapshot!(hover(&at("vp, stage: lead", 1)).await);
-    insta::assert_snapshot!(hover(&at("mql when fit", 1)).await);
-    insta::assert_snapshot!(hover(&at("B\n}", 0)).await);
-    insta::assert_snapshot!(hover(&at("page_view where url", 4)).await);
-}
-
-#[tokio::test]
-async fn hover_on_functions_consts_and_builtins() {
-    insta::assert_snapshot!(hover(&at("domain(email)", 2)).await);
-    insta::assert_snapshot!(hover(&at("free_mail\nlet", 2)).await);
-    insta::assert_snapshot!(hover(&at("stage == lead", 2)).await);
-    insta::assert_snapshot!(hover(&at("pricing_visits = count", 3)).await);
 }
 
 #[tokio::test]
@@ -213,7 +182,10 @@ async fn code_action_applies_did_you_mean() {
 
 async fn complete(fixture: &str) -> String {
     let (_c, text, offset, answer) = ask(fixture, "textDocument/completion", json!({})).await;
-    let items = answer["result"].as_array().cloned().unwrap_or_default();
+    let items = answer["result"]["items"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     let mut out = around(&draw(&text, Some(offset), &[]), 0);
     out.push_str("\n-----\n");
     for i in items {
@@ -235,66 +207,6 @@ async fn completes_enum_variants_after_equals_and_in() {
     insta::assert_snapshot!(complete(&at_in(&fx, "device == )", 10)).await);
     insta::assert_snapshot!(complete(&at("director, vp, cxo]", 0)).await);
     insta::assert_snapshot!(complete(&at("vp, stage", 0)).await);
-}
-
-#[tokio::test]
-async fn completes_stages_in_transitions() {
-    insta::assert_snapshot!(complete(&at("mql when fit", 0)).await);
-    insta::assert_snapshot!(complete(&at("prospect -> lead", 0)).await);
-}
-
-#[tokio::test]
-async fn completes_event_fields_inside_where_and_events_after_each() {
-    insta::assert_snapshot!(complete(&at("url starts_with \"/pricing\" within", 0)).await);
-    insta::assert_snapshot!(
-        complete(&at("page_view where url starts_with \"/pricing\" =>", 0)).await
-    );
-}
-
-#[tokio::test]
-async fn completes_keywords_where_declarations_start() {
-    let fx = format!("{MODEL}\nsco$0");
-    insta::assert_snapshot!(complete(&fx).await);
-    insta::assert_snapshot!(complete(&at("  expect stage", 2)).await);
-}
-
-#[tokio::test]
-async fn completes_declared_names_in_expressions() {
-    let out = complete(&at("fit >= 30 and", 0)).await;
-    for name in [
-        "decision_maker",
-        "pricing_visits",
-        "fit (score",
-        "grade",
-        "company_size",
-        "count (",
-    ] {
-        assert!(out.contains(name), "{name} missing in\n{out}");
-    }
-    assert!(
-        !out.contains("\nurl "),
-        "event fields are out of scope here:\n{out}"
-    );
-}
-
-#[tokio::test]
-async fn nothing_to_complete_inside_strings_and_comments() {
-    for fx in [
-        // A string still being typed: open up to the end of its line.
-        format!("{MODEL}\ncriterion p = exists(page_view where url == \"/pri$0"),
-        format!("{MODEL}\ncriterion p = exists(page_view where url == \"/pri$0\n"),
-        format!("{MODEL}\ncriterion p = exists(page_view where url == \"/p\\\"ri$0\n"),
-        format!("{MODEL}\n// a note about sco$0\n"),
-    ] {
-        let out = complete(&fx).await;
-        assert!(out.ends_with("-----\n"), "completions offered in\n{out}");
-    }
-    // The next line completes again, though the string above is not closed.
-    let fx = format!(
-        "{MODEL}\ncriterion p = exists(page_view where url == \"/pri\ncriterion q = decision$0"
-    );
-    let out = complete(&fx).await;
-    assert!(out.contains("decision_maker"), "{out}");
 }
 
 #[tokio::test]

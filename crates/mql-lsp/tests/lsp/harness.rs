@@ -46,6 +46,11 @@ async fn read_message<R: tokio::io::AsyncBufRead + Unpin>(r: &mut R) -> Option<V
 impl Client {
     /// Start a server and initialise it.
     pub async fn start() -> Client {
+        Client::start_with(Value::Null).await
+    }
+
+    /// Start a server and initialise it with these `initializationOptions`.
+    pub async fn start_with(options: Value) -> Client {
         let (client_end, server_end) = tokio::io::duplex(1 << 20);
         let (server_read, server_write) = tokio::io::split(server_end);
         tokio::spawn(mql_lsp::serve(server_read, server_write));
@@ -67,10 +72,12 @@ impl Client {
             dir: tempfile::tempdir().expect("a temporary folder"),
             versions: Default::default(),
         };
+        // The temporary folder is the workspace.
+        let root = c.uri_of_dir();
         let init = c
             .request(
                 "initialize",
-                json!({ "capabilities": {}, "processId": null, "rootUri": null }),
+                json!({ "capabilities": {}, "processId": null, "rootUri": root, "workspaceFolders": [{ "uri": root, "name": "ws" }], "initializationOptions": options }),
             )
             .await;
         assert!(init.get("result").is_some(), "initialize failed: {init}");
@@ -133,6 +140,23 @@ impl Client {
             Ok(Some(m)) => m,
             Ok(None) => panic!("the server closed its output"),
             Err(_) => panic!("no message from the server within {TIMEOUT:?}"),
+        }
+    }
+
+    /// The next notification `method` from the server (one that came
+    /// while waiting for something else included).
+    pub async fn notification(&mut self, method: &str) -> Value {
+        if let Some(i) = self.pending.iter().position(|m| m["method"] == method) {
+            if let Some(m) = self.pending.remove(i) {
+                return m;
+            }
+        }
+        loop {
+            let m = self.next_message().await;
+            if m["method"] == method {
+                return m;
+            }
+            self.pending.push_back(m);
         }
     }
 
@@ -208,8 +232,22 @@ impl Client {
         }
     }
 
+    fn uri_of_dir(&self) -> String {
+        Uri::from_file_path(self.dir.path())
+            .map(|u| u.as_str().to_string())
+            .unwrap_or_default()
+    }
+
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
+    }
+
+    /// The methods of the messages received but not read yet.
+    pub fn pending_methods(&self) -> Vec<String> {
+        self.pending
+            .iter()
+            .filter_map(|m| m["method"].as_str().map(str::to_string))
+            .collect()
     }
 
     pub fn uri(&self, name: &str) -> Uri {

@@ -5,7 +5,9 @@
 
 mod features;
 mod harness;
+mod protocol;
 mod robustness;
+mod workspace;
 
 /// A complete model used by most feature tests. It checks clean; it has
 /// non-ASCII text in comments and strings to exercise UTF-16 positions.

@@ -51,7 +51,7 @@ enum Command {
     /// Measure how well a model predicts a known yes/no outcome of the leads
     #[command(after_help = examples::BACKTEST)]
     Backtest(cmd::backtest::Args),
-    /// Print the parsed tree or the compiled bytecode of a model
+    /// Print the parsed tree, the compiled bytecode, or the model as a SQL query
     #[command(after_help = examples::COMPILE)]
     Compile(cmd::compile::Args),
     /// Draft a model from a CRM export: fields, source names, types, labels, placeholders

@@ -657,3 +657,27 @@ fn small_reports_outline_snapshot() {
     let (html, _) = diff_fixture(&dir);
     insta::assert_snapshot!("diff_html_outline", outline(&parse(&html)));
 }
+
+#[test]
+fn the_html_report_goes_to_a_named_file_not_standard_output() {
+    let out = mql(&[
+        "backtest",
+        V1,
+        "--leads",
+        LEADS,
+        "--as-of",
+        "2026-11-01",
+        "--outcome",
+        "converted",
+        "--html",
+        "-",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("name a file such as `--html report.html`"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty());
+    assert!(!std::path::Path::new("-").exists(), "no file named `-`");
+}

@@ -31,6 +31,11 @@ impl HtmlFile {
     /// Create `path`, refusing one of the `inputs` (the rules, leads and
     /// events files), which creating it would empty.
     pub fn create(path: &str, inputs: &[&str]) -> anyhow::Result<HtmlFile> {
+        if path == "-" {
+            anyhow::bail!(
+                "`--html` writes the report to a file, and standard output already carries the text report; name a file such as `--html report.html`"
+            );
+        }
         let same = |input: &str| match (std::fs::canonicalize(path), std::fs::canonicalize(input)) {
             (Ok(a), Ok(b)) => a == b,
             _ => false,

@@ -498,12 +498,12 @@ impl Writer {
 }
 
 fn perl_reason(p: &ast::ClassPerl) -> String {
-    let (name, fix) = match p.kind {
-        ast::ClassPerlKind::Digit => ("\\d", "`[0-9]`"),
-        ast::ClassPerlKind::Space => ("\\s", "`[ \\t\\n\\r]`"),
-        ast::ClassPerlKind::Word => ("\\w", "`[A-Za-z0-9_]`"),
+    let (name, what, fix) = match p.kind {
+        ast::ClassPerlKind::Digit => ("\\d", "digit", "`[0-9]`"),
+        ast::ClassPerlKind::Space => ("\\s", "kind of space", "`[ \\t\\n\\r]`"),
+        ast::ClassPerlKind::Word => ("\\w", "letter, digit and `_`", "`[A-Za-z0-9_]`"),
     };
-    format!("`{name}` matches every Unicode digit, space or letter in mql but not in every database; write {fix} instead")
+    format!("`{name}` matches every Unicode {what} in mql but not in every database; write {fix} instead")
 }
 
 #[cfg(test)]

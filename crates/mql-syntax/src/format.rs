@@ -946,7 +946,11 @@ impl<'a> Fmt<'a> {
             }
         }
         s.push('"');
-        self.tok(&s, span.start as usize);
+        // The cursor follows the source, not the printed text: a string
+        // written with escapes (`\u{0}`) is longer than it was in the file,
+        // and must not carry the cursor past the comments after it.
+        self.flush_before(span.start as usize);
+        self.emit(&s);
         self.cursor = self.cursor.max(span.end as usize);
     }
 

@@ -308,3 +308,19 @@ fn spec_example_layout() {
     let text = std::fs::read_to_string(path).expect("spec example");
     insta::assert_snapshot!(check(&text, "spec example"));
 }
+
+/// Found by the `model` fuzz target: a label of control characters is
+/// printed with escapes (`\u{0}`), longer than in the file, and that length
+/// carried the comments after it into the enum above.
+#[test]
+fn an_escaped_string_keeps_the_comments_after_it_in_place() {
+    let text = format!(
+        "lead {{\n  stock: enum {{\n    a \"1{}-5\"\n    b \"5-20\"\n  }}\n}}\n\n/// Doc of c\ncriterion c = stock in [a]\n",
+        "\u{0}".repeat(100)
+    );
+    let once = check(&text, "escaped label");
+    assert!(
+        once.contains("/// Doc of c\ncriterion c"),
+        "the doc comment left its criterion:\n{once}"
+    );
+}

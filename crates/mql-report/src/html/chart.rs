@@ -222,6 +222,43 @@ fn band_y(i: usize, n: usize) -> f64 {
     (n - 1 - i) as f64
 }
 
+/// The frame of a chart of rates drawn as bars across: 0 to `x_max` percent
+/// along the bottom, one band per label down the side, the axes' titles.
+fn rate_frame<'b, 'a>(
+    body: &'b Area<'a>,
+    labels: &[String],
+    x_max: f64,
+    axes: &Axes,
+) -> Result<
+    ChartContext<'b, SVGBackend<'a>, Cartesian2d<plotters::coord::types::RangedCoordf64, Bands>>,
+    String,
+> {
+    let n = labels.len();
+    let mut chart = ChartBuilder::on(body)
+        .margin_right(24)
+        .margin_top(6)
+        .x_label_area_size(52)
+        .y_label_area_size(label_area(labels))
+        .build_cartesian_2d(0.0..x_max, bands(n))
+        .map_err(err)?;
+    let y_label = |v: &f64| band_of(*v, n).map_or(String::new(), |i| labels[i].clone());
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .light_line_style(WHITE)
+        .bold_line_style(RULE)
+        .x_labels(6)
+        .x_label_formatter(&|v| pct_label(*v))
+        .y_label_formatter(&y_label)
+        .label_style(label_font())
+        .axis_desc_style(desc_font())
+        .x_desc(axes.x.as_str())
+        .y_desc(axes.y.as_str())
+        .draw()
+        .map_err(err)?;
+    Ok(chart)
+}
+
 fn label_area(labels: &[String]) -> u32 {
     let widest = labels.iter().map(|l| text_width(l)).max().unwrap_or(0);
     (widest + 22).clamp(60, 280) as u32
@@ -264,28 +301,7 @@ pub fn rate_bars(
             keys.push(Key::dashed(text.clone(), INK));
         }
         legend(&top_area, &keys)?;
-        let mut chart = ChartBuilder::on(&body)
-            .margin_right(24)
-            .margin_top(6)
-            .x_label_area_size(52)
-            .y_label_area_size(label_area(&labels))
-            .build_cartesian_2d(0.0..x_max, bands(n))
-            .map_err(err)?;
-        let y_label = |v: &f64| band_of(*v, n).map_or(String::new(), |i| labels[i].clone());
-        chart
-            .configure_mesh()
-            .disable_y_mesh()
-            .light_line_style(WHITE)
-            .bold_line_style(RULE)
-            .x_labels(6)
-            .x_label_formatter(&|v| pct_label(*v))
-            .y_label_formatter(&y_label)
-            .label_style(label_font())
-            .axis_desc_style(desc_font())
-            .x_desc(axes.x.as_str())
-            .y_desc(axes.y.as_str())
-            .draw()
-            .map_err(err)?;
+        let mut chart = rate_frame(&body, &labels, x_max, axes)?;
         let note_font = label_font().pos(Pos::new(HPos::Left, VPos::Center));
         for (i, bar) in bars.iter().enumerate() {
             let y = band_y(i, n);
@@ -549,28 +565,7 @@ pub fn old_new_bars(groups: &[PairedRate], keys: [Key; 2], axes: &Axes) -> Resul
     svg((WIDTH, height), |root| {
         let (top_area, body) = root.split_vertically(LEGEND);
         legend(&top_area, &keys)?;
-        let mut chart = ChartBuilder::on(&body)
-            .margin_right(24)
-            .margin_top(6)
-            .x_label_area_size(52)
-            .y_label_area_size(label_area(&labels))
-            .build_cartesian_2d(0.0..x_max, bands(n))
-            .map_err(err)?;
-        let y_label = |v: &f64| band_of(*v, n).map_or(String::new(), |i| labels[i].clone());
-        chart
-            .configure_mesh()
-            .disable_y_mesh()
-            .light_line_style(WHITE)
-            .bold_line_style(RULE)
-            .x_labels(6)
-            .x_label_formatter(&|v| pct_label(*v))
-            .y_label_formatter(&y_label)
-            .label_style(label_font())
-            .axis_desc_style(desc_font())
-            .x_desc(axes.x.as_str())
-            .y_desc(axes.y.as_str())
-            .draw()
-            .map_err(err)?;
+        let mut chart = rate_frame(&body, &labels, x_max, axes)?;
         let note_font = label_font().pos(Pos::new(HPos::Left, VPos::Center));
         for (i, g) in groups.iter().enumerate() {
             let y = band_y(i, n);

@@ -20,6 +20,7 @@ use mql_syntax::ast;
 use salsa::Setter;
 
 pub mod fs;
+mod retire;
 pub use fs::{FileSystem, MemoryFs, RealFs};
 
 /// One source file. `text` is `None` when the file could not be read (missing,
@@ -69,6 +70,14 @@ impl PartialEq for SharedDecl {
 /// A checked model. Compared by identity: a new check result is always new.
 #[derive(Clone, Debug)]
 pub struct CheckResult(pub Arc<Checked>);
+
+impl Drop for CheckResult {
+    fn drop(&mut self) {
+        if Arc::strong_count(&self.0) == 1 {
+            retire::retire(self.0.clone());
+        }
+    }
+}
 
 impl PartialEq for CheckResult {
     fn eq(&self, other: &Self) -> bool {
@@ -220,6 +229,14 @@ impl PartialEq for IndexResult {
 #[derive(Clone, Debug)]
 pub struct PreparedModel(pub Arc<incr::Prepared>);
 
+impl Drop for PreparedModel {
+    fn drop(&mut self) {
+        if Arc::strong_count(&self.0) == 1 {
+            retire::retire(self.0.clone());
+        }
+    }
+}
+
 impl PartialEq for PreparedModel {
     fn eq(&self, other: &Self) -> bool {
         Arc::ptr_eq(&self.0, &other.0)
@@ -356,9 +373,8 @@ impl PartialEq for DeclView {
 pub fn decl_view<'db>(db: &'db dyn Db, item: DeclItem<'db>) -> DeclView {
     let sig = signatures(db, item.root(db));
     let d = &item.decl(db).0;
-    let words = incr::words_of(&d.text);
     DeclView {
-        digest: sig.view_of(&d.decl, &words),
+        digest: sig.view_of(&d.decl, d.words()),
         signatures: sig.clone(),
     }
 }

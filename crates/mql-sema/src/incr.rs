@@ -10,6 +10,8 @@ use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex, OnceLock};
 
+use rustc_hash::FxHashMap;
+
 use mql_core::{Diagnostic, LineIndex, Span};
 use mql_syntax::ast;
 
@@ -37,8 +39,9 @@ impl PartialEq for Signatures {
 #[derive(Debug, Default)]
 struct Digests {
     global: u64,
-    /// Each name's signature, worked out when first asked.
-    names: Mutex<HashMap<String, u64>>,
+    /// Each word's digest (the signature of the name it is, if any, and
+    /// what it is as a bare value), worked out when first asked.
+    words: Mutex<FxHashMap<Box<str>, u64>>,
     /// Lead and event schema as a whole, for tests (a test's lead is built
     /// over every field, and an unknown field is matched against all).
     schema: u64,
@@ -110,38 +113,37 @@ impl Signatures {
             }
             Digests {
                 global: global.finish(),
-                names: Mutex::default(),
+                words: Mutex::default(),
                 schema,
                 values,
             }
         })
     }
 
-    /// The digest of the signature of the name `w` (worked out once).
-    fn name_digest(&self, w: &str) -> Option<u64> {
+    /// The digest of what the word `w` stands for: the signature of the
+    /// name it is (if any), whether that name is broken, and for a bare
+    /// value which list it is first found in and the lead field a message
+    /// would name for it.
+    fn word_digest(&self, w: &str) -> u64 {
         let sc = &*self.0;
-        let e = sc.names.get(w)?;
         let d = self.digests();
-        let mut names = match d.names.lock() {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
-        };
-        if let Some(&x) = names.get(w) {
-            return Some(x);
-        }
-        let entry = match e.def {
-            NameDef::LeadField(i) => digest(&sc.schema.lead.get(i as usize)),
-            NameDef::Event(i) => digest(&sc.schema.events.get(i as usize)),
-            NameDef::Const(i) => digest(&sc.consts.get(i as usize)),
-            NameDef::Value(i) => digest(&sc.values.get(i as usize)),
-            NameDef::Score(i) => digest(&sc.scores.get(i as usize)),
-            NameDef::Tier(i) => digest(&sc.tiers.get(i as usize)),
-        };
+        let name = sc.names.get(w).map(|e| {
+            let entry = match e.def {
+                NameDef::LeadField(i) => digest(&sc.schema.lead.get(i as usize)),
+                NameDef::Event(i) => digest(&sc.schema.events.get(i as usize)),
+                NameDef::Const(i) => digest(&sc.consts.get(i as usize)),
+                NameDef::Value(i) => digest(&sc.values.get(i as usize)),
+                NameDef::Score(i) => digest(&sc.scores.get(i as usize)),
+                NameDef::Tier(i) => digest(&sc.tiers.get(i as usize)),
+            };
+            (format!("{:?}", e.def), entry)
+        });
         let mut h = DefaultHasher::new();
-        (format!("{:?}", e.def), entry).hash(&mut h);
-        let x = h.finish();
-        names.insert(w.to_string(), x);
-        Some(x)
+        w.hash(&mut h);
+        name.hash(&mut h);
+        sc.broken.contains(w).hash(&mut h);
+        d.values.get(w).hash(&mut h);
+        h.finish()
     }
 
     /// A digest of everything a declaration naming `words` can see: the
@@ -150,36 +152,46 @@ impl Signatures {
     /// whole schema. Two declarations' checks against signatures with the
     /// same digest are the same, so a declaration whose digest did not
     /// change is not checked again.
-    pub fn view_of(&self, decl: &ast::Decl, words: &[&str]) -> u64 {
-        let sc = &*self.0;
+    pub fn view_of<'w>(&self, decl: &ast::Decl, words: impl IntoIterator<Item = &'w str>) -> u64 {
         let d = self.digests();
-        let mut h = DefaultHasher::new();
+        let mut h = rustc_hash::FxHasher::default();
         d.global.hash(&mut h);
         if matches!(decl.kind, ast::DeclKind::Test(_)) {
             d.schema.hash(&mut h);
         }
+        let mut known = match d.words.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
         for w in words {
-            w.hash(&mut h);
-            self.name_digest(w).hash(&mut h);
-            sc.broken.contains(*w).hash(&mut h);
-            // a bare value: which list it is first found in, and the lead
-            // field a message would name for it
-            d.values.get(*w).hash(&mut h);
+            let x = match known.get(w) {
+                Some(&x) => x,
+                None => {
+                    let x = self.word_digest(w);
+                    known.insert(w.into(), x);
+                    x
+                }
+            };
+            x.hash(&mut h);
         }
         h.finish()
     }
 }
 
-/// The distinct words of a declaration's text (names, keywords), sorted.
-pub fn words_of(text: &str) -> Vec<&str> {
-    let mut out: Vec<&str> = mql_syntax::lexer::tokenize(text)
+/// The distinct words of a declaration's text (names, keywords), sorted,
+/// as byte ranges of the text.
+pub fn words_of(text: &str) -> Box<[(u32, u32)]> {
+    let mut words: Vec<(&str, u32)> = mql_syntax::lexer::tokenize(text)
         .iter()
         .filter(|t| t.tok == Some(mql_syntax::lexer::Tok::Word))
-        .map(|t| t.text(text))
+        .map(|t| (t.text(text), t.start as u32))
         .collect();
-    out.sort_unstable();
-    out.dedup();
-    out
+    words.sort_unstable();
+    words.dedup_by(|a, b| a.0 == b.0);
+    words
+        .into_iter()
+        .map(|(w, start)| (start, start + w.len() as u32))
+        .collect()
 }
 
 /// Check one declaration against `sig`. `decl` and `text` must share one
@@ -198,6 +210,18 @@ pub fn check_decl(sig: &Signatures, decl: &ast::Decl, text: &str) -> DeclResult 
 pub struct RelDecl {
     pub decl: ast::Decl,
     pub text: Arc<str>,
+    /// The distinct words of `text` (see [`words_of`]), found once when the
+    /// declaration is parsed rather than each time the signatures change.
+    words: Box<[(u32, u32)]>,
+}
+
+impl RelDecl {
+    /// The distinct words of the declaration's text, sorted.
+    pub fn words(&self) -> impl Iterator<Item = &str> {
+        self.words
+            .iter()
+            .map(|&(a, b)| self.text.get(a as usize..b as usize).unwrap_or(""))
+    }
 }
 
 /// Where a declaration starts in its file.
@@ -224,6 +248,7 @@ pub fn relative_decl(decl: &ast::Decl, file_text: &str) -> RelDecl {
     ast_decl(&mut d, &mv);
     RelDecl {
         decl: d,
+        words: words_of(text),
         text: Arc::from(text),
     }
 }

@@ -176,8 +176,15 @@ impl NameIndex {
     /// Put the references in order (by file, then position) and drop
     /// repeats, so lookups by offset can search.
     pub fn sort(&mut self) {
+        // The references of one file share its path: comparing the pointers
+        // first spares a string comparison in nearly every step.
         self.refs.sort_by(|a, b| {
-            (&a.file, a.span.start, a.span.end).cmp(&(&b.file, b.span.start, b.span.end))
+            let file = if Arc::ptr_eq(&a.file, &b.file) {
+                std::cmp::Ordering::Equal
+            } else {
+                a.file.cmp(&b.file)
+            };
+            file.then((a.span.start, a.span.end).cmp(&(b.span.start, b.span.end)))
         });
         self.refs.dedup();
     }

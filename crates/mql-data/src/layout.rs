@@ -584,13 +584,12 @@ impl<'s> Decoder<'s> {
         let id = id.unwrap_or(LeadId::Int(position as i64));
         loc.lead = Some(id.clone());
         for (name, kept, dropped) in &slots.clashes {
-            issues.report(dropped.cell.loc(&loc, lines).error(
-                Some(name),
-                format!(
-                    "both `{}` and `{}` fill this field; `{}` is used and `{}` is ignored",
-                    kept.key, dropped.key, kept.key, dropped.key
-                ),
-            ));
+            issues.report(
+                dropped
+                    .cell
+                    .loc(&loc, lines)
+                    .error(Some(name), clash_message(&kept.key, &dropped.key, "record")),
+            );
         }
 
         let mut fields: Vec<Value> = Vec::with_capacity(slots.fields.len() + slots.kept.len());
@@ -972,10 +971,7 @@ impl<'s> Decoder<'s> {
         for (i, kept, dropped) in clashes {
             issues.report(dropped.cell.loc(loc, lines).error(
                 Some(&def.fields[*i].name),
-                format!(
-                    "both `{}` and `{}` fill this field; `{}` is used and `{}` is ignored",
-                    kept.key, dropped.key, kept.key, dropped.key
-                ),
+                clash_message(&kept.key, &dropped.key, "event"),
             ));
         }
         (0..def.fields.len())
@@ -1062,4 +1058,15 @@ pub(crate) fn note_no_stages(issues: &mut Issues, loc: &Loc, what: &str, name: &
             format!("{what} `{name}` is ignored: the model declares no stages"),
         )
     });
+}
+
+/// What to say when two keys of one record fill the same field: two
+/// spellings (a name and its source name, say), or one key written twice
+/// in the same `record` or event.
+fn clash_message(kept: &str, dropped: &str, within: &str) -> String {
+    if kept == dropped {
+        format!("`{kept}` appears twice in this {within}; the first value is used and the second is ignored")
+    } else {
+        format!("both `{kept}` and `{dropped}` fill this field; `{kept}` is used and `{dropped}` is ignored")
+    }
 }

@@ -198,6 +198,19 @@ fn stages_are_matched_like_enum_values() {
 }
 
 #[test]
+fn a_key_written_twice_is_named_once() {
+    let r = read(
+        "leads.ndjson",
+        "{\"company_size\": 5, \"company_size\": 9}\n{\"events\": [{\"type\": \"page_view\", \"at\": \"2026-10-01\", \"url\": \"/a\", \"url\": \"/b\"}]}\n",
+    );
+    insta::assert_snapshot!(r.listing(), @r"
+    data error: leads.ndjson:1: lead 1: field `company_size`: `company_size` appears twice in this record; the first value is used and the second is ignored
+    data error: leads.ndjson:2: lead 2: field `url`: `url` appears twice in this event; the first value is used and the second is ignored
+    ");
+    assert_eq!(r.leads[0].fields[1], Value::Int(5));
+}
+
+#[test]
 fn keys_match_after_normalising_and_undeclared_ones_are_noted_once() {
     let r = read(
         "leads.ndjson",

@@ -588,7 +588,7 @@ impl<'s> Decoder<'s> {
                 dropped
                     .cell
                     .loc(&loc, lines)
-                    .error(Some(name), clash_message(&kept.key, &dropped.key, "record")),
+                    .error(Some(name), clash_message(kept.key, dropped.key, "record")),
             );
         }
 
@@ -971,7 +971,7 @@ impl<'s> Decoder<'s> {
         for (i, kept, dropped) in clashes {
             issues.report(dropped.cell.loc(loc, lines).error(
                 Some(&def.fields[*i].name),
-                clash_message(&kept.key, &dropped.key, "event"),
+                clash_message(kept.key, dropped.key, "event"),
             ));
         }
         (0..def.fields.len())

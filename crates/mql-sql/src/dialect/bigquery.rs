@@ -1,8 +1,8 @@
 //! BigQuery GoogleSQL: `SAFE_ADD` and its kin for overflow, RE2 regular
 //! expressions, arrays through `UNNEST`, no `FILTER` on aggregates.
 
-use super::{backslash_text, double_text, Dialect, SqlTy};
-use crate::frag::{call, cmp, tpl, Frag, P_ATOM, P_CMP, P_NEG};
+use super::{backslash_text, Dialect, SqlTy, TypeNames};
+use crate::frag::{call, cmp, tpl, Frag, P_ATOM, P_CMP};
 use crate::regex::Flavor;
 
 pub struct BigQuery;
@@ -26,33 +26,20 @@ impl Dialect for BigQuery {
     fn text(&self, s: &str) -> Option<String> {
         Some(backslash_text(s))
     }
-    fn double(&self, x: f64) -> Frag {
-        if !x.is_finite() {
-            let t = if x.is_nan() {
-                "NaN"
-            } else if x > 0.0 {
-                "inf"
-            } else {
-                "-inf"
-            };
-            return Frag::atom(format!("CAST('{t}' AS FLOAT64)"));
-        }
-        let t = double_text(x);
-        let body = t.trim_start_matches('-').to_string();
-        if x.is_sign_negative() {
-            Frag::with_prec(format!("-{body}"), P_NEG)
-        } else {
-            Frag::with_prec(body, P_ATOM)
-        }
+    fn double_magnitude(&self, text: &str) -> String {
+        text.to_string()
     }
-    fn ty(&self, t: &SqlTy) -> String {
-        match t {
-            SqlTy::Int => "INT64".into(),
-            SqlTy::Double => "FLOAT64".into(),
-            SqlTy::Text => "STRING".into(),
-            SqlTy::Bool => "BOOL".into(),
-            SqlTy::Wide => "BIGNUMERIC".into(),
-            SqlTy::Array(e) => format!("ARRAY<{}>", self.ty(e)),
+    fn infinity_text(&self) -> &'static str {
+        "inf"
+    }
+    fn type_names(&self) -> &'static TypeNames {
+        &TypeNames {
+            int: "INT64",
+            double: "FLOAT64",
+            text: "STRING",
+            bool: "BOOL",
+            wide: "BIGNUMERIC",
+            array: "ARRAY<{}>",
         }
     }
     fn epoch_ms(&self, ts: &Frag) -> Frag {

@@ -1,8 +1,8 @@
 //! DuckDB (1.1 and later): RE2 regular expressions, `HUGEINT` for exact
 //! overflow tests, lists with lambdas, `FILTER` on aggregates.
 
-use super::{double_text, standard_text, Dialect, FilterStyle, SqlTy};
-use crate::frag::{call, cmp, tpl, Frag, P_ATOM, P_CMP, P_MUL, P_NEG};
+use super::{standard_text, Dialect, FilterStyle, SqlTy, TypeNames};
+use crate::frag::{call, cmp, tpl, Frag, P_ATOM, P_CMP, P_MUL};
 use crate::regex::Flavor;
 
 pub struct DuckDb;
@@ -26,38 +26,22 @@ impl Dialect for DuckDb {
     fn white_space(&self) -> String {
         format!("({})", super::chr_white_space())
     }
-    fn double(&self, x: f64) -> Frag {
-        if !x.is_finite() {
-            let t = if x.is_nan() {
-                "NaN"
-            } else if x > 0.0 {
-                "Infinity"
-            } else {
-                "-Infinity"
-            };
-            return Frag::atom(format!("CAST('{t}' AS DOUBLE)"));
-        }
-        let t = double_text(x);
-        let digits = t.chars().filter(|c| c.is_ascii_digit()).count();
-        let body = if t.contains('e') || digits > 15 {
-            format!("'{}'::DOUBLE", t.trim_start_matches('-'))
+    fn double_magnitude(&self, text: &str) -> String {
+        let digits = text.chars().filter(|c| c.is_ascii_digit()).count();
+        if text.contains('e') || digits > 15 {
+            format!("'{text}'::DOUBLE")
         } else {
-            format!("{}::DOUBLE", t.trim_start_matches('-'))
-        };
-        if x.is_sign_negative() {
-            Frag::with_prec(format!("-{body}"), P_NEG)
-        } else {
-            Frag::with_prec(body, P_ATOM)
+            format!("{text}::DOUBLE")
         }
     }
-    fn ty(&self, t: &SqlTy) -> String {
-        match t {
-            SqlTy::Int => "BIGINT".into(),
-            SqlTy::Double => "DOUBLE".into(),
-            SqlTy::Text => "VARCHAR".into(),
-            SqlTy::Bool => "BOOLEAN".into(),
-            SqlTy::Wide => "HUGEINT".into(),
-            SqlTy::Array(e) => format!("{}[]", self.ty(e)),
+    fn type_names(&self) -> &'static TypeNames {
+        &TypeNames {
+            int: "BIGINT",
+            double: "DOUBLE",
+            text: "VARCHAR",
+            bool: "BOOLEAN",
+            wide: "HUGEINT",
+            array: "{}[]",
         }
     }
     fn epoch_ms(&self, ts: &Frag) -> Frag {

@@ -41,6 +41,18 @@ pub enum SqlTy {
     Array(Box<SqlTy>),
 }
 
+/// One engine's names for the types of [`SqlTy`].
+pub struct TypeNames {
+    pub int: &'static str,
+    pub double: &'static str,
+    pub text: &'static str,
+    pub bool: &'static str,
+    pub wide: &'static str,
+    /// An array type, `{}` standing for the element's type (engines whose
+    /// arrays are untyped leave it out).
+    pub array: &'static str,
+}
+
 /// How an aggregate's rows are chosen: `FILTER (WHERE …)` or a `CASE` inside.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FilterStyle {
@@ -77,9 +89,49 @@ pub trait Dialect {
             Frag::simple(i.to_string())
         }
     }
-    /// A double literal that reads back exactly.
-    fn double(&self, x: f64) -> Frag;
-    fn ty(&self, t: &SqlTy) -> String;
+    /// A double literal that reads back exactly: the engine writes the
+    /// magnitude ([`Dialect::double_magnitude`]) and a minus sign goes in
+    /// front; infinities and NaN are cast from text.
+    fn double(&self, x: f64) -> Frag {
+        if !x.is_finite() {
+            let inf = self.infinity_text();
+            let t = if x.is_nan() {
+                "NaN".to_string()
+            } else if x > 0.0 {
+                inf.to_string()
+            } else {
+                format!("-{inf}")
+            };
+            return Frag::atom(format!("CAST('{t}' AS {})", self.ty(&SqlTy::Double)));
+        }
+        let t = double_text(x);
+        let body = self.double_magnitude(t.trim_start_matches('-'));
+        if x.is_sign_negative() {
+            Frag::with_prec(format!("-{body}"), crate::frag::P_NEG)
+        } else {
+            Frag::with_prec(body, crate::frag::P_ATOM)
+        }
+    }
+    /// A literal of the non-negative double whose shortest exact text is
+    /// `text` (`0.1`, `1e300`).
+    fn double_magnitude(&self, text: &str) -> String;
+    /// How the engine spells infinity in text cast to a double.
+    fn infinity_text(&self) -> &'static str {
+        "Infinity"
+    }
+    /// The engine's names for the SQL types the query uses.
+    fn type_names(&self) -> &'static TypeNames;
+    fn ty(&self, t: &SqlTy) -> String {
+        let n = self.type_names();
+        match t {
+            SqlTy::Int => n.int.into(),
+            SqlTy::Double => n.double.into(),
+            SqlTy::Text => n.text.into(),
+            SqlTy::Bool => n.bool.into(),
+            SqlTy::Wide => n.wide.into(),
+            SqlTy::Array(e) => n.array.replace("{}", &self.ty(e)),
+        }
+    }
     fn cast(&self, x: &Frag, t: &SqlTy) -> Frag {
         Frag::atom(format!("CAST({} AS {})", x.s(), self.ty(t))).layered(x.layer)
     }

@@ -2,8 +2,8 @@
 //! text comparison with `COLLATE "C"`, arrays through `unnest`, and a fence
 //! (`OFFSET 0`) so each step is computed once.
 
-use super::{double_text, standard_text, Dialect, FilterStyle, SqlTy};
-use crate::frag::{bin, call, cmp, tpl, Frag, P_ATOM, P_MUL, P_NEG};
+use super::{standard_text, Dialect, FilterStyle, SqlTy, TypeNames};
+use crate::frag::{bin, call, cmp, tpl, Frag, P_ATOM, P_MUL};
 use crate::regex::Flavor;
 
 pub struct Postgres;
@@ -30,33 +30,17 @@ impl Dialect for Postgres {
     fn white_space(&self) -> String {
         format!("({})", super::chr_white_space())
     }
-    fn double(&self, x: f64) -> Frag {
-        if !x.is_finite() {
-            let t = if x.is_nan() {
-                "NaN"
-            } else if x > 0.0 {
-                "Infinity"
-            } else {
-                "-Infinity"
-            };
-            return Frag::atom(format!("CAST('{t}' AS double precision)"));
-        }
-        let t = double_text(x);
-        let body = format!("{}::float8", t.trim_start_matches('-'));
-        if x.is_sign_negative() {
-            Frag::with_prec(format!("-{body}"), P_NEG)
-        } else {
-            Frag::with_prec(body, P_ATOM)
-        }
+    fn double_magnitude(&self, text: &str) -> String {
+        format!("{text}::float8")
     }
-    fn ty(&self, t: &SqlTy) -> String {
-        match t {
-            SqlTy::Int => "bigint".into(),
-            SqlTy::Double => "double precision".into(),
-            SqlTy::Text => "text".into(),
-            SqlTy::Bool => "boolean".into(),
-            SqlTy::Wide => "numeric".into(),
-            SqlTy::Array(e) => format!("{}[]", self.ty(e)),
+    fn type_names(&self) -> &'static TypeNames {
+        &TypeNames {
+            int: "bigint",
+            double: "double precision",
+            text: "text",
+            bool: "boolean",
+            wide: "numeric",
+            array: "{}[]",
         }
     }
     fn epoch_ms(&self, ts: &Frag) -> Frag {

@@ -2,8 +2,8 @@
 //! `REGEXP_INSTR` (its `REGEXP_LIKE` matches whole texts only), `ARRAY`
 //! values with lambdas.
 
-use super::{backslash_text, double_text, Dialect, SqlTy};
-use crate::frag::{call, cmp, tpl, Frag, P_ATOM, P_NEG};
+use super::{backslash_text, Dialect, SqlTy, TypeNames};
+use crate::frag::{call, cmp, tpl, Frag, P_ATOM};
 use crate::regex::Flavor;
 
 pub struct Snowflake;
@@ -24,33 +24,20 @@ impl Dialect for Snowflake {
     fn text(&self, s: &str) -> Option<String> {
         Some(backslash_text(s))
     }
-    fn double(&self, x: f64) -> Frag {
-        if !x.is_finite() {
-            let t = if x.is_nan() {
-                "NaN"
-            } else if x > 0.0 {
-                "inf"
-            } else {
-                "-inf"
-            };
-            return Frag::atom(format!("CAST('{t}' AS FLOAT)"));
-        }
-        let t = double_text(x);
-        let body = format!("CAST('{}' AS FLOAT)", t.trim_start_matches('-'));
-        if x.is_sign_negative() {
-            Frag::with_prec(format!("-{body}"), P_NEG)
-        } else {
-            Frag::with_prec(body, P_ATOM)
-        }
+    fn double_magnitude(&self, text: &str) -> String {
+        format!("CAST('{text}' AS FLOAT)")
     }
-    fn ty(&self, t: &SqlTy) -> String {
-        match t {
-            SqlTy::Int => "BIGINT".into(),
-            SqlTy::Double => "FLOAT".into(),
-            SqlTy::Text => "VARCHAR".into(),
-            SqlTy::Bool => "BOOLEAN".into(),
-            SqlTy::Wide => "NUMBER(38,0)".into(),
-            SqlTy::Array(_) => "ARRAY".into(),
+    fn infinity_text(&self) -> &'static str {
+        "inf"
+    }
+    fn type_names(&self) -> &'static TypeNames {
+        &TypeNames {
+            int: "BIGINT",
+            double: "FLOAT",
+            text: "VARCHAR",
+            bool: "BOOLEAN",
+            wide: "NUMBER(38,0)",
+            array: "ARRAY",
         }
     }
     fn epoch_ms(&self, ts: &Frag) -> Frag {

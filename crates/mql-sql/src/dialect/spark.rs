@@ -2,8 +2,8 @@
 //! kin for overflow, Java regular expressions, backslash escapes in text,
 //! arrays with lambdas.
 
-use super::{backslash_text, double_text, Dialect, SqlTy};
-use crate::frag::{bin, call, tpl, Frag, P_ATOM, P_MUL, P_NEG};
+use super::{backslash_text, Dialect, SqlTy, TypeNames};
+use crate::frag::{bin, call, tpl, Frag, P_ATOM, P_MUL};
 use crate::regex::Flavor;
 
 pub struct Spark;
@@ -24,37 +24,21 @@ impl Dialect for Spark {
     fn text(&self, s: &str) -> Option<String> {
         Some(backslash_text(s))
     }
-    fn double(&self, x: f64) -> Frag {
-        if !x.is_finite() {
-            let t = if x.is_nan() {
-                "NaN"
-            } else if x > 0.0 {
-                "Infinity"
-            } else {
-                "-Infinity"
-            };
-            return Frag::atom(format!("CAST('{t}' AS DOUBLE)"));
-        }
-        let t = double_text(x);
-        let body = if t.contains('e') {
-            format!("CAST('{}' AS DOUBLE)", t.trim_start_matches('-'))
+    fn double_magnitude(&self, text: &str) -> String {
+        if text.contains('e') {
+            format!("CAST('{text}' AS DOUBLE)")
         } else {
-            format!("{}D", t.trim_start_matches('-'))
-        };
-        if x.is_sign_negative() {
-            Frag::with_prec(format!("-{body}"), P_NEG)
-        } else {
-            Frag::with_prec(body, P_ATOM)
+            format!("{text}D")
         }
     }
-    fn ty(&self, t: &SqlTy) -> String {
-        match t {
-            SqlTy::Int => "BIGINT".into(),
-            SqlTy::Double => "DOUBLE".into(),
-            SqlTy::Text => "STRING".into(),
-            SqlTy::Bool => "BOOLEAN".into(),
-            SqlTy::Wide => "DECIMAL(38,0)".into(),
-            SqlTy::Array(e) => format!("ARRAY<{}>", self.ty(e)),
+    fn type_names(&self) -> &'static TypeNames {
+        &TypeNames {
+            int: "BIGINT",
+            double: "DOUBLE",
+            text: "STRING",
+            bool: "BOOLEAN",
+            wide: "DECIMAL(38,0)",
+            array: "ARRAY<{}>",
         }
     }
     fn epoch_ms(&self, ts: &Frag) -> Frag {

@@ -96,9 +96,9 @@ fn every_backtest_has_decile_rates_and_the_curves() {
     assert_eq!(
         fit["deciles"],
         json!([
-            {"decile": 1, "min": 70.0, "max": 70.0, "leads": 1, "with_outcome": 1},
-            {"decile": 3, "min": 20.0, "max": 20.0, "leads": 1, "with_outcome": 0},
-            {"decile": 6, "min": 0.0, "max": 0.0, "leads": 2, "with_outcome": 1},
+            {"decile": 1, "through": 2, "min": 70.0, "max": 70.0, "leads": 1, "with_outcome": 1},
+            {"decile": 3, "through": 5, "min": 20.0, "max": 20.0, "leads": 1, "with_outcome": 0},
+            {"decile": 6, "through": 10, "min": 0.0, "max": 0.0, "leads": 2, "with_outcome": 1},
         ])
     );
     // ROC down the scores: 70 (a, yes), 20 (e, no), 0 (b no, c yes).

@@ -325,11 +325,17 @@ fn backtest_report_has_every_chart_and_its_tables_match_the_json() {
             .iter()
             .map(|d| {
                 let n = d["decile"].as_u64().unwrap_or_default();
+                let through = d["through"].as_u64().unwrap_or_default();
+                let span = if through > n {
+                    format!("{n}–{through}")
+                } else {
+                    n.to_string()
+                };
                 vec![
                     if n == 1 {
-                        "1 (top)".to_string()
+                        format!("{span} (top)")
                     } else {
-                        n.to_string()
+                        span
                     },
                     score(&d["max"]),
                     score(&d["min"]),

@@ -581,7 +581,7 @@ impl Backtest {
                     .iter()
                     .map(|d| {
                         vec![
-                            decile_name(d.decile),
+                            decile_name(d),
                             score_text(d.max),
                             score_text(d.min),
                             d.tally.leads.to_string(),
@@ -593,7 +593,7 @@ impl Backtest {
                 out.push_str(&render_table(&head, &rows));
             }
             out.push_str(
-                "  (deciles: the leads ranked by the score, highest first, in ten groups; leads with the same score stay together)\n",
+                "  (deciles: the leads ranked by the score, highest first, in ten groups; leads with the same score stay together, so one row can cover several deciles, as in 3–5)\n",
             );
         }
 
@@ -698,7 +698,11 @@ impl Backtest {
         for s in &self.scores {
             let table = format!("decile {}", s.score);
             for d in &s.deciles {
-                let name = format!("{} ({})", d.decile, score_range(d.min, d.max));
+                let name = format!(
+                    "{} ({})",
+                    decile_name(d).trim_end_matches(" (top)"),
+                    score_range(d.min, d.max)
+                );
                 row(&table, &name, d.tally, None, None);
             }
         }
@@ -734,12 +738,18 @@ pub(crate) fn csv_cell(s: &str) -> String {
     }
 }
 
-/// `1 (top)` for the first decile, else its number.
-pub(crate) fn decile_name(d: u32) -> String {
-    if d == 1 {
-        "1 (top)".to_string()
+/// A row of deciles as people read it: `1 (top)`, `4`, or `3–5` when leads
+/// with one score fill several deciles.
+pub(crate) fn decile_name(d: &Decile) -> String {
+    let span = if d.through > d.decile {
+        format!("{}–{}", d.decile, d.through)
     } else {
-        d.to_string()
+        d.decile.to_string()
+    };
+    if d.decile == 1 {
+        format!("{span} (top)")
+    } else {
+        span
     }
 }
 

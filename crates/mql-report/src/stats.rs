@@ -175,11 +175,18 @@ impl Ranked {
                 }
                 _ => out.push(Decile {
                     decile,
+                    through: decile,
                     min: value,
                     max: value,
                     tally,
                 }),
             }
+        }
+        // A row reaches to the decile before the next row's; the last to 10.
+        let next: Vec<u32> = out.iter().skip(1).map(|d| d.decile).collect();
+        for (k, d) in out.iter_mut().enumerate() {
+            let end = next.get(k).map_or(10, |&n| n - 1);
+            d.through = end.max(d.decile);
         }
         out
     }
@@ -272,6 +279,9 @@ impl Ranked {
 pub struct Decile {
     /// 1 for the highest scores, 10 for the lowest.
     pub decile: u32,
+    /// The last decile this row covers: the same as `decile`, or more when
+    /// many leads share one score and fill several deciles (`3` through `5`).
+    pub through: u32,
     /// The lowest and highest score in it.
     pub min: f64,
     pub max: f64,

@@ -44,6 +44,7 @@ fn deciles_and_their_thresholds_by_hand() {
     let d = ranked.deciles();
     assert_eq!(d.len(), 10);
     assert_eq!((d[0].decile, d[0].min, d[0].max), (1, 10.0, 10.0));
+    assert!(d.iter().all(|d| d.through == d.decile));
     assert_eq!(d[0].tally, Tally { leads: 1, yes: 1 });
     assert_eq!(d[3].tally, Tally { leads: 1, yes: 0 });
     assert_eq!(
@@ -56,6 +57,9 @@ fn deciles_and_their_thresholds_by_hand() {
     let d = Ranked::new(&tied).deciles();
     let last = d.last().unwrap();
     assert_eq!((last.decile, last.min, last.max), (6, 0.0, 0.0));
+    // the tied half fills deciles 6 to 10, and says so
+    assert_eq!(last.through, 10);
+    assert_eq!((d[4].decile, d[4].through), (5, 5));
     assert_eq!(last.tally, Tally { leads: 10, yes: 5 });
     assert_eq!(d[0].tally.leads, 2);
     assert_eq!((d[0].min, d[0].max), (9.0, 10.0));
@@ -177,7 +181,13 @@ proptest! {
         prop_assert_eq!(total, pts.len() as u64);
         let yes: u64 = deciles.iter().map(|d| d.tally.yes).sum();
         prop_assert_eq!(yes, pts.iter().filter(|p| p.1).count() as u64);
+        if let (Some(first), Some(last)) = (deciles.first(), deciles.last()) {
+            // The rows cover the deciles 1 to 10 without a gap or overlap.
+            prop_assert_eq!(first.decile, 1);
+            prop_assert_eq!(last.through, 10);
+        }
         for w in deciles.windows(2) {
+            prop_assert_eq!(w[0].through + 1, w[1].decile);
             // Highest first, no score in two deciles.
             prop_assert!(w[0].decile < w[1].decile);
             prop_assert!(w[0].min > w[1].max);

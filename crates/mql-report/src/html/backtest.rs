@@ -336,7 +336,7 @@ fn score_figures(page: &mut Page, r: &Backtest, i: usize) -> Result<(), String> 
             .deciles
             .iter()
             .map(|d| RateBar {
-                label: format!("{}: {}", decile_name(d.decile), range(d.min, d.max)),
+                label: format!("{}: {}", decile_name(d), range(d.min, d.max)),
                 rate: d.tally.rate(),
                 note: format!(
                     "{} ({} of {})",
@@ -371,7 +371,7 @@ fn score_figures(page: &mut Page, r: &Backtest, i: usize) -> Result<(), String> 
         );
         for d in &s.deciles {
             t.row(vec![
-                decile_name(d.decile),
+                decile_name(d),
                 score_text(d.max),
                 score_text(d.min),
                 d.tally.leads.to_string(),

@@ -319,7 +319,7 @@ fn thin(points: Vec<Point>, max: usize) -> Vec<Point> {
 }
 
 /// One bar of a distribution: the leads whose score is in `[lo, hi)` (the
-/// last bar includes `hi`).
+/// last bar includes `hi`), or is exactly `lo` when `lo == hi`.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Bin {
     pub lo: f64,
@@ -328,9 +328,30 @@ pub struct Bin {
     pub counts: [u64; 2],
 }
 
-/// `bins` bars of equal width from the lowest to the highest finite value of
-/// both series (one bar when every value is the same; none without values).
+/// The bars of both series' finite values: one bar per value when there are
+/// at most `bins` different values (scores made of a few point rules take
+/// only a few, and a bar per value shows each where it is), else `bins` bars
+/// of equal width from the lowest value to the highest; none without values.
 pub fn histogram(series: [&[f64]; 2], bins: usize) -> Vec<Bin> {
+    if let Some(values) = few_values(series, bins.max(1)) {
+        let mut out: Vec<Bin> = values
+            .iter()
+            .map(|&v| Bin {
+                lo: v,
+                hi: v,
+                counts: [0, 0],
+            })
+            .collect();
+        for (s, vs) in series.iter().enumerate() {
+            for v in vs.iter().filter(|v| v.is_finite()) {
+                let v = if *v == 0.0 { 0.0 } else { *v };
+                if let Ok(i) = values.binary_search_by(|x| x.total_cmp(&v)) {
+                    out[i].counts[s] += 1;
+                }
+            }
+        }
+        return out;
+    }
     let all = series.iter().copied().flatten().filter(|v| v.is_finite());
     let (lo, hi) = all.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
         (lo.min(*v), hi.max(*v))
@@ -362,6 +383,23 @@ pub fn histogram(series: [&[f64]; 2], bins: usize) -> Vec<Bin> {
         }
     }
     out
+}
+
+/// The different finite values of both series, in order, if there are at
+/// most `most` of them (and at least one). Zero is counted once, whatever
+/// its sign.
+fn few_values(series: [&[f64]; 2], most: usize) -> Option<Vec<f64>> {
+    let mut seen: Vec<f64> = Vec::new();
+    for v in series.iter().copied().flatten().filter(|v| v.is_finite()) {
+        let v = if *v == 0.0 { 0.0 } else { *v };
+        if let Err(i) = seen.binary_search_by(|x| x.total_cmp(&v)) {
+            if seen.len() == most {
+                return None;
+            }
+            seen.insert(i, v);
+        }
+    }
+    (!seen.is_empty()).then_some(seen)
 }
 
 #[cfg(test)]

@@ -91,15 +91,28 @@ fn curves_by_hand() {
 
 #[test]
 fn histograms_by_hand() {
-    let bins = histogram([&[0.0, 5.0, 10.0], &[10.0, 2.5, f64::NAN]], 4);
+    // Five different values, four bars: bars of equal width.
+    let bins = histogram([&[0.0, 5.0, 10.0, 6.0], &[10.0, 2.5, f64::NAN]], 4);
     let got: Vec<(f64, f64, [u64; 2])> = bins.iter().map(|b| (b.lo, b.hi, b.counts)).collect();
     assert_eq!(
         got,
         [
             (0.0, 2.5, [1, 0]),
             (2.5, 5.0, [0, 1]),
-            (5.0, 7.5, [1, 0]),
+            (5.0, 7.5, [2, 0]),
             (7.5, 10.0, [1, 1]),
+        ]
+    );
+    // Four different values (-0 and 0 are one), four bars: one per value.
+    let bins = histogram([&[0.0, 5.0, 10.0], &[10.0, 2.5, -0.0, f64::NAN]], 4);
+    let got: Vec<(f64, f64, [u64; 2])> = bins.iter().map(|b| (b.lo, b.hi, b.counts)).collect();
+    assert_eq!(
+        got,
+        [
+            (0.0, 0.0, [1, 1]),
+            (2.5, 2.5, [0, 1]),
+            (5.0, 5.0, [1, 0]),
+            (10.0, 10.0, [1, 1]),
         ]
     );
     assert_eq!(histogram([&[3.0, 3.0], &[]], 10).len(), 1);
@@ -232,8 +245,16 @@ proptest! {
             let n: u64 = bins.iter().map(|x| x.counts[s]).sum();
             prop_assert_eq!(n, vs.len() as u64);
         }
-        for w in bins.windows(2) {
-            prop_assert_eq!(w[0].hi, w[1].lo);
+        if bins.iter().all(|b| b.lo == b.hi) {
+            // one bar per value, in order, at most as many as asked for
+            prop_assert!(bins.len() <= 7);
+            for w in bins.windows(2) {
+                prop_assert!(w[0].lo < w[1].lo);
+            }
+        } else {
+            for w in bins.windows(2) {
+                prop_assert_eq!(w[0].hi, w[1].lo);
+            }
         }
     }
 }

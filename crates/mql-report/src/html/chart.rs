@@ -361,11 +361,28 @@ pub fn paired_bars(
     if !(lo.is_finite() && hi.is_finite()) {
         (lo, hi) = (0.0, 1.0);
     }
-    // One range of a single score: give the bars some width.
-    let single = hi <= lo;
-    if single {
-        (lo, hi) = (lo - 0.5, lo + 0.5);
-    }
+    // Bars of single values (see `stats::histogram`) stand centred on their
+    // value, as wide as the closest two values allow.
+    let points = bins.iter().all(|b| b.lo == b.hi);
+    let half = if points {
+        let gap = bins
+            .windows(2)
+            .map(|w| w[1].lo - w[0].lo)
+            .filter(|g| *g > 0.0)
+            .fold(f64::INFINITY, f64::min);
+        let half = if gap.is_finite() { gap / 2.0 } else { 0.5 };
+        (lo, hi) = (lo - half, hi + half);
+        half
+    } else {
+        0.0
+    };
+    let span = |b: &PairBin| {
+        if points {
+            (b.lo - half, b.lo + half)
+        } else {
+            (b.lo, b.hi)
+        }
+    };
     let top = bins.iter().map(|b| b.a.max(b.b)).fold(0.0f64, f64::max);
     let y_max = if y_percent {
         nice_max(top * 1.08)
@@ -406,7 +423,7 @@ pub fn paired_bars(
             .draw()
             .map_err(err)?;
         for b in bins {
-            let (l, h) = if single { (lo, hi) } else { (b.lo, b.hi) };
+            let (l, h) = span(b);
             let w = h - l;
             let mid = l + w / 2.0;
             let gap = w * 0.08;

@@ -1465,6 +1465,28 @@ impl<'a> Checker<'a> {
 
     /// Check every declaration against the scope, run the lints over the
     /// whole model and assemble it.
+    /// Check declaration `k` of file `file` (through `checks`, which may
+    /// have kept it from an earlier check), keep its messages and the names
+    /// it uses, and return what it built.
+    fn take_checked(
+        &mut self,
+        checks: &dyn DeclChecks,
+        prep: &Prepared,
+        k: usize,
+        file: u32,
+    ) -> DeclParts {
+        let r = checks.check_decl(prep, k);
+        self.merge(
+            file,
+            Out {
+                diags: r.diags,
+                uses: r.uses,
+                pending: r.pending,
+            },
+        );
+        r.parts
+    }
+
     fn check_rest(
         &mut self,
         ph: &Phase1,
@@ -1512,19 +1534,10 @@ impl<'a> Checker<'a> {
                 let Some(&(k, file, decl, ne, kind)) = value_decls.get(n) else {
                     continue;
                 };
-                let r = checks.check_decl(prep, k);
-                let expr = match r.parts {
+                let expr = match self.take_checked(checks, prep, k, file) {
                     DeclParts::Value(e) => e,
                     _ => None,
                 };
-                self.merge(
-                    file,
-                    Out {
-                        diags: r.diags,
-                        uses: r.uses,
-                        pending: r.pending,
-                    },
-                );
                 values[n] = expr.map(|expr| hir::ValueDecl {
                     name: ne.name.name.clone(),
                     kind,
@@ -1538,19 +1551,10 @@ impl<'a> Checker<'a> {
         // ---- scores
         let mut scores = Vec::new();
         for &(k, file, decl, s) in &score_decls {
-            let r = checks.check_decl(prep, k);
-            let sd = match r.parts {
+            let sd = match self.take_checked(checks, prep, k, file) {
                 DeclParts::Score(x) => x,
                 _ => None,
             };
-            self.merge(
-                file,
-                Out {
-                    diags: r.diags,
-                    uses: r.uses,
-                    pending: r.pending,
-                },
-            );
             scores.push(sd.map(|(decay, range, rules)| hir::ScoreDecl {
                 name: s.name.name.clone(),
                 decay,
@@ -1564,19 +1568,10 @@ impl<'a> Checker<'a> {
         let mut tiers = Vec::new();
         for (n, &(k, file, decl, t)) in tier_decls.iter().enumerate() {
             let ty = self.sc.tiers[n].ty.clone();
-            let r = checks.check_decl(prep, k);
-            let arms = match r.parts {
+            let arms = match self.take_checked(checks, prep, k, file) {
                 DeclParts::Tier(x) => x,
                 _ => None,
             };
-            self.merge(
-                file,
-                Out {
-                    diags: r.diags,
-                    uses: r.uses,
-                    pending: r.pending,
-                },
-            );
             tiers.push(arms.map(|arms| hir::TierDecl {
                 name: t.name.name.clone(),
                 ty,
@@ -1588,19 +1583,10 @@ impl<'a> Checker<'a> {
         // ---- transitions
         let mut trans = Vec::new();
         for &(k, file, decl, _) in &transitions {
-            let r = checks.check_decl(prep, k);
-            let parts = match r.parts {
+            let parts = match self.take_checked(checks, prep, k, file) {
                 DeclParts::Transition(x) => x,
                 _ => None,
             };
-            self.merge(
-                file,
-                Out {
-                    diags: r.diags,
-                    uses: r.uses,
-                    pending: r.pending,
-                },
-            );
             trans.push(parts.map(|(from, to, cond)| hir::TransitionDecl {
                 from,
                 to,
@@ -1612,19 +1598,10 @@ impl<'a> Checker<'a> {
         // ---- tests
         let mut hir_tests = Vec::new();
         for &(k, file, decl, t) in &tests {
-            let r = checks.check_decl(prep, k);
-            let parts = match r.parts {
+            let parts = match self.take_checked(checks, prep, k, file) {
                 DeclParts::Test(x) => x,
                 _ => None,
             };
-            self.merge(
-                file,
-                Out {
-                    diags: r.diags,
-                    uses: r.uses,
-                    pending: r.pending,
-                },
-            );
             hir_tests.push(parts.map(|(as_of, lead, expects)| hir::TestDecl {
                 name: t.name.value.clone(),
                 as_of,

@@ -5,6 +5,35 @@
 /// with a fraction or an exponent (`50.0`, `1e+16`, `2.5e-08`); non-finite
 /// numbers are `null`.
 pub fn format_number(x: f64) -> String {
+    let mut out = String::new();
+    push_number(&mut out, x);
+    out
+}
+
+/// [`format_number`], appended to `out`. The usual numbers (0, and
+/// magnitudes from 1e-4 to 1e16 with at most 16 significant digits) are
+/// written straight into `out` by Rust's own shortest form (the digits the
+/// general path starts from, without an exponent in this range); the
+/// others take the general path.
+pub fn push_number(out: &mut String, x: f64) {
+    use std::fmt::Write;
+    if x == 0.0 || (1e-4..1e16).contains(&x.abs()) {
+        let start = out.len();
+        let _ = write!(out, "{x}");
+        let written = &out[start..];
+        // 17 digits may be a tie that the general path settles.
+        if written.bytes().filter(u8::is_ascii_digit).count() < 17 {
+            if !written.contains('.') {
+                out.push_str(".0");
+            }
+            return;
+        }
+        out.truncate(start);
+    }
+    out.push_str(&format_general(x));
+}
+
+fn format_general(x: f64) -> String {
     if !x.is_finite() {
         return "null".to_string();
     }
@@ -170,6 +199,34 @@ mod tests {
             ties += usize::from(significant == 18);
         }
         assert!(ties > 100, "only {ties} values with 18 digits were tried");
+    }
+
+    /// The shortcut writes what the general path writes.
+    #[test]
+    fn the_shortcut_agrees_with_the_general_path() {
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for i in 0..200_000u64 {
+            let r = next();
+            let v = match i % 4 {
+                // any double
+                0 => f64::from_bits(r),
+                // the magnitudes scores have
+                1 => (r >> 11) as f64 / (1u64 << 53) as f64 * 10f64.powi((i % 24) as i32 - 6),
+                // sums of halves, quarters, tenths
+                2 => (r % 1_000_000) as f64 / [2.0, 4.0, 10.0, 100.0][(i / 4 % 4) as usize],
+                // decays of round points
+                _ => 10.0 * 0.5f64.powf((r % 5_000_000) as f64 / 1_209_600.0),
+            };
+            let mut fast = String::new();
+            super::push_number(&mut fast, v);
+            assert_eq!(fast, super::format_general(v), "{v:e} {v:?}");
+        }
     }
 
     #[test]

@@ -105,6 +105,112 @@ pub(crate) fn parse_object_into<'de>(
         .map_err(|e| object_problem(text, &e))
 }
 
+/// An NDJSON lead line read in one pass: its entries, and the objects of
+/// its nested events, each object's entries one after the other in
+/// `events` and where each object's entries end in `ends`.
+pub(crate) struct LeadLine<'de> {
+    pub entries: Vec<Entry<'de>>,
+    pub events: Vec<Entry<'de>>,
+    pub ends: Vec<usize>,
+}
+
+/// The value the `events` entry of a [`LeadLine`] shows: its objects were
+/// read in place, into [`LeadLine::events`].
+pub(crate) const READ_IN_PLACE: &str = "[]";
+
+/// Read a lead line in one pass, the events under its first `events` key
+/// (an array of objects, or `null`) read in place rather than kept as
+/// text to read again. `None` when the line is not such an object (not
+/// JSON, not an object, events of another shape): the caller then reads
+/// it the general way, which says what is wrong.
+pub(crate) fn parse_lead_line(text: &str) -> Option<LeadLine<'_>> {
+    let mut line = LeadLine {
+        entries: Vec::with_capacity(24),
+        events: Vec::with_capacity(96),
+        ends: Vec::with_capacity(32),
+    };
+    let mut de = serde_json::Deserializer::from_str(text);
+    LineSeed(&mut line)
+        .deserialize(&mut de)
+        .and_then(|()| de.end())
+        .ok()?;
+    Some(line)
+}
+
+/// Fills a [`LeadLine`] from an object.
+struct LineSeed<'v, 'de>(&'v mut LeadLine<'de>);
+
+impl<'de> DeserializeSeed<'de> for LineSeed<'_, 'de> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for LineSeed<'_, 'de> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let line = self.0;
+        let mut nested = false;
+        while let Some(key) = map.next_key_seed(KeySeed)? {
+            if !nested && key == "events" {
+                nested = true;
+                map.next_value_seed(ObjectsSeed {
+                    entries: &mut line.events,
+                    ends: &mut line.ends,
+                })?;
+                line.entries.push((key, READ_IN_PLACE));
+            } else {
+                let value: &'de RawValue = map.next_value()?;
+                line.entries.push((key, value.get()));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Fills a [`LeadLine`]'s events from an array of objects or `null`.
+struct ObjectsSeed<'v, 'de> {
+    entries: &'v mut Vec<Entry<'de>>,
+    ends: &'v mut Vec<usize>,
+}
+
+impl<'de> DeserializeSeed<'de> for ObjectsSeed<'_, 'de> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ObjectsSeed<'_, 'de> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an array of objects")
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq
+            .next_element_seed(EntriesSeed(&mut *self.entries))?
+            .is_some()
+        {
+            self.ends.push(self.entries.len());
+        }
+        Ok(())
+    }
+}
+
 /// The items of a JSON array (`raw` must be valid JSON); `None` if not an array.
 pub(crate) fn array_items(raw: &str) -> Option<Vec<&str>> {
     if !raw.starts_with('[') {
@@ -162,6 +268,33 @@ mod tests {
         assert!(matches!(e.0[0].0, Cow::Borrowed(_)));
         assert_eq!(e.0[1].1, "[1, 2]");
         assert_eq!(e.0[2].1, "null");
+    }
+
+    #[test]
+    fn lead_lines_in_one_pass() {
+        let line = parse_lead_line(
+            r#"{"id": 1, "events": [{"type": "a", "at": 1}, {}, {"x": [1, {"y": 2}]}], "events": 5}"#,
+        )
+        .unwrap();
+        assert_eq!(line.ends, [2, 2, 3]);
+        assert_eq!(line.events[1], (Cow::Borrowed("at"), "1"));
+        assert_eq!(line.events[2], (Cow::Borrowed("x"), r#"[1, {"y": 2}]"#));
+        let values: Vec<&str> = line.entries.iter().map(|e| e.1).collect();
+        assert_eq!(values, ["1", READ_IN_PLACE, "5"]);
+        for ok in [r#"{"events": null}"#, r#"{"events": []}"#, r#"{"id": "a"}"#] {
+            let line = parse_lead_line(ok).unwrap();
+            assert!(line.events.is_empty() && line.ends.is_empty(), "{ok}");
+        }
+        for other in [
+            r#"{"events": [{"a": 1}, 2]}"#,
+            r#"{"events": {"a": 1}}"#,
+            r#"{"events": 3}"#,
+            r#"{"events": "x"}"#,
+            r#"{"id": }"#,
+            "[1]",
+        ] {
+            assert!(parse_lead_line(other).is_none(), "{other}");
+        }
     }
 
     #[test]

@@ -13,7 +13,7 @@ use crate::decode::{
     EnumPlan, Placeholders, Plan, Strings,
 };
 use crate::issue::{Issues, Loc};
-use crate::json::{array_items, parse_object_into, Entry, Lines};
+use crate::json::{array_items, parse_object_into, Entry, LeadLine, Lines};
 use crate::sheet::{decode_sheet, SheetValue};
 use crate::unfilled::Seen;
 
@@ -538,6 +538,12 @@ impl<'s> Decoder<'s> {
         loc: &Loc,
         issues: &mut Issues,
     ) -> Option<(usize, bool)> {
+        // A declared field's own name, found without hashing (what
+        // `Layout::event_field` tries first).
+        let fields = &self.layout.schema.events[ty].fields;
+        if let Some(i) = fields.iter().position(|f| f.source_name() == key) {
+            return Some((i, true));
+        }
         if let Some(&t) = self.event_fields[ty].get(key) {
             return t;
         }
@@ -558,9 +564,12 @@ impl<'s> Decoder<'s> {
 
     /// Decode one lead from its slots. `position` is its 1-based record number.
     /// Duplicate ids are not checked here: the reader checks them in input order.
+    /// `in_place`: the line was read by `parse_lead_line`, and its events
+    /// slot (the first `events` key) holds [`READ_IN_PLACE`].
     pub fn lead(
         &mut self,
         slots: &LeadSlots,
+        in_place: Option<&LeadLine>,
         position: u64,
         base: &Loc,
         lines: &Lines,
@@ -701,7 +710,7 @@ impl<'s> Decoder<'s> {
             events: vec![Vec::new(); schema.events.len()],
         };
         if let Some(slot) = &slots.events {
-            self.nested_events(slot, &mut record.events, &loc, lines, issues);
+            self.nested_events(slot, in_place, &mut record.events, &loc, lines, issues);
         }
         record
     }
@@ -710,6 +719,7 @@ impl<'s> Decoder<'s> {
     fn nested_events(
         &mut self,
         slot: &Slot,
+        in_place: Option<&LeadLine>,
         groups: &mut [Vec<EventRec>],
         loc: &Loc,
         lines: &Lines,
@@ -719,6 +729,18 @@ impl<'s> Decoder<'s> {
             Cell::Json(raw) => raw,
             Cell::Text(..) | Cell::Sheet(..) => return,
         };
+        // Read with the line (`parse_lead_line`): the objects are there.
+        if let Some(line) = in_place {
+            let mut start = 0;
+            for &end in &line.ends {
+                let event = &line.events[start..end];
+                start = end;
+                if let Some(e) = self.json_event(event, loc, lines, issues, false).1 {
+                    groups[e.ty].push(e.rec);
+                }
+            }
+            return;
+        }
         if raw == "null" {
             return;
         }
@@ -772,7 +794,13 @@ impl<'s> Decoder<'s> {
         let mut kinds = std::mem::take(&mut self.ev_kinds);
         kinds.clear();
         for (k, v) in entries {
-            let kind = self.json_event_key(k);
+            // The usual keys are known without a look-up.
+            let kind = match k.as_ref() {
+                "type" => EventKey::Type,
+                "at" => EventKey::At,
+                "lead_id" => EventKey::LeadId,
+                _ => self.json_event_key(k),
+            };
             match kind {
                 EventKey::Type => type_cell = type_cell.or(Some(Cell::Json(v))),
                 EventKey::At => at_cell = at_cell.or(Some(Cell::Json(v))),

@@ -14,7 +14,9 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use crate::csvin::{lead_header, not_text, wrong_width, CsvRows, Header, Table, TableRow};
 use crate::events::{json_array, EventIndex};
 use crate::issue::{Deferred, Issues, Loc};
-use crate::json::{line_starts, parse_object, Entries, Lines};
+use crate::json::{
+    line_starts, parse_lead_line, parse_object, Entry as JsonEntry, LeadLine, Lines,
+};
 use crate::layout::{id_digest, Cell, Decoder, IdDigest, Layout, LeadKey, LeadSlots, Slot};
 use crate::sheet::SheetRows;
 use crate::source::{
@@ -483,7 +485,8 @@ impl<'a> LeadReader<'a> {
                 self.position += 1;
                 match parse_object(item) {
                     Ok(entries) => {
-                        let lead = json_lead(dec, &entries, self.position, &loc, &lines, issues);
+                        let lead =
+                            json_lead(dec, &entries.0, None, self.position, &loc, &lines, issues);
                         return Ok(Some((lead, loc.line)));
                     }
                     Err(why) => issues.report(loc.error(None, format!("{why} (record skipped)"))),
@@ -553,7 +556,7 @@ impl<'a> LeadReader<'a> {
                     );
                 }
                 let lines = Lines::Fixed(line);
-                let lead = dec.lead(&slots, self.position, &loc, &lines, issues);
+                let lead = dec.lead(&slots, None, self.position, &loc, &lines, issues);
                 return Ok(Some((lead, line)));
             },
         }
@@ -773,11 +776,35 @@ fn ndjson_lead(
         ));
         return None;
     };
-    match parse_object(text.trim()) {
-        Ok(entries) => {
-            let lines = Lines::Fixed(raw.line);
-            Some(json_lead(dec, &entries, raw.position, &loc, &lines, issues))
+    let text = text.trim();
+    let lines = Lines::Fixed(raw.line);
+    // The usual line in one pass, its nested events read in place; the
+    // others (and leads whose raw texts are kept) the general way.
+    let layout = &dec.layout;
+    if layout.keep.is_empty() && !layout.written && layout.id_key != "events" {
+        if let Some(line) = parse_lead_line(text) {
+            let entries = &line.entries;
+            return Some(json_lead(
+                dec,
+                entries,
+                Some(&line),
+                raw.position,
+                &loc,
+                &lines,
+                issues,
+            ));
         }
+    }
+    match parse_object(text) {
+        Ok(entries) => Some(json_lead(
+            dec,
+            &entries.0,
+            None,
+            raw.position,
+            &loc,
+            &lines,
+            issues,
+        )),
         Err(why) => {
             issues.report(loc.error(None, format!("{why} (line skipped)")));
             None
@@ -796,9 +823,12 @@ fn join_events(index: Option<&EventIndex>, lead: &mut LeadRecord) {
     lead.sort_events();
 }
 
+/// Decode a lead from its JSON object's entries; `in_place`: see
+/// [`Decoder::lead`].
 fn json_lead(
     dec: &mut Decoder,
-    entries: &Entries,
+    entries: &[JsonEntry],
+    in_place: Option<&LeadLine>,
     position: u64,
     loc: &Loc,
     lines: &Lines,
@@ -806,7 +836,7 @@ fn json_lead(
 ) -> LeadRecord {
     let mut slots = LeadSlots::new(&dec.layout);
     let keeps = !dec.layout.keep.is_empty();
-    for (k, v) in &entries.0 {
+    for (k, v) in entries {
         if keeps {
             if let Some(kept) = dec.json_kept_key(k) {
                 let slot = Slot {
@@ -828,7 +858,7 @@ fn json_lead(
             &dec.layout,
         );
     }
-    dec.lead(&slots, position, loc, lines, issues)
+    dec.lead(&slots, in_place, position, loc, lines, issues)
 }
 
 impl Iterator for LeadReader<'_> {

@@ -9,7 +9,7 @@
 
 use std::io::{self, Write};
 
-use mql_core::number::format_number;
+use mql_core::number::{format_number, push_number};
 use mql_core::{EnumTy, LeadId, Sym, Ty, Value};
 use mql_sema::hir::{Model, ValueKind};
 use mql_vm::LeadResult;
@@ -124,7 +124,15 @@ impl Default for Shape {
     }
 }
 
+/// `s` as a JSON string. Texts with nothing to escape (names, most ids) are
+/// copied as they are, which is what serde_json writes for them.
 fn string(out: &mut String, s: &str) {
+    if !s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
     match serde_json::to_string(s) {
         Ok(q) => out.push_str(&q),
         Err(_) => out.push_str("\"\""),
@@ -134,8 +142,13 @@ fn string(out: &mut String, s: &str) {
 fn id_json(out: &mut String, id: &LeadId) {
     match id {
         LeadId::Str(s) => string(out, s),
-        LeadId::Int(i) => out.push_str(&i.to_string()),
+        LeadId::Int(i) => push_int(out, *i),
     }
+}
+
+fn push_int(out: &mut String, i: i64) {
+    use std::fmt::Write;
+    let _ = write!(out, "{i}");
 }
 
 /// Writes stage and tier names, as labels when asked.
@@ -172,7 +185,7 @@ impl<'m> Names<'m> {
         string(out, self.stage(to));
         out.push_str(", \"line\": ");
         if let Some(t) = self.model.transitions.get(tr as usize) {
-            out.push_str(&t.origin.line.to_string());
+            push_int(out, i64::from(t.origin.line));
             if t.origin.file != 0 {
                 out.push_str(", \"file\": ");
                 string(out, self.model.file(&t.origin));
@@ -252,7 +265,7 @@ pub fn push_json_line(
         }
         string(out, &s.name);
         out.push_str(": ");
-        out.push_str(&format_number(*v));
+        push_number(out, *v);
     }
     out.push_str("}, \"tiers\": {");
     for (i, (t, v)) in model.tiers.iter().zip(&r.tiers).enumerate() {
@@ -304,7 +317,7 @@ pub fn push_json_line(
                 out.push_str(", \"text\": ");
                 string(out, &rule.text);
                 out.push_str(", \"points\": ");
-                out.push_str(&format_number(*p));
+                push_number(out, *p);
                 out.push('}');
             }
             out.push(']');

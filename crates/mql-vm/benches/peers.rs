@@ -32,28 +32,14 @@ mod hand;
 #[path = "peers/rhai_peer.rs"]
 mod rhai_peer;
 
+use hand::Outcome;
+
 /// The model of the language reference's §1, kept once in the checker's fixtures.
 const MODEL: &str = include_str!("../../mql-sema/tests/fixtures/spec_example.mql");
 const SEED: u64 = 0x5EED_0001;
 const LEADS: usize = 100_000;
 const VERIFY: usize = 1_000;
 const NOW: &str = "2026-11-01T00:00:00Z";
-
-/// What every peer reports for one lead: the values the comparison checks.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Outcome {
-    pub fit: f64,
-    pub engagement: f64,
-    /// Index into `gen::GRADES`.
-    pub grade: u8,
-    /// Final stage, index into `gen::STAGES`.
-    pub stage: u8,
-    pub decision_maker: bool,
-    pub personal_email: bool,
-    pub demo_request: bool,
-    pub enterprise: bool,
-    pub night_owl: bool,
-}
 
 /// Where the VM keeps each compared value, found by name in the model.
 struct Slots {

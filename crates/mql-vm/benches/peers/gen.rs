@@ -58,56 +58,57 @@ pub const DEVICE: [&str; 2] = ["desktop", "mobile"];
 pub const STAGES: [&str; 6] = ["prospect", "lead", "mql", "sql", "customer", "disqualified"];
 pub const GRADES: [&str; 4] = ["A", "B", "C", "D"];
 
-pub struct PageView {
+pub struct PageView<S = String> {
     pub at: i64,
-    pub url: String,
+    pub url: S,
     pub seconds: i64,
     /// Index into [`DEVICE`].
     pub device: u8,
 }
 
-pub struct FormSubmit {
+pub struct FormSubmit<S = String> {
     pub at: i64,
-    pub form: String,
+    pub form: S,
 }
 
-pub struct ContentDownload {
+pub struct ContentDownload<S = String> {
     pub at: i64,
-    pub asset: String,
+    pub asset: S,
 }
 
-pub struct Webinar {
+pub struct Webinar<S = String> {
     pub at: i64,
-    pub name: String,
+    pub name: S,
     pub attended: Option<bool>,
 }
 
-pub struct EmailClick {
+pub struct EmailClick<S = String> {
     pub at: i64,
-    pub campaign: String,
+    pub campaign: S,
 }
 
 /// One generated lead; `None` is a field missing from the data. Enum fields
 /// are indices into the constant name arrays above. Every event list is
-/// sorted by `at` (stable), like the VM's records.
-pub struct Lead {
-    pub id: String,
-    pub email: Option<String>,
-    pub job_title: Option<String>,
+/// sorted by `at` (stable), like the VM's records. Texts are `S`: owned
+/// here, borrowed from the input line in the end-to-end baseline.
+pub struct Lead<S = String> {
+    pub id: S,
+    pub email: Option<S>,
+    pub job_title: Option<S>,
     pub seniority: Option<u8>,
     pub company_size: Option<i64>,
     pub industry: Option<u8>,
-    pub country: Option<String>,
-    pub tags: Option<Vec<String>>,
+    pub country: Option<S>,
+    pub tags: Option<Vec<S>>,
     pub budget_confirmed: Option<bool>,
     pub unsubscribed: Option<bool>,
     /// Starting stage from the data (index into [`STAGES`]).
     pub stage: Option<u8>,
-    pub page_view: Vec<PageView>,
-    pub form_submit: Vec<FormSubmit>,
-    pub content_download: Vec<ContentDownload>,
-    pub webinar: Vec<Webinar>,
-    pub email_click: Vec<EmailClick>,
+    pub page_view: Vec<PageView<S>>,
+    pub form_submit: Vec<FormSubmit<S>>,
+    pub content_download: Vec<ContentDownload<S>>,
+    pub webinar: Vec<Webinar<S>>,
+    pub email_click: Vec<EmailClick<S>>,
 }
 
 const DOMAINS: [&str; 10] = [
@@ -234,7 +235,7 @@ pub fn leads(n: usize, seed: u64, now: i64) -> Vec<Lead> {
     (0..n).map(|i| lead(i, seed, now)).collect()
 }
 
-impl Lead {
+impl<S> Lead<S> {
     pub fn event_count(&self) -> usize {
         self.page_view.len()
             + self.form_submit.len()

@@ -1,10 +1,45 @@
 //! The §1 model written by hand in plain Rust over the generator's structs:
 //! the baseline an engineer would write without a rules language. Missing
 //! values are `Option`s; a condition on a missing value does not hold, which
-//! is what the §1 model gives (no `not` over an unknown there).
+//! is what the §1 model gives (no `not` over an unknown there). Texts are
+//! any `AsRef<str>`: owned in the peer benchmark, borrowed from the input
+//! line in the end-to-end baseline (`benches/eval_by_hand.rs`).
 
 use super::gen::{Lead, DAY};
-use super::Outcome;
+
+/// What every peer reports for one lead: the values the comparison checks.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Outcome {
+    pub fit: f64,
+    pub engagement: f64,
+    /// Index into `gen::GRADES`.
+    pub grade: u8,
+    /// Final stage, index into `gen::STAGES`.
+    pub stage: u8,
+    pub decision_maker: bool,
+    pub personal_email: bool,
+    pub demo_request: bool,
+    pub enterprise: bool,
+    pub night_owl: bool,
+}
+
+/// The transitions that fired, in order (indices into the model's
+/// transitions), for writing a result's stage path, and the one that would
+/// have returned to a stage already visited (with the stage it left).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Walk {
+    pub fired: [u8; 8],
+    pub len: u8,
+    pub cycle: Option<(u8, u8)>,
+}
+
+impl Walk {
+    /// (Read by the end-to-end baseline only.)
+    #[allow(dead_code)]
+    pub fn fired(&self) -> &[u8] {
+        &self.fired[..self.len as usize]
+    }
+}
 
 const HALF_LIFE: f64 = 14.0 * DAY as f64;
 const FREE_MAIL: [&str; 4] = ["gmail.com", "yahoo.com", "hotmail.com", "outlook.com"];
@@ -33,22 +68,27 @@ fn cap(total: f64, cap: f64) -> f64 {
     }
 }
 
-pub fn evaluate(lead: &Lead, now: i64) -> Outcome {
+pub fn evaluate<S: AsRef<str>>(lead: &Lead<S>, now: i64) -> Outcome {
+    evaluate_walk(lead, now).0
+}
+
+/// [`evaluate`], with the transitions that fired.
+pub fn evaluate_walk<S: AsRef<str>>(lead: &Lead<S>, now: i64) -> (Outcome, Walk) {
     // criteria, lets and segments
     let decision_maker = matches!(lead.seniority, Some(3..=5)); // director, vp, cxo
     let personal_email = lead
         .email
-        .as_deref()
-        .and_then(domain)
+        .as_ref()
+        .and_then(|e| domain(e.as_ref()))
         .is_some_and(|d| FREE_MAIL.contains(&d.as_str()));
     let demo_request = lead
         .form_submit
         .iter()
-        .any(|e| e.at <= now && e.at > now - 30 * DAY && e.form == "demo");
+        .any(|e| e.at <= now && e.at > now - 30 * DAY && e.form.as_ref() == "demo");
     let pricing_visits = lead
         .page_view
         .iter()
-        .filter(|e| e.at <= now && e.at > now - 14 * DAY && e.url.starts_with("/pricing"))
+        .filter(|e| e.at <= now && e.at > now - 14 * DAY && e.url.as_ref().starts_with("/pricing"))
         .count();
     let enterprise = lead.company_size.is_some_and(|n| n >= 1000);
     let night_owl = lead
@@ -77,7 +117,7 @@ pub fn evaluate(lead: &Lead, now: i64) -> Outcome {
     // score engagement, decay half_life 14d
     let mut pricing = 0.0;
     for e in &lead.page_view {
-        if e.at <= now && e.url.starts_with("/pricing") {
+        if e.at <= now && e.url.as_ref().starts_with("/pricing") {
             pricing += 10.0 * decay(now, e.at);
         }
     }
@@ -103,7 +143,7 @@ pub fn evaluate(lead: &Lead, now: i64) -> Outcome {
         .form_submit
         .iter()
         .rev()
-        .find(|e| e.at <= now && e.form == "demo")
+        .find(|e| e.at <= now && e.form.as_ref() == "demo")
         .map_or(0.0, |e| 40.0 * decay(now, e.at));
     let engagement = 0.0
         + cap(pricing, 40.0)
@@ -146,6 +186,7 @@ pub fn evaluate(lead: &Lead, now: i64) -> Outcome {
     ];
     let mut current = lead.stage.unwrap_or(PROSPECT);
     let mut visited: u8 = 1 << current;
+    let mut walk = Walk::default();
     loop {
         let fired = TRANSITIONS.iter().enumerate().find(|&(t, &(from, to))| {
             let applies = match from {
@@ -154,15 +195,18 @@ pub fn evaluate(lead: &Lead, now: i64) -> Outcome {
             };
             applies && condition(t)
         });
-        let Some((_, &(_, to))) = fired else { break };
+        let Some((t, &(_, to))) = fired else { break };
         if visited & (1 << to) != 0 {
+            walk.cycle = Some((current, t as u8));
             break;
         }
         visited |= 1 << to;
         current = to;
+        walk.fired[walk.len as usize] = t as u8;
+        walk.len += 1;
     }
 
-    Outcome {
+    let outcome = Outcome {
         fit,
         engagement,
         grade,
@@ -172,5 +216,6 @@ pub fn evaluate(lead: &Lead, now: i64) -> Outcome {
         demo_request,
         enterprise,
         night_owl,
-    }
+    };
+    (outcome, walk)
 }

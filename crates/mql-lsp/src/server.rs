@@ -6,7 +6,7 @@
 //! diagnostics moot. Each handler only converts between LSP and the IDE
 //! layer's plain data.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -69,6 +69,25 @@ pub struct Backend {
     /// Bumped by every change; diagnostics computed for an older generation
     /// are dropped (a newer run will publish).
     generation: Arc<AtomicU64>,
+    /// Edits in the order their notifications came, not applied yet (see
+    /// [`Backend::edit`]).
+    pending: Arc<Mutex<VecDeque<Edit>>>,
+}
+
+/// A change to the server's documents, waiting to be applied.
+type Edit = Box<dyn FnOnce(&mut State) + Send>;
+
+/// Apply the waiting edits, oldest first, to the locked state `st`.
+fn apply_pending(st: &mut State, pending: &Mutex<VecDeque<Edit>>, generation: &AtomicU64) {
+    loop {
+        let next = match pending.lock() {
+            Ok(mut q) => q.pop_front(),
+            Err(poisoned) => poisoned.into_inner().pop_front(),
+        };
+        let Some(edit) = next else { break };
+        generation.fetch_add(1, Ordering::SeqCst);
+        edit(st);
+    }
 }
 
 fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
@@ -123,6 +142,7 @@ impl Backend {
             client,
             state: Arc::new(Mutex::new(State::default())),
             generation: Arc::new(AtomicU64::new(0)),
+            pending: Arc::default(),
         }
     }
 
@@ -136,10 +156,14 @@ impl Backend {
         F: Fn(&Snap) -> Cancellable<T> + Send + 'static,
     {
         let state = self.state.clone();
+        let pending = self.pending.clone();
+        let generation = self.generation.clone();
         let job = on_query_thread(move || {
             for _ in 0..RETRIES {
                 let snap = {
-                    let st = lock(&state);
+                    let mut st = lock(&state);
+                    // Every edit that came before this request first.
+                    apply_pending(&mut st, &pending, &generation);
                     Snap {
                         analysis: st.host.analysis(),
                         docs: st.docs.clone(),
@@ -203,16 +227,26 @@ impl Backend {
 
     /// Apply an edit under the lock (waiting for running answers to notice
     /// they are cancelled), then publish diagnostics again.
+    ///
+    /// The server handles several messages at once, so a request sent just
+    /// after a change (a code lens asked for right after `didOpen`) could
+    /// be answered before the change is applied. The edit is therefore
+    /// queued at once, in the order the notifications came, and every
+    /// answer applies the queued edits before it reads the documents.
     async fn edit<F>(&self, f: F)
     where
         F: FnOnce(&mut State) + Send + 'static,
     {
+        match self.pending.lock() {
+            Ok(mut q) => q.push_back(Box::new(f)),
+            Err(poisoned) => poisoned.into_inner().push_back(Box::new(f)),
+        }
         let state = self.state.clone();
+        let pending = self.pending.clone();
         let generation = self.generation.clone();
         let done = tokio::task::spawn_blocking(move || {
             let mut st = lock(&state);
-            generation.fetch_add(1, Ordering::SeqCst);
-            f(&mut st);
+            apply_pending(&mut st, &pending, &generation);
         })
         .await;
         if done.is_ok() {

@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value};
 
-use crate::harness::{text_document, Client};
+use crate::harness::{position, text_document, Client};
 
 /// The server still answers after whatever came before.
 async fn still_alive(c: &mut Client) {
@@ -186,5 +186,59 @@ mod random {
                 still_alive(&mut c).await;
             });
         }
+    }
+}
+
+#[tokio::test]
+async fn a_request_right_after_a_change_sees_the_change() {
+    // The server handles several messages at once; a code lens asked for
+    // right after `didOpen` (as editors do) once got no answer when the
+    // request overtook the change, and a hover right after `didChange`
+    // answered from the old text.
+    for round in 0..20 {
+        let mut c = Client::start().await;
+        let uri = c.uri(&format!("t{round}.mql"));
+        let text = "model t\nlead { n: int }\ncriterion big = n > 10\ntest \"big\" {\n  lead { n: 20 }\n  expect big\n}\n";
+        c.notify(
+            "textDocument/didOpen",
+            json!({ "textDocument": { "uri": uri.as_str(), "languageId": "mql", "version": 1, "text": text } }),
+        )
+        .await;
+        let lenses = c
+            .request(
+                "textDocument/codeLens",
+                json!({ "textDocument": { "uri": uri.as_str() } }),
+            )
+            .await;
+        let runs_big = lenses["result"].as_array().is_some_and(|a| {
+            a.iter().any(|l| {
+                l["command"]["command"] == "mql.runTest" && l["command"]["arguments"][1] == "big"
+            })
+        });
+        assert!(runs_big, "round {round}: {lenses}");
+
+        let changed = text
+            .replace("criterion big", "criterion large")
+            .replace("expect big", "expect large");
+        c.notify(
+            "textDocument/didChange",
+            json!({ "textDocument": { "uri": uri.as_str(), "version": 2 }, "contentChanges": [{ "text": changed }] }),
+        )
+        .await;
+        let at = changed.find("large").unwrap_or(0) + 1;
+        let hover = c
+            .request(
+                "textDocument/hover",
+                json!({ "textDocument": { "uri": uri.as_str() }, "position": position(&changed, at) }),
+            )
+            .await;
+        assert!(
+            hover["result"]["contents"]["value"]
+                .as_str()
+                .unwrap_or("")
+                .contains("large"),
+            "round {round}: {hover}"
+        );
+        c.shutdown().await;
     }
 }

@@ -373,26 +373,20 @@ impl<'s> Layout<'s> {
     }
 
     pub fn event_key(&self, key: &str) -> EventKey {
-        let n;
-        let k = match key {
-            "type" | "at" | "lead_id" => key,
-            _ => {
-                n = normalise_key(key);
-                n.as_str()
-            }
-        };
-        match k {
-            "type" => EventKey::Type,
-            "at" => EventKey::At,
-            "lead_id" => EventKey::LeadId,
-            _ => EventKey::Other,
-        }
+        exact_event_key(key)
+            .or_else(|| exact_event_key(&normalise_key(key)))
+            .unwrap_or(EventKey::Other)
+    }
+
+    /// The field of event type `ty` whose source name is exactly `key`.
+    fn exact_event_field(&self, ty: usize, key: &str) -> Option<usize> {
+        let fields = &self.schema.events[ty].fields;
+        fields.iter().position(|f| f.source_name() == key)
     }
 
     /// The field of event type `ty` a key or header fills, and whether exactly.
     pub fn event_field(&self, ty: usize, key: &str) -> Option<(usize, bool)> {
-        let fields = &self.schema.events[ty].fields;
-        if let Some(i) = fields.iter().position(|f| f.source_name() == key) {
+        if let Some(i) = self.exact_event_field(ty, key) {
             return Some((i, true));
         }
         let n = normalise_key(key);
@@ -523,6 +517,10 @@ impl<'s> Decoder<'s> {
     }
 
     fn json_event_key(&mut self, key: &str) -> EventKey {
+        // The usual keys are known without a look-up.
+        if let Some(t) = exact_event_key(key) {
+            return t;
+        }
         if let Some(&t) = self.event_keys.get(key) {
             return t;
         }
@@ -538,10 +536,8 @@ impl<'s> Decoder<'s> {
         loc: &Loc,
         issues: &mut Issues,
     ) -> Option<(usize, bool)> {
-        // A declared field's own name, found without hashing (what
-        // `Layout::event_field` tries first).
-        let fields = &self.layout.schema.events[ty].fields;
-        if let Some(i) = fields.iter().position(|f| f.source_name() == key) {
+        // A declared field's own name, found without hashing.
+        if let Some(i) = self.layout.exact_event_field(ty, key) {
             return Some((i, true));
         }
         if let Some(&t) = self.event_fields[ty].get(key) {
@@ -794,13 +790,7 @@ impl<'s> Decoder<'s> {
         let mut kinds = std::mem::take(&mut self.ev_kinds);
         kinds.clear();
         for (k, v) in entries {
-            // The usual keys are known without a look-up.
-            let kind = match k.as_ref() {
-                "type" => EventKey::Type,
-                "at" => EventKey::At,
-                "lead_id" => EventKey::LeadId,
-                _ => self.json_event_key(k),
-            };
+            let kind = self.json_event_key(k);
             match kind {
                 EventKey::Type => type_cell = type_cell.or(Some(Cell::Json(v))),
                 EventKey::At => at_cell = at_cell.or(Some(Cell::Json(v))),
@@ -1086,6 +1076,16 @@ pub(crate) fn note_no_stages(issues: &mut Issues, loc: &Loc, what: &str, name: &
             format!("{what} `{name}` is ignored: the model declares no stages"),
         )
     });
+}
+
+/// The key of an event's own data that `key` is, written exactly.
+fn exact_event_key(key: &str) -> Option<EventKey> {
+    match key {
+        "type" => Some(EventKey::Type),
+        "at" => Some(EventKey::At),
+        "lead_id" => Some(EventKey::LeadId),
+        _ => None,
+    }
 }
 
 /// What to say when two keys of one record fill the same field: two

@@ -73,9 +73,7 @@ pub struct CheckResult(pub Arc<Checked>);
 
 impl Drop for CheckResult {
     fn drop(&mut self) {
-        if Arc::strong_count(&self.0) == 1 {
-            retire::retire(self.0.clone());
-        }
+        retire::retire_last(&self.0);
     }
 }
 
@@ -231,9 +229,7 @@ pub struct PreparedModel(pub Arc<incr::Prepared>);
 
 impl Drop for PreparedModel {
     fn drop(&mut self) {
-        if Arc::strong_count(&self.0) == 1 {
-            retire::retire(self.0.clone());
-        }
+        retire::retire_last(&self.0);
     }
 }
 

@@ -5,7 +5,7 @@
 //! author would wait for nothing.
 
 use std::sync::mpsc::{sync_channel, SyncSender, TrySendError};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 type Garbage = Box<dyn Send>;
 
@@ -14,6 +14,14 @@ type Garbage = Box<dyn Send>;
 const WAITING: usize = 16;
 
 static BIN: OnceLock<Option<SyncSender<Garbage>>> = OnceLock::new();
+
+/// Hand `value` to the freeing thread when this is its last holder (it is
+/// about to be dropped), so that its contents are freed there.
+pub(crate) fn retire_last<T: Send + Sync + 'static>(value: &Arc<T>) {
+    if Arc::strong_count(value) == 1 {
+        retire(value.clone());
+    }
+}
 
 /// Free `value` on the freeing thread (started on first use), or here if
 /// that thread cannot be started or is behind.

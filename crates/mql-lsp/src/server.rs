@@ -80,17 +80,14 @@ type Edit = Box<dyn FnOnce(&mut State) + Send>;
 /// Apply the waiting edits, oldest first, to the locked state `st`.
 fn apply_pending(st: &mut State, pending: &Mutex<VecDeque<Edit>>, generation: &AtomicU64) {
     loop {
-        let next = match pending.lock() {
-            Ok(mut q) => q.pop_front(),
-            Err(poisoned) => poisoned.into_inner().pop_front(),
-        };
+        let next = lock(pending).pop_front();
         let Some(edit) = next else { break };
         generation.fetch_add(1, Ordering::SeqCst);
         edit(st);
     }
 }
 
-fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
+fn lock<T>(state: &Mutex<T>) -> MutexGuard<'_, T> {
     match state.lock() {
         Ok(g) => g,
         Err(poisoned) => poisoned.into_inner(),
@@ -237,10 +234,7 @@ impl Backend {
     where
         F: FnOnce(&mut State) + Send + 'static,
     {
-        match self.pending.lock() {
-            Ok(mut q) => q.push_back(Box::new(f)),
-            Err(poisoned) => poisoned.into_inner().push_back(Box::new(f)),
-        }
+        lock(&self.pending).push_back(Box::new(f));
         let state = self.state.clone();
         let pending = self.pending.clone();
         let generation = self.generation.clone();

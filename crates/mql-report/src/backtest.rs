@@ -698,11 +698,7 @@ impl Backtest {
         for s in &self.scores {
             let table = format!("decile {}", s.score);
             for d in &s.deciles {
-                let name = format!(
-                    "{} ({})",
-                    decile_name(d).trim_end_matches(" (top)"),
-                    score_range(d.min, d.max)
-                );
+                let name = format!("{} ({})", decile_span(d), score_range(d.min, d.max));
                 row(&table, &name, d.tally, None, None);
             }
         }
@@ -741,15 +737,19 @@ pub(crate) fn csv_cell(s: &str) -> String {
 /// A row of deciles as people read it: `1 (top)`, `4`, or `3–5` when leads
 /// with one score fill several deciles.
 pub(crate) fn decile_name(d: &Decile) -> String {
-    let span = if d.through > d.decile {
+    if d.decile == 1 {
+        format!("{} (top)", decile_span(d))
+    } else {
+        decile_span(d)
+    }
+}
+
+/// The deciles a row covers: `4`, or `3–5`.
+fn decile_span(d: &Decile) -> String {
+    if d.through > d.decile {
         format!("{}–{}", d.decile, d.through)
     } else {
         d.decile.to_string()
-    };
-    if d.decile == 1 {
-        format!("{span} (top)")
-    } else {
-        span
     }
 }
 

@@ -183,10 +183,9 @@ impl Ranked {
             }
         }
         // A row reaches to the decile before the next row's; the last to 10.
-        let next: Vec<u32> = out.iter().skip(1).map(|d| d.decile).collect();
-        for (k, d) in out.iter_mut().enumerate() {
-            let end = next.get(k).map_or(10, |&n| n - 1);
-            d.through = end.max(d.decile);
+        for k in 0..out.len() {
+            let end = out.get(k + 1).map_or(10, |next| next.decile - 1);
+            out[k].through = end.max(out[k].decile);
         }
         out
     }
@@ -344,7 +343,7 @@ pub fn histogram(series: [&[f64]; 2], bins: usize) -> Vec<Bin> {
             .collect();
         for (s, vs) in series.iter().enumerate() {
             for v in vs.iter().filter(|v| v.is_finite()) {
-                let v = if *v == 0.0 { 0.0 } else { *v };
+                let v = unsigned_zero(*v);
                 if let Ok(i) = values.binary_search_by(|x| x.total_cmp(&v)) {
                     out[i].counts[s] += 1;
                 }
@@ -391,7 +390,7 @@ pub fn histogram(series: [&[f64]; 2], bins: usize) -> Vec<Bin> {
 fn few_values(series: [&[f64]; 2], most: usize) -> Option<Vec<f64>> {
     let mut seen: Vec<f64> = Vec::new();
     for v in series.iter().copied().flatten().filter(|v| v.is_finite()) {
-        let v = if *v == 0.0 { 0.0 } else { *v };
+        let v = unsigned_zero(*v);
         if let Err(i) = seen.binary_search_by(|x| x.total_cmp(&v)) {
             if seen.len() == most {
                 return None;
@@ -400,6 +399,15 @@ fn few_values(series: [&[f64]; 2], most: usize) -> Option<Vec<f64>> {
         }
     }
     (!seen.is_empty()).then_some(seen)
+}
+
+/// `v`, with -0 as 0 (they are one score, but not one value to `total_cmp`).
+fn unsigned_zero(v: f64) -> f64 {
+    if v == 0.0 {
+        0.0
+    } else {
+        v
+    }
 }
 
 #[cfg(test)]

@@ -1463,8 +1463,6 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// Check every declaration against the scope, run the lints over the
-    /// whole model and assemble it.
     /// Check declaration `k` of file `file` (through `checks`, which may
     /// have kept it from an earlier check), keep its messages and the names
     /// it uses, and return what it built.
@@ -1487,6 +1485,8 @@ impl<'a> Checker<'a> {
         r.parts
     }
 
+    /// Check every declaration against the scope, run the lints over the
+    /// whole model and assemble it.
     fn check_rest(
         &mut self,
         ph: &Phase1,

@@ -305,11 +305,7 @@ fn to_lead<'a>(l: LeadIn<'a>) -> Lead<Cow<'a, str>> {
             _ => {}
         }
     }
-    lead.page_view.sort_by_key(|e| e.at);
-    lead.form_submit.sort_by_key(|e| e.at);
-    lead.content_download.sort_by_key(|e| e.at);
-    lead.webinar.sort_by_key(|e| e.at);
-    lead.email_click.sort_by_key(|e| e.at);
+    lead.sort_events();
     lead
 }
 

@@ -223,11 +223,7 @@ pub fn lead(i: usize, seed: u64, now: i64) -> Lead {
             }),
         }
     }
-    lead.page_view.sort_by_key(|e| e.at);
-    lead.form_submit.sort_by_key(|e| e.at);
-    lead.content_download.sort_by_key(|e| e.at);
-    lead.webinar.sort_by_key(|e| e.at);
-    lead.email_click.sort_by_key(|e| e.at);
+    lead.sort_events();
     lead
 }
 
@@ -236,6 +232,15 @@ pub fn leads(n: usize, seed: u64, now: i64) -> Vec<Lead> {
 }
 
 impl<S> Lead<S> {
+    /// Put each type's events in time order, as the rules expect them.
+    pub fn sort_events(&mut self) {
+        self.page_view.sort_by_key(|e| e.at);
+        self.form_submit.sort_by_key(|e| e.at);
+        self.content_download.sort_by_key(|e| e.at);
+        self.webinar.sort_by_key(|e| e.at);
+        self.email_click.sort_by_key(|e| e.at);
+    }
+
     pub fn event_count(&self) -> usize {
         self.page_view.len()
             + self.form_submit.len()

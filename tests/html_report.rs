@@ -68,6 +68,22 @@ fn backtest_fixture(dir: &Path) -> (String, Value) {
     )
 }
 
+/// `mql backtest` of the fixture with `--html` naming `path`.
+fn backtest_to_html(path: &str) -> Output {
+    mql(&[
+        "backtest",
+        V1,
+        "--leads",
+        LEADS,
+        "--as-of",
+        "2026-11-01",
+        "--outcome",
+        "converted",
+        "--html",
+        path,
+    ])
+}
+
 fn diff_fixture(dir: &Path) -> (String, Value) {
     report(
         &[
@@ -551,18 +567,7 @@ fn an_unwritable_html_path_fails_before_reading_the_leads() {
     let dir = scratch("unwritable");
     let file = dir.join("no-such-folder").join("report.html");
     let path = file.to_string_lossy().into_owned();
-    let out = mql(&[
-        "backtest",
-        V1,
-        "--leads",
-        LEADS,
-        "--as-of",
-        "2026-11-01",
-        "--outcome",
-        "converted",
-        "--html",
-        &path,
-    ]);
+    let out = backtest_to_html(&path);
     assert_eq!(out.status.code(), Some(2), "{out:?}");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("cannot write the HTML report"), "{err}");
@@ -666,18 +671,7 @@ fn small_reports_outline_snapshot() {
 
 #[test]
 fn the_html_report_goes_to_a_named_file_not_standard_output() {
-    let out = mql(&[
-        "backtest",
-        V1,
-        "--leads",
-        LEADS,
-        "--as-of",
-        "2026-11-01",
-        "--outcome",
-        "converted",
-        "--html",
-        "-",
-    ]);
+    let out = backtest_to_html("-");
     assert_eq!(out.status.code(), Some(2), "{out:?}");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(

@@ -10,7 +10,7 @@
 
 use std::sync::Arc;
 
-use mql_core::{EventRec, LeadId, LeadRecord, Schema, Ty, Value};
+use mql_core::{EventRec, Events, LeadId, LeadRecord, Schema, Ty, Value};
 
 pub const DAY: i64 = 86_400_000;
 
@@ -250,8 +250,24 @@ impl<S> Lead<S> {
     }
 }
 
+/// A text value. Like `mql-data`'s reader, which keeps one copy of a short
+/// text that repeats (urls, form names, campaigns…), texts already seen
+/// share one allocation (up to 4,096 different ones; the rest get their own).
 fn text(s: &str) -> Value {
-    Value::Str(Arc::from(s))
+    thread_local! {
+        static SEEN: std::cell::RefCell<std::collections::HashMap<Box<str>, Arc<str>>> =
+            Default::default();
+    }
+    SEEN.with_borrow_mut(|seen| {
+        if let Some(t) = seen.get(s) {
+            return Value::Str(t.clone());
+        }
+        let t: Arc<str> = Arc::from(s);
+        if seen.len() < 4096 {
+            seen.insert(s.into(), t.clone());
+        }
+        Value::Str(t)
+    })
 }
 
 fn opt<T>(v: &Option<T>, f: impl FnOnce(&T) -> Value) -> Value {
@@ -373,13 +389,11 @@ pub fn to_record(lead: &Lead, schema: &Schema) -> LeadRecord {
     for e in &lead.email_click {
         push("email_click", e.at, vec![("campaign", text(&e.campaign))]);
     }
-    let mut record = LeadRecord {
+    LeadRecord {
         id: LeadId::Str(Arc::from(lead.id.as_str())),
         fields: fields.into_boxed_slice(),
         stage,
         stage_since: None,
-        events,
-    };
-    record.sort_events();
-    record
+        events: events.into_iter().map(Events::from_rows).collect(),
+    }
 }

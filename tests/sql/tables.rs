@@ -268,7 +268,7 @@ pub fn build(
                     row.push(
                         match e.fields.iter().position(|f| f.source_name() == name) {
                             Some(i) => cell(
-                                ev.field(i),
+                                &ev.fields[i],
                                 &e.fields[i].ty,
                                 schema,
                                 mix(n as u64 * 1000 + j as u64, i as u64),

@@ -5,7 +5,6 @@
 //! [`input`], the bounded reading of the user's files every crate shares.
 
 pub mod diag;
-pub mod events;
 pub mod input;
 pub mod names;
 pub mod number;
@@ -16,8 +15,7 @@ pub mod types;
 pub mod value;
 
 pub use diag::{Diagnostic, Label, Severity, Suggestion};
-pub use events::{Event, EventIter, EventRec, EventSlice, Events};
 pub use span::{LineIndex, Span};
 pub use stack::deep;
 pub use types::{EnumTy, EventDef, FieldDef, Schema, Sym, Symbols, Ty};
-pub use value::{LeadId, LeadRecord, Value};
+pub use value::{EventRec, LeadId, LeadRecord, Value};

@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::time::{format_duration, format_time};
-use crate::{Events, Sym, Symbols};
+use crate::{Sym, Symbols};
 
 /// A value of the language. `Unknown` is the third truth value and the value of
 /// any missing field (spec §5.4).
@@ -109,6 +109,13 @@ impl fmt::Display for LeadId {
     }
 }
 
+/// One event of a lead, its fields in the slots of its [`crate::EventDef`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct EventRec {
+    pub at: i64,
+    pub fields: Box<[Value]>,
+}
+
 /// One lead, decoded by the schema: no name lookups are needed to evaluate it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LeadRecord {
@@ -119,7 +126,16 @@ pub struct LeadRecord {
     pub stage: Option<Sym>,
     /// When the lead entered its starting stage, if the data says.
     pub stage_since: Option<i64>,
-    /// Events by event type (schema order), each type's sorted by `at`,
+    /// Events grouped by event type (schema order), each group sorted by `at`,
     /// ties kept in input order (nested events first, then the events file).
-    pub events: Vec<Events>,
+    pub events: Vec<Vec<EventRec>>,
+}
+
+impl LeadRecord {
+    /// Sort every event group by time, keeping input order among equal times.
+    pub fn sort_events(&mut self) {
+        for group in &mut self.events {
+            group.sort_by_key(|e| e.at);
+        }
+    }
 }

@@ -4,7 +4,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use mql_core::{EventRec, Events, LeadId, Schema};
+use mql_core::{EventRec, LeadId, Schema};
 use rustc_hash::FxHashMap;
 
 use crate::csvin::{event_header, not_text, wrong_width, CsvRows, Header, Table, TableRow};
@@ -77,17 +77,13 @@ impl EventIndex {
 
     /// Append the events of the lead whose id reads `id_text` to its groups
     /// (file order), and remember that they found their lead.
-    pub(crate) fn join(&self, id_text: &str, groups: &mut [Events]) {
+    pub(crate) fn join(&self, id_text: &str, groups: &mut [Vec<EventRec>]) {
         if let Some(g) = self.by_lead.get(id_text) {
             g.matched.store(true, Ordering::Relaxed);
-            for (t, group) in groups.iter_mut().enumerate() {
-                let mine: Vec<EventRec> = g
-                    .events
-                    .iter()
-                    .filter(|(_, ty, _)| *ty == t)
-                    .map(|(_, _, rec)| rec.clone())
-                    .collect();
-                group.extend(mine);
+            for (_, ty, rec) in &g.events {
+                if let Some(group) = groups.get_mut(*ty) {
+                    group.push(rec.clone());
+                }
             }
         }
     }

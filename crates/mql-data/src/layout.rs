@@ -5,7 +5,7 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use mql_core::{EventRec, Events, LeadId, Schema, Value};
+use mql_core::{EventRec, LeadId, Schema, Value};
 use rustc_hash::FxHashMap;
 
 use crate::decode::{
@@ -446,8 +446,6 @@ pub(crate) struct Decoder<'s> {
     /// Room reused from event to event: each entry's kind, and each field's entry.
     ev_kinds: Vec<EventKey>,
     ev_slots: Vec<Option<(usize, bool)>>,
-    /// Room reused from lead to lead: its events of each type, as read.
-    ev_groups: Vec<Vec<EventRec>>,
     strings: Strings,
     /// What was seen of the data's keys since it was last taken.
     pub seen: Seen,
@@ -471,7 +469,6 @@ impl<'s> Decoder<'s> {
             event_fields: vec![FxHashMap::default(); n],
             ev_kinds: Vec::new(),
             ev_slots: Vec::new(),
-            ev_groups: Vec::new(),
             strings: Strings::default(),
             seen: Seen::default(),
         }
@@ -706,15 +703,11 @@ impl<'s> Decoder<'s> {
             fields: fields.into_boxed_slice(),
             stage,
             stage_since,
-            events: Vec::new(),
+            events: vec![Vec::new(); schema.events.len()],
         };
-        let mut groups = std::mem::take(&mut self.ev_groups);
-        groups.resize_with(schema.events.len(), Vec::new);
         if let Some(slot) = &slots.events {
-            self.nested_events(slot, in_place, &mut groups, &loc, lines, issues);
+            self.nested_events(slot, in_place, &mut record.events, &loc, lines, issues);
         }
-        record.events = groups.iter_mut().map(Events::take_rows).collect();
-        self.ev_groups = groups;
         record
     }
 

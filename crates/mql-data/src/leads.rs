@@ -812,8 +812,7 @@ fn ndjson_lead(
     }
 }
 
-/// Add the events file's events for `lead` (if any), after its own among
-/// events at the same time.
+/// Add the events file's events for `lead` (if any) and sort its events.
 fn join_events(index: Option<&EventIndex>, lead: &mut LeadRecord) {
     if let Some(index) = index {
         match &lead.id {
@@ -821,6 +820,7 @@ fn join_events(index: Option<&EventIndex>, lead: &mut LeadRecord) {
             LeadId::Int(i) => index.join(&i.to_string(), &mut lead.events),
         }
     }
+    lead.sort_events();
 }
 
 /// Decode a lead from its JSON object's entries; `in_place`: see

@@ -255,19 +255,16 @@ a,page_view,2026-05-02,N/A,n/a,n/a
     let views = &r.leads[0].events[0];
     assert_eq!(views.len(), 3);
     assert_eq!(
-        views.get(0).fields().cloned().collect::<Vec<_>>(),
+        views[0].fields.to_vec(),
         vec![
             Value::Str("/pricing".into()),
             Value::Int(30),
             sym(&s, "desktop")
         ]
     );
+    assert_eq!(views[1].fields.to_vec(), vec![Value::Unknown; 3]);
     assert_eq!(
-        views.get(1).fields().cloned().collect::<Vec<_>>(),
-        vec![Value::Unknown; 3]
-    );
-    assert_eq!(
-        views.get(2).fields().cloned().collect::<Vec<_>>(),
+        views[2].fields.to_vec(),
         vec![Value::Str("/".into()), Value::Unknown, sym(&s, "mobile")]
     );
 }
@@ -515,9 +512,9 @@ fn workbooks_are_read_like_csv_with_typed_cells() {
     // The events sheet joined by the id's text.
     let views = &l[0].events[0];
     assert_eq!(views.len(), 1);
-    assert_eq!(views.get(0).at, signup);
+    assert_eq!(views[0].at, signup);
     assert_eq!(
-        views.get(0).fields().cloned().collect::<Vec<_>>(),
+        views[0].fields.to_vec(),
         vec![
             Value::Str("/pricing".into()),
             Value::Int(45),

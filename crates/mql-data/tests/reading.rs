@@ -256,23 +256,20 @@ fn nested_and_file_events_are_grouped_and_sorted() {
     data error: events.csv:5:1: lead L-9: field `lead_id`: no lead with id "L-9" (event skipped)
     "#);
     let l1 = &r.leads[0];
-    let amounts: Vec<Value> = l1.events[1].iter().map(|e| e.field(0).clone()).collect();
+    let amounts: Vec<Value> = l1.events[1].iter().map(|e| e.fields[0].clone()).collect();
     // by time; at 2026-05-02: nested 1, nested 3, then the file's 4
     assert_eq!(
         amounts,
         [5.0, 2.0, 1.0, 3.0, 4.0].map(Value::Number).to_vec()
     );
     assert_eq!(
-        *l1.events[1].get(4).field(1),
+        l1.events[1][4].fields[1],
         Value::Enum(s.symbols.get("pro").unwrap())
     );
     assert_eq!(l1.events[0].len(), 1);
     // A position id joins events by its text.
     assert_eq!(r.leads[1].events[0].len(), 1);
-    assert_eq!(
-        *r.leads[1].events[0].get(0).field(0),
-        Value::Str("/b".into())
-    );
+    assert_eq!(r.leads[1].events[0][0].fields[0], Value::Str("/b".into()));
 }
 
 #[test]
@@ -293,7 +290,7 @@ fn bad_nested_events_are_skipped() {
     data error: leads.ndjson:2: lead y: field `events`: expected a JSON array of events, found {"type": "page_view"} (ignored)
     "#);
     assert_eq!(r.leads[0].events[0].len(), 1);
-    assert_eq!(*r.leads[0].events[0].get(0).field(1), Value::Unknown);
+    assert_eq!(r.leads[0].events[0][0].fields[1], Value::Unknown);
 }
 
 #[test]

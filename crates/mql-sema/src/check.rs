@@ -9,8 +9,8 @@ use std::sync::Arc;
 use mql_core::names::{normalise_enum, normalise_key, normalise_placeholder};
 use mql_core::time::MS_PER_DAY;
 use mql_core::{
-    Diagnostic, EnumTy, EventDef, EventRec, Events, FieldDef, LeadId, LeadRecord, LineIndex,
-    Schema, Span, Suggestion, Sym, Symbols, Ty, Value,
+    Diagnostic, EnumTy, EventDef, EventRec, FieldDef, LeadId, LeadRecord, LineIndex, Schema, Span,
+    Suggestion, Sym, Symbols, Ty, Value,
 };
 use mql_syntax::ast::{self, DeclKind};
 
@@ -2523,9 +2523,8 @@ fn check_test(sc: &Scope, text: &str, t: &ast::TestDecl) -> (Option<TestParts>, 
         fields: vec![Value::Unknown; schema.lead.len()].into_boxed_slice(),
         stage: None,
         stage_since: None,
-        events: Vec::new(),
+        events: vec![Vec::new(); schema.events.len()],
     };
-    let mut events: Vec<Vec<EventRec>> = vec![Vec::new(); schema.events.len()];
     // items at most once each
     let mut seen: HashMap<&'static str, Span> = HashMap::new();
     for it in &t.items {
@@ -2779,7 +2778,7 @@ fn check_test(sc: &Scope, text: &str, t: &ast::TestDecl) -> (Option<TestParts>, 
                         }
                     };
                     match at {
-                        Some(at) => events[query.event as usize].push(EventRec {
+                        Some(at) => lead.events[query.event as usize].push(EventRec {
                             at,
                             fields: fields.into_boxed_slice(),
                         }),
@@ -2812,7 +2811,7 @@ fn check_test(sc: &Scope, text: &str, t: &ast::TestDecl) -> (Option<TestParts>, 
         cx.err(d);
         ok = false;
     }
-    lead.events = events.into_iter().map(Events::from_rows).collect();
+    lead.sort_events();
     let mut out = Out::default();
     out.take(cx);
     (ok.then_some((as_of, lead, expects)), out)

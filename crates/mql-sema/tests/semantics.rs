@@ -212,9 +212,9 @@ test "defaults" {
     assert_eq!(m.stage_name(t.lead.stage.expect("stage")), "lead");
     let visits = &t.lead.events[0];
     assert_eq!(visits.len(), 2);
-    assert!(visits.get(0).at < visits.get(1).at, "events are sorted");
-    assert_eq!(visits.get(1).at, t.as_of - 86_400_000);
-    assert_eq!(*visits.get(0).field(1), Value::Unknown);
+    assert!(visits[0].at < visits[1].at, "events are sorted");
+    assert_eq!(visits[1].at, t.as_of - 86_400_000);
+    assert_eq!(visits[0].fields[1], Value::Unknown);
     assert_eq!(
         mql_core::time::format_time(m.tests[1].as_of),
         "2026-01-01T00:00:00Z"

@@ -1,7 +1,7 @@
 //! A small tree-walking evaluator over the HIR, written for obviousness
 //! rather than speed. Tests compare the VM against it.
 
-use mql_core::{Event, LeadId, LeadRecord, Sym, Value};
+use mql_core::{EventRec, LeadId, LeadRecord, Sym, Value};
 use mql_sema::hir::{
     AggKind, ArithOp, CmpOp, Decay, Expr, ExprKind, Func, Model, Query, RuleKind, StrOp, ValueKind,
 };
@@ -29,7 +29,7 @@ struct Env<'a> {
     model: &'a Model,
     lead: &'a LeadRecord,
     now: i64,
-    event: Option<Event<'a>>,
+    event: Option<&'a EventRec>,
     time_in_stage: Option<i64>,
 }
 
@@ -126,8 +126,8 @@ fn decay(d: Decay, age: i64) -> f64 {
     }
 }
 
-impl<'a> Env<'a> {
-    fn matches(&self, q: &Query) -> Result<Vec<Event<'a>>, Overflow> {
+impl Env<'_> {
+    fn matches(&self, q: &Query) -> Result<Vec<&EventRec>, Overflow> {
         let mut out = Vec::new();
         let Some(group) = self.lead.events.get(q.event as usize) else {
             return Ok(out);
@@ -157,11 +157,11 @@ impl<'a> Env<'a> {
 
     /// The first (or, reversed, the last) matching event, scanning only as
     /// far as needed (like the VM: filters after the decisive event are not run).
-    fn find(&self, q: &Query, newest: bool) -> Result<Option<Event<'a>>, Overflow> {
+    fn find(&self, q: &Query, newest: bool) -> Result<Option<&EventRec>, Overflow> {
         let Some(group) = self.lead.events.get(q.event as usize) else {
             return Ok(None);
         };
-        let mut order: Vec<Event> = group.iter().collect();
+        let mut order: Vec<&EventRec> = group.iter().collect();
         if newest {
             order.reverse();
         }
@@ -267,7 +267,7 @@ impl<'a> Env<'a> {
             ExprKind::Field(i) => self.lead.fields[*i as usize].clone(),
             ExprKind::EventField(i) => self
                 .event
-                .map_or(Value::Unknown, |ev| ev.field(*i as usize).clone()),
+                .map_or(Value::Unknown, |ev| ev.fields[*i as usize].clone()),
             ExprKind::EventAt => self.event.map_or(Value::Unknown, |ev| Value::Time(ev.at)),
             ExprKind::Id => Value::Str(match &self.lead.id {
                 LeadId::Str(s) => s.clone(),
@@ -432,7 +432,7 @@ impl<'a> Env<'a> {
                 let evs = self.matches(query)?;
                 let mut vals = Vec::new();
                 if let Some(a) = arg {
-                    for &e in &evs {
+                    for e in &evs {
                         let env = Env {
                             event: Some(e),
                             ..*self

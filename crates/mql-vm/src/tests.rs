@@ -107,7 +107,7 @@ fn lead(
     ev0: Vec<(i64, i64, f64, &str)>,
     ev1: Vec<(i64, Option<bool>)>,
 ) -> LeadRecord {
-    LeadRecord {
+    let mut l = LeadRecord {
         id: LeadId::Str("L-1".into()),
         fields: fields.into_boxed_slice(),
         stage: None,
@@ -126,7 +126,9 @@ fn lead(
                 })
                 .collect(),
         ],
-    }
+    };
+    l.sort_events();
+    l
 }
 
 fn lit(v: Value, ty: Ty) -> Expr {

@@ -4,7 +4,7 @@
 use std::cell::RefCell;
 use std::sync::Arc;
 
-use mql_core::{Event, EventSlice, LeadId, LeadRecord, Sym, Value};
+use mql_core::{EventRec, LeadId, LeadRecord, Sym, Value};
 use mql_sema::hir::{AggKind, CmpOp, StrOp};
 use rayon::prelude::*;
 
@@ -103,7 +103,7 @@ pub(crate) enum Touch {
 pub(crate) struct Ctx<'a> {
     pub lead: &'a LeadRecord,
     pub now: i64,
-    pub event: Option<Event<'a>>,
+    pub event: Option<&'a EventRec>,
     pub time_in_stage: Option<i64>,
     pub stage: Option<Sym>,
 }
@@ -143,27 +143,10 @@ thread_local! {
 impl EventTest {
     /// Whether the filter is true for this event (same answer as its block).
     #[inline(always)]
-    fn holds(&self, ev: Event) -> bool {
-        self.holds_at(ev.at, self.field().and_then(|f| ev.get(f as usize)))
-    }
-
-    /// The event field the filter tests, if it tests one.
-    #[inline(always)]
-    fn field(&self) -> Option<u32> {
-        match *self {
-            EventTest::Str { field, .. }
-            | EventTest::StrEq { field, .. }
-            | EventTest::Flag(field) => Some(field),
-            EventTest::Hour { .. } => None,
-        }
-    }
-
-    /// Whether the filter is true for an event at `at` whose tested field
-    /// (see [`EventTest::field`]) holds `value`.
-    #[inline(always)]
-    fn holds_at(&self, at: i64, value: Option<&Value>) -> bool {
+    fn holds(&self, ev: &EventRec) -> bool {
+        let field = |i: u32| ev.fields.get(i as usize);
         match self {
-            EventTest::Str { op, text, .. } => match value {
+            EventTest::Str { field: i, op, text } => match field(*i) {
                 Some(Value::Str(s)) => match op {
                     StrOp::Contains => contains(s, text),
                     StrOp::StartsWith => s
@@ -177,83 +160,20 @@ impl EventTest {
                 },
                 _ => false,
             },
-            EventTest::StrEq { equal, text, .. } => match value {
+            EventTest::StrEq {
+                field: i,
+                equal,
+                text,
+            } => match field(*i) {
                 Some(Value::Str(s)) => same_bytes(s.as_bytes(), text.as_bytes()) == *equal,
                 _ => false,
             },
-            EventTest::Flag(_) => matches!(value, Some(Value::Bool(true))),
+            EventTest::Flag(i) => matches!(field(*i), Some(Value::Bool(true))),
             EventTest::Hour { op, n } => ops::ord_holds(
                 *op,
-                (at.rem_euclid(ops::MS_PER_DAY) / ops::MS_PER_HOUR).cmp(n),
+                (ev.at.rem_euclid(ops::MS_PER_DAY) / ops::MS_PER_HOUR).cmp(n),
             ),
         }
-    }
-}
-
-/// The times of the events of `w` that pass the direct test `t` (every
-/// event when there is none), oldest first; reversed, newest first. Reads
-/// the times and the one field column the test needs.
-#[inline(always)]
-fn passing<'a>(t: Option<&'a EventTest>, w: &EventSlice<'a>) -> Passing<'a> {
-    let times = w.times();
-    Passing {
-        test: t,
-        times,
-        column: t
-            .and_then(EventTest::field)
-            .map_or(&[], |f| w.column(f as usize)),
-        front: 0,
-        back: times.len(),
-    }
-}
-
-/// See [`passing`].
-struct Passing<'a> {
-    test: Option<&'a EventTest>,
-    times: &'a [i64],
-    /// Empty when the test reads no field, or the type has not got it.
-    column: &'a [Value],
-    front: usize,
-    back: usize,
-}
-
-impl Passing<'_> {
-    #[inline(always)]
-    fn pass(&self, k: usize) -> bool {
-        match self.test {
-            None => true,
-            Some(t) => t.holds_at(self.times[k], self.column.get(k)),
-        }
-    }
-}
-
-impl Iterator for Passing<'_> {
-    type Item = i64;
-
-    #[inline(always)]
-    fn next(&mut self) -> Option<i64> {
-        while self.front < self.back {
-            let k = self.front;
-            self.front += 1;
-            if self.pass(k) {
-                return Some(self.times[k]);
-            }
-        }
-        None
-    }
-}
-
-impl DoubleEndedIterator for Passing<'_> {
-    #[inline(always)]
-    fn next_back(&mut self) -> Option<i64> {
-        while self.front < self.back {
-            self.back -= 1;
-            let k = self.back;
-            if self.pass(k) {
-                return Some(self.times[k]);
-            }
-        }
-        None
     }
 }
 
@@ -271,11 +191,12 @@ fn direct(q: &QueryCode) -> Option<Option<&EventTest>> {
 
 impl Program {
     /// Read the texts of the lead fields the program uses and, for every
-    /// event type it queries, the start of its times and of the field its
-    /// filters test, with loads that do not wait on each other. Fields,
-    /// texts and each event column live in separate allocations; when the
-    /// lead is not in the cache (a large batch), starting to fetch them all
-    /// at once up front is faster than meeting each one inside the steps.
+    /// event type it queries, the field its filters test (and that field's
+    /// text) or else the times, with loads that do not wait on each other.
+    /// Fields, events and texts live in separate allocations; when the lead
+    /// is not in the cache (a large batch), fetching them all at once up
+    /// front makes the whole evaluation about a tenth faster than meeting
+    /// each one inside the steps.
     #[inline(never)]
     fn touch_events(&self, lead: &LeadRecord) {
         let mut acc = 0u64;
@@ -287,17 +208,19 @@ impl Program {
         for (group, plan) in lead.events.iter().zip(&self.touch) {
             match plan {
                 Touch::Skip => {}
-                // The first cache line of the times, and of the tested
-                // column: the reads that follow each array from there are
-                // in order, which the processor fetches ahead by itself.
-                Touch::At => acc ^= group.times().first().map_or(0, |&at| at as u64),
+                Touch::At => {
+                    for ev in group {
+                        acc ^= ev.at as u64;
+                    }
+                }
                 Touch::Field(i) => {
-                    acc ^= group.times().first().map_or(0, |&at| at as u64);
-                    acc ^= match group.column(*i as usize).first() {
-                        Some(Value::Str(t)) => t.as_bytes().first().map_or(1, |&b| b as u64),
-                        Some(Value::Unknown) | None => 2,
-                        Some(_) => 3,
-                    };
+                    for ev in group {
+                        acc ^= match ev.fields.get(*i as usize) {
+                            Some(Value::Str(t)) => t.as_bytes().first().map_or(1, |&b| b as u64),
+                            Some(Value::Unknown) | None => 2,
+                            Some(_) => 3,
+                        };
+                    }
                 }
             }
         }
@@ -419,30 +342,29 @@ fn less(a: &Value, b: &Value) -> bool {
 
 impl Program {
     /// The events of a query's type inside its time window.
-    fn window<'a>(&self, q: &QueryCode, ctx: &Ctx<'a>) -> EventSlice<'a> {
+    fn window<'a>(&self, q: &QueryCode, ctx: &Ctx<'a>) -> &'a [EventRec] {
         let Some(group) = ctx.lead.events.get(q.event as usize) else {
-            return EventSlice::empty();
+            return &[];
         };
         let now = ctx.now;
-        let times = group.times();
         // Usually every event is in the past: check the newest before searching.
-        let hi = match times.last() {
-            Some(&at) if at > now => times.partition_point(|&at| at <= now),
-            _ => times.len(),
+        let hi = match group.last() {
+            Some(e) if e.at > now => group.partition_point(|e| e.at <= now),
+            _ => group.len(),
         };
-        let times = &times[..hi];
-        let lo = match (q.within, times.first()) {
-            (Some(w), Some(&first)) => {
+        let group = &group[..hi];
+        let lo = match (q.within, group.first()) {
+            (Some(w), Some(first)) => {
                 let from = now.saturating_sub(w);
-                if first > from {
+                if first.at > from {
                     0
                 } else {
-                    times.partition_point(|&at| at <= from)
+                    group.partition_point(|e| e.at <= from)
                 }
             }
             _ => 0,
         };
-        group.slice(lo..hi)
+        &group[lo..]
     }
 
     #[inline(always)]
@@ -452,7 +374,7 @@ impl Program {
         &self,
         q: &QueryCode,
         d: Option<Option<&EventTest>>,
-        ev: Event,
+        ev: &EventRec,
         ctx: &Ctx,
         s: &mut Scratch,
     ) -> Result<bool, OpError> {
@@ -487,12 +409,25 @@ impl Program {
     ) -> Result<Value, OpError> {
         let events = self.window(&agg.query, ctx);
         if let Some(t) = direct(&agg.query) {
-            let mut times = passing(t, &events);
+            let ok = |ev: &EventRec| t.is_none_or(|t| t.holds(ev));
             match agg.kind {
-                AggKind::Count if agg.arg.is_none() => return Ok(Value::Int(times.count() as i64)),
-                AggKind::Exists => return Ok(Value::Bool(times.next().is_some())),
-                AggKind::First => return Ok(times.next().map_or(Value::Unknown, Value::Time)),
-                AggKind::Last => return Ok(times.next_back().map_or(Value::Unknown, Value::Time)),
+                AggKind::Count if agg.arg.is_none() => {
+                    return Ok(Value::Int(events.iter().filter(|e| ok(e)).count() as i64))
+                }
+                AggKind::Exists => return Ok(Value::Bool(events.iter().any(ok))),
+                AggKind::First => {
+                    return Ok(events
+                        .iter()
+                        .find(|e| ok(e))
+                        .map_or(Value::Unknown, |e| Value::Time(e.at)))
+                }
+                AggKind::Last => {
+                    return Ok(events
+                        .iter()
+                        .rev()
+                        .find(|e| ok(e))
+                        .map_or(Value::Unknown, |e| Value::Time(e.at)))
+                }
                 _ => {}
             }
         }
@@ -517,7 +452,7 @@ impl Program {
                 return Ok(Value::Unknown);
             }
             AggKind::First | AggKind::Exists => {
-                for ev in events.iter() {
+                for ev in events {
                     let ectx = Ctx {
                         event: Some(ev),
                         ..*ctx
@@ -538,7 +473,7 @@ impl Program {
             }
             _ => {}
         }
-        for ev in events.iter() {
+        for ev in events {
             let ectx = Ctx {
                 event: Some(ev),
                 ..*ctx
@@ -650,7 +585,7 @@ impl Program {
                     .push(ctx.lead.fields.get(i as usize).cloned().unwrap_or_default()),
                 Instr::EventField(i) => s.stack.push(
                     ctx.event
-                        .and_then(|e| e.get(i as usize))
+                        .and_then(|e| e.fields.get(i as usize))
                         .cloned()
                         .unwrap_or_default(),
                 ),
@@ -825,12 +760,14 @@ impl Program {
                 let d = direct(q);
                 if let (Some(t), None) = (d, events_out.as_deref()) {
                     // the usual case, without the stack and without a trace
-                    for at in passing(t, &self.window(q, ctx)) {
-                        total += points * ops::decay_factor(decay, ctx.now - at);
+                    for ev in self.window(q, ctx) {
+                        if t.is_none_or(|t| t.holds(ev)) {
+                            total += points * ops::decay_factor(decay, ctx.now - ev.at);
+                        }
                     }
                     return Ok(ops::apply_cap(total, cap));
                 }
-                for ev in self.window(q, ctx).iter() {
+                for ev in self.window(q, ctx) {
                     let pass = self.event_passes(q, d, ev, ctx, s)?;
                     if pass {
                         let f = ops::decay_factor(decay, ctx.now - ev.at);
@@ -1168,7 +1105,7 @@ static UNKNOWN: Value = Value::Unknown;
 pub(crate) fn field<'a>(ctx: &Ctx<'a>, src: Src) -> &'a Value {
     let v = match src {
         Src::Field(i) => ctx.lead.fields.get(i as usize),
-        Src::Event(i) => ctx.event.and_then(|e| e.get(i as usize)),
+        Src::Event(i) => ctx.event.and_then(|e| e.fields.get(i as usize)),
     };
     v.unwrap_or(&UNKNOWN)
 }

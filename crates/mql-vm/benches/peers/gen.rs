@@ -10,7 +10,7 @@
 
 use std::sync::Arc;
 
-use mql_core::{EventRec, Events, LeadId, LeadRecord, Schema, Ty, Value};
+use mql_core::{EventRec, LeadId, LeadRecord, Schema, Ty, Value};
 
 pub const DAY: i64 = 86_400_000;
 
@@ -389,11 +389,13 @@ pub fn to_record(lead: &Lead, schema: &Schema) -> LeadRecord {
     for e in &lead.email_click {
         push("email_click", e.at, vec![("campaign", text(&e.campaign))]);
     }
-    LeadRecord {
+    let mut record = LeadRecord {
         id: LeadId::Str(Arc::from(lead.id.as_str())),
         fields: fields.into_boxed_slice(),
         stage,
         stage_since: None,
-        events: events.into_iter().map(Events::from_rows).collect(),
-    }
+        events,
+    };
+    record.sort_events();
+    record
 }

@@ -875,8 +875,20 @@ impl Program {
             let r: Result<(), OpError> = (|| {
                 match step {
                     Step::Value { slot, block } => {
-                        let v = self.run(*block, &ctx, s)?;
-                        s.slots[*slot as usize] = v;
+                        // A test's truth value is written into its slot as
+                        // is, not moved there through a `Result<Value>`.
+                        if let Some(Fast::Test(t)) = self.fast.get(block.0 as usize) {
+                            let v = self.test(t, &ctx, s)?;
+                            let slot = &mut s.slots[*slot as usize];
+                            *slot = match v {
+                                Some(true) => Value::Bool(true),
+                                Some(false) => Value::Bool(false),
+                                None => Value::Unknown,
+                            };
+                        } else {
+                            let v = self.run(*block, &ctx, s)?;
+                            s.slots[*slot as usize] = v;
+                        }
                     }
                     Step::Score {
                         index,

@@ -875,8 +875,9 @@ impl Program {
             let r: Result<(), OpError> = (|| {
                 match step {
                     Step::Value { slot, block } => {
-                        // A test's truth value is written into its slot as
-                        // is, not moved there through a `Result<Value>`.
+                        // A test's truth value goes into its slot as one of
+                        // three constants: built on the stack and copied in,
+                        // it stalled the processor (docs/performance.md).
                         if let Some(Fast::Test(t)) = self.fast.get(block.0 as usize) {
                             let v = self.test(t, &ctx, s)?;
                             let slot = &mut s.slots[*slot as usize];

@@ -222,6 +222,35 @@ impl Backend {
         .await
     }
 
+    /// The formatter's edits of a document (of a range of it, with
+    /// `range`); a document it cannot format fails the request with why.
+    async fn format_edits(&self, uri: &Uri, range: Option<Range>) -> Result<Option<Vec<TextEdit>>> {
+        let answer = self
+            .in_doc(uri, move |snap, files, path| {
+                let edits = match range {
+                    None => snap.analysis.format(path)?,
+                    Some(range) => {
+                        let span = files.get(path)?.span(range);
+                        snap.analysis.format_range(path, span)?
+                    }
+                };
+                let edits = match edits {
+                    Ok(edits) => edits,
+                    Err(why) => return Ok(Some(Err(why))),
+                };
+                let f = files.get(path)?;
+                Ok(Some(Ok(edits
+                    .into_iter()
+                    .map(|e| TextEdit::new(f.range(e.span), e.new_text))
+                    .collect())))
+            })
+            .await?;
+        match answer {
+            None => Ok(None),
+            Some(a) => a.map(Some).map_err(request_failed),
+        }
+    }
+
     /// Apply an edit under the lock (waiting for running answers to notice
     /// they are cancelled), then publish diagnostics again.
     ///
@@ -919,50 +948,15 @@ impl LanguageServer for Backend {
     }
 
     async fn formatting(&self, params: DocumentFormattingParams) -> Result<Option<Vec<TextEdit>>> {
-        let answer = self
-            .in_doc(&params.text_document.uri, |snap, files, path| {
-                Ok(Some(match snap.analysis.format(path)? {
-                    Ok(edits) => {
-                        let f = files.get(path)?;
-                        Ok(edits
-                            .into_iter()
-                            .map(|e| TextEdit::new(f.range(e.span), e.new_text))
-                            .collect())
-                    }
-                    Err(why) => Err(why),
-                }))
-            })
-            .await?;
-        match answer {
-            None => Ok(None),
-            Some(a) => a.map(Some).map_err(request_failed),
-        }
+        self.format_edits(&params.text_document.uri, None).await
     }
 
     async fn range_formatting(
         &self,
         params: DocumentRangeFormattingParams,
     ) -> Result<Option<Vec<TextEdit>>> {
-        let range = params.range;
-        let answer = self
-            .in_doc(&params.text_document.uri, move |snap, files, path| {
-                let span = files.get(path)?.span(range);
-                Ok(Some(match snap.analysis.format_range(path, span)? {
-                    Ok(edits) => {
-                        let f = files.get(path)?;
-                        Ok(edits
-                            .into_iter()
-                            .map(|e| TextEdit::new(f.range(e.span), e.new_text))
-                            .collect())
-                    }
-                    Err(why) => Err(why),
-                }))
-            })
-            .await?;
-        match answer {
-            None => Ok(None),
-            Some(a) => a.map(Some).map_err(request_failed),
-        }
+        self.format_edits(&params.text_document.uri, Some(params.range))
+            .await
     }
 
     async fn folding_range(&self, params: FoldingRangeParams) -> Result<Option<Vec<FoldingRange>>> {

@@ -150,6 +150,18 @@ async fn formatting_is_mql_fmt() {
             .is_some_and(|m| m.starts_with("not formatted: line 1")),
         "{answer}"
     );
+    let answer = c
+        .request(
+            "textDocument/rangeFormatting",
+            json!({ "textDocument": text_document(&uri), "range": { "start": { "line": 0, "character": 0 }, "end": { "line": 0, "character": 5 } }, "options": { "tabSize": 2, "insertSpaces": true } }),
+        )
+        .await;
+    assert!(
+        answer["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("not formatted: line 1")),
+        "{answer}"
+    );
 }
 
 /// Renaming a field of a shared file reaches the models of the workspace

@@ -380,8 +380,60 @@ fn drafting_reads_within_the_limits_of_every_reader() {
     std::fs::write(dir.join("wide.csv"), wide).expect("write");
     let out = mql(&dir, &["init", "--from", "wide.csv", "-o", "wide.mql"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    // said once (the cause is not repeated as the error's source)
+    assert_eq!(
+        text(&out.stderr)
+            .matches("more than 10000 different columns")
+            .count(),
+        1,
+        "{}",
+        text(&out.stderr)
+    );
+
+    // Events that name a type each: counting stops at 1,000 types.
+    std::fs::write(dir.join("one.csv"), "id,email\n1,a@b.c\n").expect("write");
+    let mut many = String::from("lead_id,type,at\n");
+    for i in 0..200_000 {
+        many.push_str(&format!("1,happened {i},2026-01-01T00:00:00Z\n"));
+    }
+    std::fs::write(dir.join("types.csv"), many).expect("write");
+    let out = mql(
+        &dir,
+        &[
+            "init",
+            "--from",
+            "one.csv",
+            "--events",
+            "types.csv",
+            "-o",
+            "types.mql",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stderr).trim_end(),
+        "error: `types.csv` has more than 1000 different event types; a draft is made from at most 1000: is `type` the column that says what happened (a page view, a form)? Draft from an export of fewer event types"
+    );
+    assert!(!dir.join("types.mql").exists());
+
+    // Events nested in the leads, one type with a new key in each event.
+    let nested: Vec<String> = (0..10_001)
+        .map(|i| format!("{{\"type\":\"visit\",\"at\":\"2026-01-01\",\"k{i}\":1}}"))
+        .collect();
+    std::fs::write(
+        dir.join("nested.ndjson"),
+        format!("{{\"id\":1,\"events\":[{}]}}\n", nested.join(",")),
+    )
+    .expect("write");
+    let out = mql(
+        &dir,
+        &["init", "--from", "nested.ndjson", "-o", "nested.mql"],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
     assert!(
-        text(&out.stderr).contains("more than 10000 different columns"),
+        text(&out.stderr).contains(
+            "`nested.ndjson` has more than 10000 different keys in the events of one type"
+        ),
         "{}",
         text(&out.stderr)
     );

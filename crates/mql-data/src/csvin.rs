@@ -162,12 +162,15 @@ impl<'a> CsvRows<'a> {
                                     line: *line,
                                     limit: MAX_RECORD_BYTES,
                                 },
-                                None => ReadError::Io { file, source },
+                                None => ReadError::Io {
+                                    file,
+                                    cause: source,
+                                },
                             }
                         }
                         _ => ReadError::Io {
                             file,
-                            source: std::io::Error::other("the file could not be read as CSV"),
+                            cause: std::io::Error::other("the file could not be read as CSV"),
                         },
                     }
                 })?;

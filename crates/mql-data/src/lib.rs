@@ -47,7 +47,7 @@ pub use events::{read_events, EventIndex};
 pub use issue::{DataIssue, IssueKind, Issues};
 pub use leads::{Decoded, LeadReader, LineDecoder, RawLines};
 pub use mql_core::names::normalise_key;
-pub use raw::{read_raw, RawValue};
+pub use raw::{read_raw, RawValue, MAX_DRAFT_COLUMNS};
 pub use source::{
     InputFormat, ReadError, ReadOptions, Source, MAX_JSON_BYTES, MAX_RECORD_BYTES, MAX_SHEET_CELLS,
     MAX_WORKBOOK_BYTES,

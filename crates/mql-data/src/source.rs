@@ -156,12 +156,10 @@ pub enum ReadError {
         size_text(*limit)
     )]
     TooLarge { file: String, limit: u64 },
-    #[error("cannot read `{file}`: {source}")]
-    Io {
-        file: String,
-        #[source]
-        source: io::Error,
-    },
+    /// The cause is part of the message, and so not also given as the
+    /// error's source: `error: {e:#}` would say it twice.
+    #[error("cannot read `{file}`: {cause}")]
+    Io { file: String, cause: io::Error },
     #[error(
         "cannot tell how `{file}` is written from its name; name it `.json`, `.ndjson`, `.jsonl`, `.csv` or `.xlsx`, or give --input-format json, ndjson, csv or xlsx"
     )]
@@ -195,6 +193,15 @@ pub enum ReadError {
         /// The column whose name is closest.
         closest: Option<String>,
     },
+    #[error("`{file}` has more than {limit} different {what}; a draft is made from at most {limit}: {fix}")]
+    TooMuchToDraft {
+        file: String,
+        limit: usize,
+        /// What there is too much of (`event types`, `keys in its … events`).
+        what: String,
+        /// What the user can do.
+        fix: &'static str,
+    },
     #[error("`{file}` looks separated by {separator}, not commas: its header is the one column `{header}`; export it again as comma-separated CSV")]
     NotCommaSeparated {
         file: String,
@@ -205,10 +212,10 @@ pub enum ReadError {
 }
 
 impl ReadError {
-    pub(crate) fn io(file: &str, source: io::Error) -> ReadError {
+    pub(crate) fn io(file: &str, cause: io::Error) -> ReadError {
         ReadError::Io {
             file: file.to_string(),
-            source,
+            cause,
         }
     }
 }

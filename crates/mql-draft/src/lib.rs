@@ -15,7 +15,7 @@ use std::fmt::Write as _;
 
 use mql_core::names::{normalise_enum, normalise_key, normalise_placeholder};
 use mql_core::time::{parse_time, TimeSyntax};
-use mql_data::{read_raw, InputFormat, RawValue, ReadError};
+use mql_data::{read_raw, InputFormat, RawValue, ReadError, MAX_DRAFT_COLUMNS};
 use mql_syntax::lexer::is_keyword;
 
 /// Different values of a column counted; a column with more is text.
@@ -385,42 +385,105 @@ struct Field<'c> {
     missing: Vec<String>,
 }
 
-/// Count one event into the blocks of its type: `pairs` are its keys or
-/// column names with their values; `type`, `at` and `lead_id` are not fields.
-fn add_event(by_type: &mut Vec<(String, Block)>, pairs: &[(&str, &RawValue)]) {
-    let Some(ty) = pairs
-        .iter()
-        .find(|(k, _)| normalise_key(k) == "type")
-        .map(|(_, v)| v.text().trim().to_string())
-    else {
-        return;
-    };
-    let k = match by_type.iter().position(|(t, _)| *t == ty) {
-        Some(k) => k,
-        None => {
-            by_type.push((ty.clone(), Block::default()));
-            by_type.len() - 1
+/// The most event types a draft is made from: past it, the `type` the
+/// events give is unlikely to be their type.
+pub const MAX_EVENT_TYPES: usize = 1_000;
+
+/// The events counted so far, a block per type in order of first
+/// appearance, each found by its type's text and each column by its name.
+#[derive(Default)]
+struct EventBlocks {
+    blocks: Vec<(String, Block)>,
+    by_type: HashMap<String, usize>,
+    /// Per block, its columns by header.
+    columns: Vec<HashMap<String, usize>>,
+    /// Set once an event is past a limit: too many types, or too many keys
+    /// in one type's events. Counting stops there.
+    over: Option<Over>,
+}
+
+/// What the events had too much of.
+#[derive(Clone, Copy)]
+enum Over {
+    Types,
+    Keys,
+}
+
+impl EventBlocks {
+    /// Count one event into the block of its type: `pairs` are its keys or
+    /// column names with their values; `type`, `at` and `lead_id` are not fields.
+    fn add(&mut self, pairs: &[(&str, &RawValue)]) {
+        if self.over.is_some() {
+            return;
         }
-    };
-    let block = &mut by_type[k].1;
-    block.records += 1;
-    for (header, v) in pairs {
-        if EVENT_RESERVED.contains(&normalise_key(header).as_str()) {
-            continue;
-        }
-        let c = match block.columns.iter().position(|c| c.header == *header) {
-            Some(c) => c,
+        let Some(ty) = pairs
+            .iter()
+            .find(|(k, _)| normalise_key(k) == "type")
+            .map(|(_, v)| v.text().trim())
+        else {
+            return;
+        };
+        let k = match self.by_type.get(ty) {
+            Some(&k) => k,
+            None if self.blocks.len() == MAX_EVENT_TYPES => {
+                self.over = Some(Over::Types);
+                return;
+            }
             None => {
-                block.columns.push(Column::new(header));
-                block.columns.len() - 1
+                self.blocks.push((ty.to_string(), Block::default()));
+                self.columns.push(HashMap::new());
+                self.by_type.insert(ty.to_string(), self.blocks.len() - 1);
+                self.blocks.len() - 1
             }
         };
-        block.columns[c].add(v);
+        let (block, columns) = (&mut self.blocks[k].1, &mut self.columns[k]);
+        block.records += 1;
+        for (header, v) in pairs {
+            if EVENT_RESERVED.contains(&normalise_key(header).as_str()) {
+                continue;
+            }
+            let c = match columns.get(*header) {
+                Some(&c) => c,
+                None if block.columns.len() == MAX_DRAFT_COLUMNS => {
+                    self.over = Some(Over::Keys);
+                    return;
+                }
+                None => {
+                    block.columns.push(Column::new(header));
+                    columns.insert(header.to_string(), block.columns.len() - 1);
+                    block.columns.len() - 1
+                }
+            };
+            block.columns[c].add(v);
+        }
+    }
+
+    /// The error for a file whose events went past a limit, if they did.
+    fn check(&self, file: &str) -> Result<(), ReadError> {
+        let (limit, what, fix) = match self.over {
+            None => return Ok(()),
+            Some(Over::Types) => (
+                MAX_EVENT_TYPES,
+                "event types".to_string(),
+                "is `type` the column that says what happened (a page view, a form)? Draft from an export of fewer event types",
+            ),
+            Some(Over::Keys) => (
+                MAX_DRAFT_COLUMNS,
+                "keys in the events of one type".to_string(),
+                "export fewer columns",
+            ),
+        };
+        Err(ReadError::TooMuchToDraft {
+            file: file.to_string(),
+            limit,
+            what,
+            fix,
+        })
     }
 }
 
 /// The events nested in a JSON lead's `events` key.
-fn add_nested_events(by_type: &mut Vec<(String, Block)>, raw: &str) {
+fn add_nested_events(events: &mut EventBlocks, raw: &str) {
     let Ok(items) = serde_json::from_str::<Vec<serde_json::Map<String, serde_json::Value>>>(raw)
     else {
         return;
@@ -441,18 +504,18 @@ fn add_nested_events(by_type: &mut Vec<(String, Block)>, raw: &str) {
             })
             .collect();
         let pairs: Vec<(&str, &RawValue)> = values.iter().map(|(k, v)| (k.as_str(), v)).collect();
-        add_event(by_type, &pairs);
+        events.add(&pairs);
     }
 }
 
 /// Read the export (and the events export) and draft a model from it.
 pub fn draft(options: &Options) -> Result<Draft, ReadError> {
     let mut leads = Block::default();
-    let mut by_type: Vec<(String, Block)> = Vec::new();
+    let mut event_blocks = EventBlocks::default();
     let (read, skipped) = {
         let columns = std::cell::RefCell::new(Vec::<Column>::new());
         let mut records = 0u64;
-        let by_type = &mut by_type;
+        let events = &mut event_blocks;
         let counts = read_raw(
             &options.from,
             options.format,
@@ -465,7 +528,7 @@ pub fn draft(options: &Options) -> Result<Draft, ReadError> {
                     if let Some(c) = cols.get_mut(*i) {
                         if let RawValue::Other(raw) = v {
                             if normalise_key(&c.header) == "events" {
-                                add_nested_events(by_type, raw);
+                                add_nested_events(events, raw);
                             }
                         }
                         c.add(v);
@@ -473,6 +536,7 @@ pub fn draft(options: &Options) -> Result<Draft, ReadError> {
                 }
             },
         )?;
+        event_blocks.check(&options.from)?;
         leads.columns = columns.into_inner();
         leads.records = records;
         counts
@@ -481,7 +545,7 @@ pub fn draft(options: &Options) -> Result<Draft, ReadError> {
     let mut event_skips = Vec::new();
     if let Some(path) = &options.events {
         let headers = std::cell::RefCell::new(Vec::<String>::new());
-        let by_type = &mut by_type;
+        let events = &mut event_blocks;
         read_raw(
             path,
             None,
@@ -493,13 +557,14 @@ pub fn draft(options: &Options) -> Result<Draft, ReadError> {
                     .iter()
                     .filter_map(|(i, v)| headers.get(*i).map(|h| (h.as_str(), v)))
                     .collect();
-                add_event(by_type, &pairs);
+                events.add(&pairs);
             },
         )?;
+        event_blocks.check(path)?;
     }
     {
         let mut names = HashSet::new();
-        for (ty, block) in by_type {
+        for (ty, block) in event_blocks.blocks {
             let name = legal(ascii_name(&ty), "event");
             if *normalise_enum(&ty) != *name || !names.insert(name.clone()) {
                 event_skips.push(ty);

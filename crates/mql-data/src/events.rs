@@ -5,10 +5,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use mql_core::{EventRec, LeadId, Schema};
+use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use crate::csvin::{event_header, not_text, wrong_width, CsvRows, Header, Table, TableRow};
-use crate::issue::{Issues, Loc};
+use crate::issue::{Deferred, Issues, Loc};
 use crate::json::{line_starts, parse_object, Lines};
 use crate::layout::{Cell, Decoder, Layout};
 use crate::sheet::SheetRows;
@@ -144,38 +145,63 @@ pub fn read_events(
     };
     match format {
         InputFormat::Ndjson => {
-            let mut buf = Vec::new();
+            // Lines are split off here, a block at a time, and decoded on
+            // every core; what each part of a block found is then added
+            // (and its issues reported) in file order.
+            let threads = rayon::current_num_threads().max(1);
+            let mut forks: Vec<Decoder> = (0..threads).map(|_| dec.clone()).collect();
+            let mut block = Vec::new();
+            let mut lines: Vec<(u64, usize, usize)> = Vec::new();
             let mut line = 0u64;
-            loop {
-                buf.clear();
-                let n = read_line_bounded(&file, &mut input, &mut buf, line + 1, MAX_RECORD_BYTES)?;
-                if n == 0 {
-                    break;
+            let mut at_end = false;
+            while !at_end {
+                block.clear();
+                lines.clear();
+                while lines.len() < BLOCK_LINES && block.len() < BLOCK_BYTES {
+                    let start = block.len();
+                    let n = read_line_bounded(
+                        &file,
+                        &mut input,
+                        &mut block,
+                        line + 1,
+                        MAX_RECORD_BYTES,
+                    )?;
+                    if n == 0 {
+                        at_end = true;
+                        break;
+                    }
+                    line += 1;
+                    lines.push((line, start, block.len()));
                 }
-                line += 1;
-                let loc = base.at(line, None);
-                let Ok(text) = std::str::from_utf8(&buf) else {
-                    issues.report(
-                        loc.error(
-                            None,
-                            "this line is not UTF-8 text; save the file as UTF-8 (event skipped)"
-                                .into(),
-                        ),
-                    );
-                    continue;
-                };
-                let text = text.trim();
-                if text.is_empty() {
-                    continue;
+                let per_part = lines.len().div_ceil(threads).max(1);
+                let parts: Vec<(Vec<Deferred>, Vec<Found>)> = forks
+                    .par_iter_mut()
+                    .zip(lines.par_chunks(per_part))
+                    .map(|(dec, part)| {
+                        let mut issues = Issues::deferred();
+                        let mut found = Vec::with_capacity(part.len());
+                        for &(line, start, end) in part {
+                            ndjson_event(
+                                dec,
+                                &block[start..end],
+                                &base.at(line, None),
+                                line,
+                                &mut issues,
+                                &mut found,
+                            );
+                        }
+                        (issues.into_deferred(), found)
+                    })
+                    .collect();
+                for (kept, found) in parts {
+                    issues.replay(kept);
+                    for (key, lead, line, ty, rec) in found {
+                        index.add(key, lead, line, ty, rec);
+                    }
                 }
-                event_object(
-                    &mut dec,
-                    &mut index,
-                    text,
-                    &loc,
-                    &Lines::Fixed(line),
-                    issues,
-                );
+            }
+            for fork in forks {
+                dec.seen.merge(fork.seen);
             }
         }
         InputFormat::Json => {
@@ -187,9 +213,13 @@ pub fn read_events(
                 base: text.as_ptr() as usize,
                 starts: &starts,
             };
+            let mut found = Vec::new();
             for item in items {
                 let loc = base.at(lines.line_of(item), None);
-                event_object(&mut dec, &mut index, item, &loc, &lines, issues);
+                event_object(&mut dec, item, &loc, &lines, issues, &mut found);
+                for (key, lead, line, ty, rec) in found.drain(..) {
+                    index.add(key, lead, line, ty, rec);
+                }
             }
         }
         InputFormat::Csv | InputFormat::Xlsx => {
@@ -280,14 +310,46 @@ pub fn read_events(
     Ok(index)
 }
 
+/// An event read from an events file, to add to the index: its lead's id
+/// as text and as given, its line, type and fields.
+type Found = (String, LeadId, u64, usize, EventRec);
+
+/// How many lines of an NDJSON events file are split off at a time, and
+/// the most bytes they hold (one line may be larger).
+const BLOCK_LINES: usize = 4096;
+const BLOCK_BYTES: usize = 16 << 20;
+
+/// One line of an NDJSON events file: blank lines are skipped, a line that
+/// is not UTF-8 text is reported.
+fn ndjson_event(
+    dec: &mut Decoder,
+    bytes: &[u8],
+    loc: &Loc,
+    line: u64,
+    issues: &mut Issues,
+    found: &mut Vec<Found>,
+) {
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        issues.report(loc.error(
+            None,
+            "this line is not UTF-8 text; save the file as UTF-8 (event skipped)".into(),
+        ));
+        return;
+    };
+    let text = text.trim();
+    if !text.is_empty() {
+        event_object(dec, text, loc, &Lines::Fixed(line), issues, found);
+    }
+}
+
 /// One JSON event object of an events file.
 fn event_object(
     dec: &mut Decoder,
-    index: &mut EventIndex,
     text: &str,
     loc: &Loc,
     lines: &Lines,
     issues: &mut Issues,
+    found: &mut Vec<Found>,
 ) {
     let entries = match parse_object(text) {
         Ok(e) => e,
@@ -298,7 +360,7 @@ fn event_object(
     };
     let (lead, event) = dec.json_event(&entries.0, loc, lines, issues, true);
     if let (Some((key, lead)), Some(e)) = (lead, event) {
-        index.add(key, lead, loc.line, e.ty, e.rec);
+        found.push((key, lead, loc.line, e.ty, e.rec));
     }
 }
 

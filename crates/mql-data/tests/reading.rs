@@ -272,6 +272,75 @@ fn nested_and_file_events_are_grouped_and_sorted() {
     assert_eq!(r.leads[1].events[0][0].fields[0], Value::Str("/b".into()));
 }
 
+/// An NDJSON events file is decoded a block of lines at a time on every
+/// core: its events keep their file order among equal times, its data
+/// errors and its once-only notes come in line order, and the last block
+/// (not full) is read too.
+#[test]
+fn a_long_ndjson_events_file_keeps_its_order() {
+    let s = schema();
+    let leads = "{\"id\": \"A\"}\n{\"id\": \"B\"}\n";
+    let mut events = String::new();
+    let mut want_errors = Vec::new();
+    for i in 1..=10_000u64 {
+        let lead = if i % 2 == 0 { "A" } else { "B" };
+        if i % 997 == 0 {
+            events.push_str(&format!(
+                "{{\"lead_id\": \"{lead}\", \"type\": \"page_view\", \"at\": \"2026-01-01\", \"seconds\": \"{i}x\", \"ref{i}\": 1}}\n"
+            ));
+            want_errors.push(i);
+        } else if i % 1999 == 0 {
+            events.push_str("\n");
+        } else {
+            // two times only, so most events tie
+            let day = 1 + i % 2 * (i % 3);
+            events.push_str(&format!(
+                "{{\"lead_id\": \"{lead}\", \"type\": \"page_view\", \"at\": \"2026-01-0{day}\", \"seconds\": {i}}}\n"
+            ));
+        }
+    }
+    let r = read_with(
+        &s,
+        "leads.ndjson",
+        leads,
+        Some(("events.ndjson", &events)),
+        ReadOptions::default(),
+    );
+    let errors: Vec<u64> = r
+        .issues
+        .iter()
+        .filter(|i| i.is_error())
+        .map(|i| i.line)
+        .collect();
+    assert_eq!(errors, want_errors);
+    let notes: Vec<String> = r
+        .issues
+        .iter()
+        .filter(|i| !i.is_error() && !i.is_warning())
+        .map(|i| i.to_string())
+        .collect();
+    assert_eq!(notes.len(), want_errors.len(), "{notes:?}");
+    assert!(notes[0].contains("`ref997`"), "{notes:?}");
+    // every event read, in file order within each time
+    let mut total = 0;
+    for lead in &r.leads {
+        let views = &lead.events[0];
+        total += views.len();
+        let seconds: Vec<(i64, i64)> = views
+            .iter()
+            .filter_map(|e| match e.fields[1] {
+                Value::Int(n) => Some((e.at, n)),
+                _ => None,
+            })
+            .collect();
+        assert!(
+            seconds.windows(2).all(|w| w[0] < w[1]),
+            "sorted by time, then file order"
+        );
+    }
+    assert_eq!(total, 10_000 - 10_000 / 1999 + 10_000 / (997 * 1999));
+}
+
 #[test]
 fn bad_nested_events_are_skipped() {
     let r = read(

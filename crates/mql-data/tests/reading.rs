@@ -290,7 +290,7 @@ fn a_long_ndjson_events_file_keeps_its_order() {
             ));
             want_errors.push(i);
         } else if i % 1999 == 0 {
-            events.push_str("\n");
+            events.push('\n');
         } else {
             // two times only, so most events tie
             let day = 1 + i % 2 * (i % 3);
@@ -338,7 +338,8 @@ fn a_long_ndjson_events_file_keeps_its_order() {
             "sorted by time, then file order"
         );
     }
-    assert_eq!(total, 10_000 - 10_000 / 1999 + 10_000 / (997 * 1999));
+    // the blank lines are not events; the bad ones keep their `seconds` unknown
+    assert_eq!(total, 10_000 - 10_000 / 1999);
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! The events file (`--events FILE`): every event of every lead, read fully
 //! before the leads and joined to them by `lead_id`.
 
+use std::ops::Range;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -8,7 +9,9 @@ use mql_core::{EventRec, LeadId, Schema};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
-use crate::csvin::{event_header, not_text, wrong_width, CsvRows, Header, Table, TableRow};
+use crate::csvin::{
+    event_header, not_text, wrong_width, CsvRows, EventColumns, Header, Table, TableRow,
+};
 use crate::issue::{Deferred, Issues, Loc};
 use crate::json::{line_starts, parse_object, Lines};
 use crate::layout::{Cell, Decoder, Layout};
@@ -254,60 +257,164 @@ pub fn read_events(
             let cols = event_header(&dec.layout, &head, csv, &base.at(header_line, None), issues)?;
             let lead_id_col = first_col + cols.lead_id as u64;
             index.lead_id_column = Some(lead_id_col);
-            while let Some(row) = rows.next_row()? {
-                let (line, cells) = match row {
-                    TableRow::NotText(line) => {
-                        issues.report(not_text(&base.at(line, None), "event"));
-                        continue;
+            let table = TableEvents {
+                cols: &cols,
+                width: header.len(),
+                lead_id_col,
+                base: &base,
+            };
+            if !csv {
+                // A sheet is read whole already: its rows, one at a time.
+                let mut found = Vec::new();
+                while let Some(row) = rows.next_row()? {
+                    match row {
+                        TableRow::NotText(line) => {
+                            issues.report(not_text(&base.at(line, None), "event"))
+                        }
+                        TableRow::Cells(line, cells) => {
+                            table.event(&mut dec, line, &cells, issues, &mut found)
+                        }
                     }
-                    TableRow::Cells(line, cells) => (line, cells),
-                };
-                let mut loc = base.at(line, None);
-                if cells.len() != header.len() {
-                    issues.report(wrong_width(&loc, cells.len(), header.len(), "event"));
-                    continue;
+                    for (key, lead, line, ty, rec) in found.drain(..) {
+                        index.add(key, lead, line, ty, rec);
+                    }
                 }
-                let lead_text = match cells[cols.lead_id].text() {
-                    Ok(Some(t)) => t.into_owned(),
-                    Ok(None) => {
-                        issues.report(loc.at(line, Some(lead_id_col)).error(
-                            Some("lead_id"),
-                            "event without `lead_id` (event skipped)".into(),
-                        ));
-                        continue;
+            } else {
+                // CSV rows are split off here, a block at a time (their
+                // cells copied into one text), and decoded on every core;
+                // what each part found is added, and reported, in file order.
+                let threads = rayon::current_num_threads().max(1);
+                let mut forks: Vec<Decoder> = (0..threads).map(|_| dec.clone()).collect();
+                let mut text = String::new();
+                let mut cells: Vec<(usize, usize, u64)> = Vec::new();
+                let mut block: Vec<(u64, Option<Range<usize>>)> = Vec::new();
+                let mut at_end = false;
+                while !at_end {
+                    text.clear();
+                    cells.clear();
+                    block.clear();
+                    while block.len() < BLOCK_LINES && text.len() < BLOCK_BYTES {
+                        match rows.next_row()? {
+                            None => {
+                                at_end = true;
+                                break;
+                            }
+                            Some(TableRow::NotText(line)) => block.push((line, None)),
+                            Some(TableRow::Cells(line, row)) => {
+                                let first = cells.len();
+                                for cell in &row {
+                                    if let Cell::Text(t, col) = cell {
+                                        let start = text.len();
+                                        text.push_str(t);
+                                        cells.push((start, text.len(), *col));
+                                    }
+                                }
+                                block.push((line, Some(first..cells.len())));
+                            }
+                        }
                     }
-                    Err(found) => {
-                        issues.report(loc.at(line, Some(lead_id_col)).error(
-                            Some("lead_id"),
-                            format!("expected a lead id (text or a whole number), found {found} (event skipped)"),
-                        ));
-                        continue;
+                    let per_part = block.len().div_ceil(threads).max(1);
+                    let parts: Vec<(Vec<Deferred>, Vec<Found>)> = forks
+                        .par_iter_mut()
+                        .zip(block.par_chunks(per_part))
+                        .map(|(dec, part)| {
+                            let mut issues = Issues::deferred();
+                            let mut found = Vec::with_capacity(part.len());
+                            let mut row = Vec::new();
+                            for (line, range) in part {
+                                let Some(range) = range else {
+                                    issues.report(not_text(&base.at(*line, None), "event"));
+                                    continue;
+                                };
+                                row.clear();
+                                row.extend(
+                                    cells[range.clone()]
+                                        .iter()
+                                        .map(|&(s, e, col)| Cell::Text(&text[s..e], col)),
+                                );
+                                table.event(dec, *line, &row, &mut issues, &mut found);
+                            }
+                            (issues.into_deferred(), found)
+                        })
+                        .collect();
+                    for (kept, found) in parts {
+                        issues.replay(kept);
+                        for (key, lead, line, ty, rec) in found {
+                            index.add(key, lead, line, ty, rec);
+                        }
                     }
-                };
-                let lead = LeadId::Str(Arc::from(lead_text.as_str()));
-                loc.lead = Some(lead.clone());
-                let lines = Lines::Fixed(line);
-                let Some((ty, at)) = dec.event_head(
-                    Some(cells[cols.ty]),
-                    Some(cells[cols.at]),
-                    &loc,
-                    &lines,
-                    issues,
-                ) else {
-                    continue;
-                };
-                let mut slots: Vec<Option<Cell>> =
-                    vec![None; dec.layout.schema.events[ty].fields.len()];
-                for &(f, c) in &cols.fields[ty] {
-                    slots[f] = Some(cells[c]);
                 }
-                let fields = dec.event_fields_of(ty, |i| slots[i], &[], &loc, &lines, issues);
-                index.add(lead_text, lead, line, ty, EventRec { at, fields });
+                for fork in forks {
+                    dec.seen.merge(fork.seen);
+                }
             }
         }
     }
     index.seen = std::mem::take(&mut dec.seen);
     Ok(index)
+}
+
+/// What reading an events table's rows needs of its header.
+struct TableEvents<'h> {
+    cols: &'h EventColumns,
+    /// The header's number of columns.
+    width: usize,
+    lead_id_col: u64,
+    base: &'h Loc,
+}
+
+impl TableEvents<'_> {
+    /// One row of an events CSV or sheet.
+    fn event(
+        &self,
+        dec: &mut Decoder,
+        line: u64,
+        cells: &[Cell],
+        issues: &mut Issues,
+        found: &mut Vec<Found>,
+    ) {
+        let cols = self.cols;
+        let mut loc = self.base.at(line, None);
+        if cells.len() != self.width {
+            issues.report(wrong_width(&loc, cells.len(), self.width, "event"));
+            return;
+        }
+        let lead_text = match cells[cols.lead_id].text() {
+            Ok(Some(t)) => t.into_owned(),
+            Ok(None) => {
+                issues.report(loc.at(line, Some(self.lead_id_col)).error(
+                    Some("lead_id"),
+                    "event without `lead_id` (event skipped)".into(),
+                ));
+                return;
+            }
+            Err(found) => {
+                issues.report(loc.at(line, Some(self.lead_id_col)).error(
+                    Some("lead_id"),
+                    format!("expected a lead id (text or a whole number), found {found} (event skipped)"),
+                ));
+                return;
+            }
+        };
+        let lead = LeadId::Str(Arc::from(lead_text.as_str()));
+        loc.lead = Some(lead.clone());
+        let lines = Lines::Fixed(line);
+        let Some((ty, at)) = dec.event_head(
+            Some(cells[cols.ty]),
+            Some(cells[cols.at]),
+            &loc,
+            &lines,
+            issues,
+        ) else {
+            return;
+        };
+        let mut slots: Vec<Option<Cell>> = vec![None; dec.layout.schema.events[ty].fields.len()];
+        for &(f, c) in &cols.fields[ty] {
+            slots[f] = Some(cells[c]);
+        }
+        let fields = dec.event_fields_of(ty, |i| slots[i], &[], &loc, &lines, issues);
+        found.push((lead_text, lead, line, ty, EventRec { at, fields }));
+    }
 }
 
 /// An event read from an events file, to add to the index: its lead's id

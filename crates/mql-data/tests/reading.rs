@@ -342,6 +342,83 @@ fn a_long_ndjson_events_file_keeps_its_order() {
     assert_eq!(total, 10_000 - 10_000 / 1999);
 }
 
+/// The same for an events CSV: rows are split off a block at a time and
+/// decoded on every core; errors (bad values, rows of the wrong width, a row
+/// that is not UTF-8) come in line order, events in file order among ties.
+#[test]
+fn a_long_events_csv_keeps_its_order() {
+    let s = schema();
+    let leads = "{\"id\": \"A\"}\n{\"id\": \"B\"}\n";
+    let mut events: Vec<u8> = b"lead_id,type,at,seconds\n".to_vec();
+    let mut want_errors = Vec::new();
+    let mut skipped = 0;
+    for i in 1..=10_000u64 {
+        let line = i + 1;
+        let lead = if i % 2 == 0 { "A" } else { "B" };
+        let day = 1 + i % 2 * (i % 3);
+        if i % 997 == 0 {
+            events.extend(format!("{lead},page_view,2026-01-0{day},{i}x\n").bytes());
+            want_errors.push(line);
+        } else if i % 1999 == 0 {
+            events.extend(format!("{lead},page_view\n").bytes());
+            want_errors.push(line);
+            skipped += 1;
+        } else if i == 5000 {
+            events.extend(b"A,page_view,2026-01-01,\xff\n");
+            want_errors.push(line);
+            skipped += 1;
+        } else {
+            events.extend(format!("{lead},page_view,2026-01-0{day},{i}\n").bytes());
+        }
+    }
+    let mut got = Vec::new();
+    let leads = {
+        let mut issues = Issues::collect(&mut got);
+        let options = ReadOptions::default();
+        let index = read_events(
+            &s,
+            Source::new("events.csv", Box::new(std::io::Cursor::new(events))),
+            &options,
+            &mut issues,
+        )
+        .unwrap();
+        LeadReader::new(
+            &s,
+            Source::from_text("leads.ndjson", leads),
+            &options,
+            issues,
+        )
+        .unwrap()
+        .with_events(index)
+        .read_all()
+        .unwrap()
+        .0
+    };
+    let errors: Vec<u64> = got
+        .iter()
+        .filter(|i| i.is_error())
+        .map(|i| i.line)
+        .collect();
+    assert_eq!(errors, want_errors);
+    let mut total = 0;
+    for lead in &leads {
+        let views = &lead.events[0];
+        total += views.len();
+        let seconds: Vec<(i64, i64)> = views
+            .iter()
+            .filter_map(|e| match e.fields[1] {
+                Value::Int(n) => Some((e.at, n)),
+                _ => None,
+            })
+            .collect();
+        assert!(
+            seconds.windows(2).all(|w| w[0] < w[1]),
+            "sorted by time, then file order"
+        );
+    }
+    assert_eq!(total, 10_000 - skipped);
+}
+
 #[test]
 fn bad_nested_events_are_skipped() {
     let r = read(

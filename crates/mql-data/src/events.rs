@@ -1,7 +1,6 @@
 //! The events file (`--events FILE`): every event of every lead, read fully
 //! before the leads and joined to them by `lead_id`.
 
-use std::ops::Range;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -263,89 +262,20 @@ pub fn read_events(
                 lead_id_col,
                 base: &base,
             };
-            if !csv {
-                // A sheet is read whole already: its rows, one at a time.
-                let mut found = Vec::new();
-                while let Some(row) = rows.next_row()? {
-                    match row {
-                        TableRow::NotText(line) => {
-                            issues.report(not_text(&base.at(line, None), "event"))
-                        }
-                        TableRow::Cells(line, cells) => {
-                            table.event(&mut dec, line, &cells, issues, &mut found)
-                        }
+            // Row by row: decoding CSV rows on every core, like NDJSON
+            // lines, was measured slower (docs/performance.md).
+            let mut found = Vec::new();
+            while let Some(row) = rows.next_row()? {
+                match row {
+                    TableRow::NotText(line) => {
+                        issues.report(not_text(&base.at(line, None), "event"))
                     }
-                    for (key, lead, line, ty, rec) in found.drain(..) {
-                        index.add(key, lead, line, ty, rec);
+                    TableRow::Cells(line, cells) => {
+                        table.event(&mut dec, line, &cells, issues, &mut found)
                     }
                 }
-            } else {
-                // CSV rows are split off here, a block at a time (their
-                // cells copied into one text), and decoded on every core;
-                // what each part found is added, and reported, in file order.
-                let threads = rayon::current_num_threads().max(1);
-                let mut forks: Vec<Decoder> = (0..threads).map(|_| dec.clone()).collect();
-                let mut text = String::new();
-                let mut cells: Vec<(usize, usize, u64)> = Vec::new();
-                let mut block: Vec<(u64, Option<Range<usize>>)> = Vec::new();
-                let mut at_end = false;
-                while !at_end {
-                    text.clear();
-                    cells.clear();
-                    block.clear();
-                    while block.len() < BLOCK_LINES && text.len() < BLOCK_BYTES {
-                        match rows.next_row()? {
-                            None => {
-                                at_end = true;
-                                break;
-                            }
-                            Some(TableRow::NotText(line)) => block.push((line, None)),
-                            Some(TableRow::Cells(line, row)) => {
-                                let first = cells.len();
-                                for cell in &row {
-                                    if let Cell::Text(t, col) = cell {
-                                        let start = text.len();
-                                        text.push_str(t);
-                                        cells.push((start, text.len(), *col));
-                                    }
-                                }
-                                block.push((line, Some(first..cells.len())));
-                            }
-                        }
-                    }
-                    let per_part = block.len().div_ceil(threads).max(1);
-                    let parts: Vec<(Vec<Deferred>, Vec<Found>)> = forks
-                        .par_iter_mut()
-                        .zip(block.par_chunks(per_part))
-                        .map(|(dec, part)| {
-                            let mut issues = Issues::deferred();
-                            let mut found = Vec::with_capacity(part.len());
-                            let mut row = Vec::new();
-                            for (line, range) in part {
-                                let Some(range) = range else {
-                                    issues.report(not_text(&base.at(*line, None), "event"));
-                                    continue;
-                                };
-                                row.clear();
-                                row.extend(
-                                    cells[range.clone()]
-                                        .iter()
-                                        .map(|&(s, e, col)| Cell::Text(&text[s..e], col)),
-                                );
-                                table.event(dec, *line, &row, &mut issues, &mut found);
-                            }
-                            (issues.into_deferred(), found)
-                        })
-                        .collect();
-                    for (kept, found) in parts {
-                        issues.replay(kept);
-                        for (key, lead, line, ty, rec) in found {
-                            index.add(key, lead, line, ty, rec);
-                        }
-                    }
-                }
-                for fork in forks {
-                    dec.seen.merge(fork.seen);
+                for (key, lead, line, ty, rec) in found.drain(..) {
+                    index.add(key, lead, line, ty, rec);
                 }
             }
         }

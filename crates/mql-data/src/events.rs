@@ -8,16 +8,15 @@ use mql_core::{EventRec, LeadId, Schema};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
-use crate::csvin::{
-    event_header, not_text, wrong_width, CsvRows, EventColumns, Header, Table, TableRow,
-};
+use crate::csvin::{event_header, not_text, wrong_width, CsvRows, Header, Table, TableRow};
 use crate::issue::{Deferred, Issues, Loc};
 use crate::json::{line_starts, parse_object, Lines};
 use crate::layout::{Cell, Decoder, Layout};
+use crate::leads::RawLines;
 use crate::sheet::SheetRows;
 use crate::source::{
-    buffered, read_json_text, read_line_bounded, resolve_format, InputFormat, ReadError,
-    ReadOptions, Source, MAX_JSON_BYTES, MAX_RECORD_BYTES,
+    buffered, read_json_text, resolve_format, InputFormat, ReadError, ReadOptions, Source,
+    MAX_JSON_BYTES,
 };
 use crate::unfilled::Seen;
 
@@ -76,6 +75,13 @@ impl EventIndex {
             })
             .events
             .push((line, ty, rec));
+    }
+
+    /// Add events read, in file order.
+    fn add_all(&mut self, found: impl IntoIterator<Item = Found>) {
+        for (key, lead, line, ty, rec) in found {
+            self.add(key, lead, line, ty, rec);
+        }
     }
 
     /// Append the events of the lead whose id reads `id_text` to its groups
@@ -152,54 +158,26 @@ pub fn read_events(
             // (and its issues reported) in file order.
             let threads = rayon::current_num_threads().max(1);
             let mut forks: Vec<Decoder> = (0..threads).map(|_| dec.clone()).collect();
-            let mut block = Vec::new();
-            let mut lines: Vec<(u64, usize, usize)> = Vec::new();
-            let mut line = 0u64;
-            let mut at_end = false;
-            while !at_end {
-                block.clear();
-                lines.clear();
-                while lines.len() < BLOCK_LINES && block.len() < BLOCK_BYTES {
-                    let start = block.len();
-                    let n = read_line_bounded(
-                        &file,
-                        &mut input,
-                        &mut block,
-                        line + 1,
-                        MAX_RECORD_BYTES,
-                    )?;
-                    if n == 0 {
-                        at_end = true;
-                        break;
-                    }
-                    line += 1;
-                    lines.push((line, start, block.len()));
-                }
-                let per_part = lines.len().div_ceil(threads).max(1);
+            let mut block = RawLines::default();
+            let (mut line, mut position) = (0u64, 0u64);
+            while !block.at_end() {
+                block.fill(&file, &mut input, &mut line, &mut position, BLOCK_LINES)?;
                 let parts: Vec<(Vec<Deferred>, Vec<Found>)> = forks
                     .par_iter_mut()
-                    .zip(lines.par_chunks(per_part))
+                    .zip(block.parts(threads))
                     .map(|(dec, part)| {
                         let mut issues = Issues::deferred();
                         let mut found = Vec::with_capacity(part.len());
-                        for &(line, start, end) in part {
-                            ndjson_event(
-                                dec,
-                                &block[start..end],
-                                &base.at(line, None),
-                                line,
-                                &mut issues,
-                                &mut found,
-                            );
+                        for i in part {
+                            let (line, bytes) = block.line(i);
+                            ndjson_event(dec, bytes, &base.at(line, None), &mut issues, &mut found);
                         }
                         (issues.into_deferred(), found)
                     })
                     .collect();
                 for (kept, found) in parts {
                     issues.replay(kept);
-                    for (key, lead, line, ty, rec) in found {
-                        index.add(key, lead, line, ty, rec);
-                    }
+                    index.add_all(found);
                 }
             }
             for fork in forks {
@@ -219,9 +197,7 @@ pub fn read_events(
             for item in items {
                 let loc = base.at(lines.line_of(item), None);
                 event_object(&mut dec, item, &loc, &lines, issues, &mut found);
-                for (key, lead, line, ty, rec) in found.drain(..) {
-                    index.add(key, lead, line, ty, rec);
-                }
+                index.add_all(found.drain(..));
             }
         }
         InputFormat::Csv | InputFormat::Xlsx => {
@@ -256,27 +232,57 @@ pub fn read_events(
             let cols = event_header(&dec.layout, &head, csv, &base.at(header_line, None), issues)?;
             let lead_id_col = first_col + cols.lead_id as u64;
             index.lead_id_column = Some(lead_id_col);
-            let table = TableEvents {
-                cols: &cols,
-                width: header.len(),
-                lead_id_col,
-                base: &base,
-            };
             // Row by row: decoding CSV rows on every core, like NDJSON
             // lines, was measured slower (docs/performance.md).
-            let mut found = Vec::new();
             while let Some(row) = rows.next_row()? {
-                match row {
+                let (line, cells) = match row {
                     TableRow::NotText(line) => {
-                        issues.report(not_text(&base.at(line, None), "event"))
+                        issues.report(not_text(&base.at(line, None), "event"));
+                        continue;
                     }
-                    TableRow::Cells(line, cells) => {
-                        table.event(&mut dec, line, &cells, issues, &mut found)
+                    TableRow::Cells(line, cells) => (line, cells),
+                };
+                let mut loc = base.at(line, None);
+                if cells.len() != header.len() {
+                    issues.report(wrong_width(&loc, cells.len(), header.len(), "event"));
+                    continue;
+                }
+                let lead_text = match cells[cols.lead_id].text() {
+                    Ok(Some(t)) => t.into_owned(),
+                    Ok(None) => {
+                        issues.report(loc.at(line, Some(lead_id_col)).error(
+                            Some("lead_id"),
+                            "event without `lead_id` (event skipped)".into(),
+                        ));
+                        continue;
                     }
+                    Err(found) => {
+                        issues.report(loc.at(line, Some(lead_id_col)).error(
+                            Some("lead_id"),
+                            format!("expected a lead id (text or a whole number), found {found} (event skipped)"),
+                        ));
+                        continue;
+                    }
+                };
+                let lead = LeadId::Str(Arc::from(lead_text.as_str()));
+                loc.lead = Some(lead.clone());
+                let lines = Lines::Fixed(line);
+                let Some((ty, at)) = dec.event_head(
+                    Some(cells[cols.ty]),
+                    Some(cells[cols.at]),
+                    &loc,
+                    &lines,
+                    issues,
+                ) else {
+                    continue;
+                };
+                let mut slots: Vec<Option<Cell>> =
+                    vec![None; dec.layout.schema.events[ty].fields.len()];
+                for &(f, c) in &cols.fields[ty] {
+                    slots[f] = Some(cells[c]);
                 }
-                for (key, lead, line, ty, rec) in found.drain(..) {
-                    index.add(key, lead, line, ty, rec);
-                }
+                let fields = dec.event_fields_of(ty, |i| slots[i], &[], &loc, &lines, issues);
+                index.add(lead_text, lead, line, ty, EventRec { at, fields });
             }
         }
     }
@@ -284,85 +290,19 @@ pub fn read_events(
     Ok(index)
 }
 
-/// What reading an events table's rows needs of its header.
-struct TableEvents<'h> {
-    cols: &'h EventColumns,
-    /// The header's number of columns.
-    width: usize,
-    lead_id_col: u64,
-    base: &'h Loc,
-}
-
-impl TableEvents<'_> {
-    /// One row of an events CSV or sheet.
-    fn event(
-        &self,
-        dec: &mut Decoder,
-        line: u64,
-        cells: &[Cell],
-        issues: &mut Issues,
-        found: &mut Vec<Found>,
-    ) {
-        let cols = self.cols;
-        let mut loc = self.base.at(line, None);
-        if cells.len() != self.width {
-            issues.report(wrong_width(&loc, cells.len(), self.width, "event"));
-            return;
-        }
-        let lead_text = match cells[cols.lead_id].text() {
-            Ok(Some(t)) => t.into_owned(),
-            Ok(None) => {
-                issues.report(loc.at(line, Some(self.lead_id_col)).error(
-                    Some("lead_id"),
-                    "event without `lead_id` (event skipped)".into(),
-                ));
-                return;
-            }
-            Err(found) => {
-                issues.report(loc.at(line, Some(self.lead_id_col)).error(
-                    Some("lead_id"),
-                    format!("expected a lead id (text or a whole number), found {found} (event skipped)"),
-                ));
-                return;
-            }
-        };
-        let lead = LeadId::Str(Arc::from(lead_text.as_str()));
-        loc.lead = Some(lead.clone());
-        let lines = Lines::Fixed(line);
-        let Some((ty, at)) = dec.event_head(
-            Some(cells[cols.ty]),
-            Some(cells[cols.at]),
-            &loc,
-            &lines,
-            issues,
-        ) else {
-            return;
-        };
-        let mut slots: Vec<Option<Cell>> = vec![None; dec.layout.schema.events[ty].fields.len()];
-        for &(f, c) in &cols.fields[ty] {
-            slots[f] = Some(cells[c]);
-        }
-        let fields = dec.event_fields_of(ty, |i| slots[i], &[], &loc, &lines, issues);
-        found.push((lead_text, lead, line, ty, EventRec { at, fields }));
-    }
-}
-
 /// An event read from an events file, to add to the index: its lead's id
 /// as text and as given, its line, type and fields.
 type Found = (String, LeadId, u64, usize, EventRec);
 
-/// How many lines of an NDJSON events file are split off at a time, and
-/// the most bytes they hold (one line may be larger).
+/// How many lines of an NDJSON events file are split off at a time.
 const BLOCK_LINES: usize = 4096;
-const BLOCK_BYTES: usize = 16 << 20;
 
-/// One line of an NDJSON events file: blank lines are skipped, a line that
-/// is not UTF-8 text is reported.
+/// One (non-blank) line of an NDJSON events file; a line that is not UTF-8
+/// text is reported.
 fn ndjson_event(
     dec: &mut Decoder,
     bytes: &[u8],
     loc: &Loc,
-    line: u64,
     issues: &mut Issues,
     found: &mut Vec<Found>,
 ) {
@@ -373,10 +313,14 @@ fn ndjson_event(
         ));
         return;
     };
-    let text = text.trim();
-    if !text.is_empty() {
-        event_object(dec, text, loc, &Lines::Fixed(line), issues, found);
-    }
+    event_object(
+        dec,
+        text.trim(),
+        loc,
+        &Lines::Fixed(loc.line),
+        issues,
+        found,
+    );
 }
 
 /// One JSON event object of an events file.

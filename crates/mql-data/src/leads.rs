@@ -3,7 +3,7 @@
 //! from the events file, sorted for evaluation.
 
 use std::collections::hash_map::Entry;
-use std::io::{BufReader, Read};
+use std::io::{BufRead, BufReader, Read};
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -315,30 +315,13 @@ impl<'a> LeadReader<'a> {
         let Input::Ndjson { reader, line, .. } = &mut self.input else {
             return Ok(None);
         };
-        block.bytes.clear();
-        block.lines.clear();
-        block.at_end = self.finished;
-        while !block.at_end && block.lines.len() < n && block.bytes.len() < BLOCK_BYTES {
-            let bytes = &mut block.bytes;
-            let start = bytes.len();
-            let got = read_line_bounded(&self.file, reader, bytes, *line + 1, MAX_RECORD_BYTES)?;
-            if got == 0 {
-                block.at_end = true;
-                self.finished = true;
-                break;
-            }
-            *line += 1;
-            if is_blank(&bytes[start..]) {
-                bytes.truncate(start);
-                continue;
-            }
-            self.position += 1;
-            block.lines.push(RawLine {
-                line: *line,
-                position: self.position,
-                start,
-                end: bytes.len(),
-            });
+        if self.finished {
+            block.bytes.clear();
+            block.lines.clear();
+            block.at_end = true;
+        } else {
+            block.fill(&self.file, reader, line, &mut self.position, n)?;
+            self.finished = block.at_end;
         }
         Ok(Some(block))
     }
@@ -402,11 +385,7 @@ impl<'a> LeadReader<'a> {
             let fork = self.line_decoder();
             self.forks.push(fork);
         }
-        let per_part = block.len().div_ceil(threads).max(1);
-        let ranges: Vec<Range<usize>> = (0..block.len())
-            .step_by(per_part)
-            .map(|start| start..(start + per_part).min(block.len()))
-            .collect();
+        let ranges = block.parts(threads);
         let parts: Vec<(Vec<LeadRecord>, Decoded)> = self
             .forks
             .par_iter_mut()
@@ -675,6 +654,62 @@ pub struct RawLines {
 }
 
 impl RawLines {
+    /// Read the next up to `n` non-blank lines of `reader` (fewer once they
+    /// hold [`BLOCK_BYTES`]) in place of these; `line` is the number of the
+    /// last line read, `position` the number of the last non-blank one.
+    /// `at_end` tells whether the input ended.
+    pub(crate) fn fill(
+        &mut self,
+        file: &str,
+        reader: &mut impl BufRead,
+        line: &mut u64,
+        position: &mut u64,
+        n: usize,
+    ) -> Result<(), ReadError> {
+        self.bytes.clear();
+        self.lines.clear();
+        self.at_end = false;
+        while self.lines.len() < n && self.bytes.len() < BLOCK_BYTES {
+            let start = self.bytes.len();
+            let got =
+                read_line_bounded(file, reader, &mut self.bytes, *line + 1, MAX_RECORD_BYTES)?;
+            if got == 0 {
+                self.at_end = true;
+                break;
+            }
+            *line += 1;
+            if is_blank(&self.bytes[start..]) {
+                self.bytes.truncate(start);
+                continue;
+            }
+            *position += 1;
+            self.lines.push(RawLine {
+                line: *line,
+                position: *position,
+                start,
+                end: self.bytes.len(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The lines cut into at most `n` runs of neighbouring lines, as even as
+    /// can be, one for each thread to decode.
+    pub(crate) fn parts(&self, n: usize) -> Vec<Range<usize>> {
+        let len = self.lines.len();
+        let per_part = len.div_ceil(n.max(1)).max(1);
+        (0..len)
+            .step_by(per_part)
+            .map(|start| start..(start + per_part).min(len))
+            .collect()
+    }
+
+    /// The `i`th line: its number and its text.
+    pub(crate) fn line(&self, i: usize) -> (u64, &[u8]) {
+        let raw = &self.lines[i];
+        (raw.line, &self.bytes[raw.start..raw.end])
+    }
+
     /// How many (non-blank) lines there are.
     pub fn len(&self) -> usize {
         self.lines.len()

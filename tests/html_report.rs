@@ -50,38 +50,25 @@ fn report(args: &[&str], dir: &Path) -> (String, Value) {
     (html, json)
 }
 
+/// `mql backtest` of the fixture, before the options of each test.
+const BACKTEST: [&str; 8] = [
+    "backtest",
+    V1,
+    "--leads",
+    LEADS,
+    "--as-of",
+    "2026-11-01",
+    "--outcome",
+    "converted",
+];
+
 fn backtest_fixture(dir: &Path) -> (String, Value) {
-    report(
-        &[
-            "backtest",
-            V1,
-            "--leads",
-            LEADS,
-            "--as-of",
-            "2026-11-01",
-            "--outcome",
-            "converted",
-            "--sweep",
-            "fit",
-        ],
-        dir,
-    )
+    report(&[&BACKTEST[..], &["--sweep", "fit"]].concat(), dir)
 }
 
 /// `mql backtest` of the fixture with `--html` naming `path`.
 fn backtest_to_html(path: &str) -> Output {
-    mql(&[
-        "backtest",
-        V1,
-        "--leads",
-        LEADS,
-        "--as-of",
-        "2026-11-01",
-        "--outcome",
-        "converted",
-        "--html",
-        path,
-    ])
+    mql(&[&BACKTEST[..], &["--html", path]].concat())
 }
 
 fn diff_fixture(dir: &Path) -> (String, Value) {

@@ -198,7 +198,7 @@ pub enum ReadError {
         file: String,
         limit: usize,
         /// What there is too much of (`event types`, `keys in its … events`).
-        what: String,
+        what: &'static str,
         /// What the user can do.
         fix: &'static str,
     },

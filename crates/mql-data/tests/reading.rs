@@ -272,6 +272,29 @@ fn nested_and_file_events_are_grouped_and_sorted() {
     assert_eq!(r.leads[1].events[0][0].fields[0], Value::Str("/b".into()));
 }
 
+/// How many page views the leads have, checking that each lead's are sorted
+/// by time and, among equal times, in file order (their `seconds` grow
+/// through the file).
+fn page_views_in_file_order(leads: &[LeadRecord]) -> usize {
+    let mut total = 0;
+    for lead in leads {
+        let views = &lead.events[0];
+        total += views.len();
+        let seconds: Vec<(i64, i64)> = views
+            .iter()
+            .filter_map(|e| match e.fields[1] {
+                Value::Int(n) => Some((e.at, n)),
+                _ => None,
+            })
+            .collect();
+        assert!(
+            seconds.windows(2).all(|w| w[0] < w[1]),
+            "sorted by time, then file order"
+        );
+    }
+    total
+}
+
 /// An NDJSON events file is decoded a block of lines at a time on every
 /// core: its events keep their file order among equal times, its data
 /// errors and its once-only notes come in line order, and the last block
@@ -321,30 +344,13 @@ fn a_long_ndjson_events_file_keeps_its_order() {
         .collect();
     assert_eq!(notes.len(), want_errors.len(), "{notes:?}");
     assert!(notes[0].contains("`ref997`"), "{notes:?}");
-    // every event read, in file order within each time
-    let mut total = 0;
-    for lead in &r.leads {
-        let views = &lead.events[0];
-        total += views.len();
-        let seconds: Vec<(i64, i64)> = views
-            .iter()
-            .filter_map(|e| match e.fields[1] {
-                Value::Int(n) => Some((e.at, n)),
-                _ => None,
-            })
-            .collect();
-        assert!(
-            seconds.windows(2).all(|w| w[0] < w[1]),
-            "sorted by time, then file order"
-        );
-    }
     // the blank lines are not events; the bad ones keep their `seconds` unknown
-    assert_eq!(total, 10_000 - 10_000 / 1999);
+    assert_eq!(page_views_in_file_order(&r.leads), 10_000 - 10_000 / 1999);
 }
 
-/// The same for an events CSV: rows are split off a block at a time and
-/// decoded on every core; errors (bad values, rows of the wrong width, a row
-/// that is not UTF-8) come in line order, events in file order among ties.
+/// The same for a long events CSV (read row by row): errors (bad values,
+/// rows of the wrong width, a row that is not UTF-8) come in line order,
+/// events in file order among ties.
 #[test]
 fn a_long_events_csv_keeps_its_order() {
     let s = schema();
@@ -400,23 +406,7 @@ fn a_long_events_csv_keeps_its_order() {
         .map(|i| i.line)
         .collect();
     assert_eq!(errors, want_errors);
-    let mut total = 0;
-    for lead in &leads {
-        let views = &lead.events[0];
-        total += views.len();
-        let seconds: Vec<(i64, i64)> = views
-            .iter()
-            .filter_map(|e| match e.fields[1] {
-                Value::Int(n) => Some((e.at, n)),
-                _ => None,
-            })
-            .collect();
-        assert!(
-            seconds.windows(2).all(|w| w[0] < w[1]),
-            "sorted by time, then file order"
-        );
-    }
-    assert_eq!(total, 10_000 - skipped);
+    assert_eq!(page_views_in_file_order(&leads), 10_000 - skipped);
 }
 
 #[test]

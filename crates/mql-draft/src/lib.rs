@@ -393,10 +393,9 @@ pub const MAX_EVENT_TYPES: usize = 1_000;
 /// appearance, each found by its type's text and each column by its name.
 #[derive(Default)]
 struct EventBlocks {
-    blocks: Vec<(String, Block)>,
+    /// Each type's text, its block, and the block's columns by header.
+    blocks: Vec<(String, Block, HashMap<String, usize>)>,
     by_type: HashMap<String, usize>,
-    /// Per block, its columns by header.
-    columns: Vec<HashMap<String, usize>>,
     /// Set once an event is past a limit: too many types, or too many keys
     /// in one type's events. Counting stops there.
     over: Option<Over>,
@@ -430,13 +429,13 @@ impl EventBlocks {
                 return;
             }
             None => {
-                self.blocks.push((ty.to_string(), Block::default()));
-                self.columns.push(HashMap::new());
+                self.blocks
+                    .push((ty.to_string(), Block::default(), HashMap::new()));
                 self.by_type.insert(ty.to_string(), self.blocks.len() - 1);
                 self.blocks.len() - 1
             }
         };
-        let (block, columns) = (&mut self.blocks[k].1, &mut self.columns[k]);
+        let (_, block, columns) = &mut self.blocks[k];
         block.records += 1;
         for (header, v) in pairs {
             if EVENT_RESERVED.contains(&normalise_key(header).as_str()) {
@@ -464,12 +463,12 @@ impl EventBlocks {
             None => return Ok(()),
             Some(Over::Types) => (
                 MAX_EVENT_TYPES,
-                "event types".to_string(),
+                "event types",
                 "is `type` the column that says what happened (a page view, a form)? Draft from an export of fewer event types",
             ),
             Some(Over::Keys) => (
                 MAX_DRAFT_COLUMNS,
-                "keys in the events of one type".to_string(),
+                "keys in the events of one type",
                 "export fewer columns",
             ),
         };
@@ -564,7 +563,7 @@ pub fn draft(options: &Options) -> Result<Draft, ReadError> {
     }
     {
         let mut names = HashSet::new();
-        for (ty, block) in event_blocks.blocks {
+        for (ty, block, _) in event_blocks.blocks {
             let name = legal(ascii_name(&ty), "event");
             if *normalise_enum(&ty) != *name || !names.insert(name.clone()) {
                 event_skips.push(ty);

@@ -138,30 +138,24 @@ async fn formatting_is_mql_fmt() {
     // Syntax errors: an error answer that says so.
     let v = c.change("main.mql", "criterion c = \n").await;
     c.diagnostics(&uri, Some(v)).await;
-    let answer = c
-        .request(
-            "textDocument/formatting",
-            json!({ "textDocument": text_document(&uri), "options": { "tabSize": 2, "insertSpaces": true } }),
-        )
-        .await;
-    assert!(
-        answer["error"]["message"]
-            .as_str()
-            .is_some_and(|m| m.starts_with("not formatted: line 1")),
-        "{answer}"
-    );
-    let answer = c
-        .request(
-            "textDocument/rangeFormatting",
-            json!({ "textDocument": text_document(&uri), "range": { "start": { "line": 0, "character": 0 }, "end": { "line": 0, "character": 5 } }, "options": { "tabSize": 2, "insertSpaces": true } }),
-        )
-        .await;
-    assert!(
-        answer["error"]["message"]
-            .as_str()
-            .is_some_and(|m| m.starts_with("not formatted: line 1")),
-        "{answer}"
-    );
+    let range =
+        json!({ "start": { "line": 0, "character": 0 }, "end": { "line": 0, "character": 5 } });
+    for (method, range) in [
+        ("textDocument/formatting", None),
+        ("textDocument/rangeFormatting", Some(range)),
+    ] {
+        let mut params = json!({ "textDocument": text_document(&uri), "options": { "tabSize": 2, "insertSpaces": true } });
+        if let Some(range) = range {
+            params["range"] = range;
+        }
+        let answer = c.request(method, params).await;
+        assert!(
+            answer["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("not formatted: line 1")),
+            "{method}: {answer}"
+        );
+    }
 }
 
 /// Renaming a field of a shared file reaches the models of the workspace

@@ -28,6 +28,30 @@ pub fn normalise_key(text: &str) -> String {
     out
 }
 
+/// Whether a column or key name reads like an id: its first or last word is
+/// `id` (`mql_id`, `Lead ID`, `LeadId`, `id_lead`), so that a user can be
+/// told about `--id-field` when the data has no `id`.
+pub fn reads_like_id(name: &str) -> bool {
+    let mut words: Vec<String> = Vec::new();
+    let mut word = String::new();
+    let mut lower_before = false;
+    for c in name.trim().chars() {
+        if !c.is_alphanumeric() {
+            words.extend((!word.is_empty()).then(|| std::mem::take(&mut word)));
+            lower_before = false;
+            continue;
+        }
+        // `LeadId`: a capital after a small letter starts a word
+        if c.is_uppercase() && lower_before {
+            words.push(std::mem::take(&mut word));
+        }
+        lower_before = c.is_lowercase();
+        word.extend(c.to_lowercase());
+    }
+    words.extend((!word.is_empty()).then_some(word));
+    words.len() > 1 && (words[0] == "id" || words[words.len() - 1] == "id")
+}
+
 /// Lower-case, trim, and turn spaces and hyphens into `_` (enum values, their
 /// labels and stages): `Vice President` is `vice_president`.
 pub fn normalise_enum(text: &str) -> Cow<'_, str> {
@@ -66,6 +90,31 @@ mod tests {
         assert_eq!(normalise_key("ANNUAL-REVENUE"), "annual_revenue");
         assert_eq!(normalise_key("Amount ($)"), "amount_");
         assert_eq!(normalise_key("TotalVisits"), "totalvisits");
+    }
+
+    #[test]
+    fn names_that_read_like_ids() {
+        for id in [
+            "mql_id",
+            "Lead ID",
+            "LeadId",
+            "leadID",
+            "id_lead",
+            "Prospect Id",
+        ] {
+            assert!(reads_like_id(id), "{id}");
+        }
+        for other in [
+            "id",
+            "paid",
+            "valid_until",
+            "Identity",
+            "Android",
+            "ids",
+            "",
+        ] {
+            assert!(!reads_like_id(other), "{other}");
+        }
     }
 
     #[test]

@@ -11,10 +11,13 @@ use std::sync::Arc;
 use csv::ByteRecord;
 
 use crate::issue::{Issues, Loc};
-use crate::layout::{note_no_stages, note_undeclared, Cell, EventKey, Layout, LeadKey};
+use crate::layout::{
+    note_no_stages, note_undeclared, note_undeclared_id, Cell, EventKey, Layout, LeadKey,
+};
 use crate::sheet::SheetRows;
 use crate::source::{ReadError, MAX_RECORD_BYTES};
 use crate::unfilled::{self, Looked, Where};
+use mql_core::names::reads_like_id;
 
 /// A CSV file read row by row.
 pub(crate) struct CsvRows<'a> {
@@ -80,17 +83,46 @@ impl<R: Read> LineTracker<R> {
     }
 
     fn scan(&mut self, bytes: &[u8]) {
-        let mut starts = self.starts.borrow_mut();
-        for &b in bytes {
+        let starts = Rc::clone(&self.starts);
+        let mut starts = starts.borrow_mut();
+        // Most exports quote few cells, or none.
+        let quotes = memchr::memchr(b'"', bytes).is_some();
+        let mut i = 0;
+        while i < bytes.len() {
+            // Inside a record, the bytes that cannot change where the tracker
+            // is are passed over at once: a quoted cell's text up to its `"`
+            // or line end; an unquoted cell's up to its `,` or line end, or,
+            // with no `"` in these bytes for a `,` to open, the record's
+            // text up to its line end.
+            let rest = &bytes[i..];
+            let plain = match self.at {
+                At::Quoted => memchr::memchr2(b'"', b'\n', rest),
+                At::FieldStart | At::Unquoted | At::QuoteInQuoted if !quotes => {
+                    memchr::memchr2(b'\n', b'\r', rest)
+                }
+                At::Unquoted => memchr::memchr3(b',', b'\n', b'\r', rest),
+                _ => Some(0),
+            }
+            .unwrap_or(rest.len());
+            if plain > 0 {
+                if self.at != At::Quoted {
+                    self.at = match rest[plain - 1] {
+                        b',' => At::FieldStart,
+                        _ => At::Unquoted,
+                    };
+                }
+                self.count(plain as u64, &starts);
+                i += plain;
+                continue;
+            }
+            let b = bytes[i];
+            i += 1;
             if self.at == At::RecordStart && b != b'\n' && b != b'\r' {
                 starts.push_back(self.line);
                 self.at = At::FieldStart;
                 self.in_record = 0;
             }
-            self.in_record += 1;
-            if self.in_record > MAX_RECORD_BYTES && self.too_long.is_none() {
-                self.too_long = Some(starts.back().copied().unwrap_or(self.line));
-            }
+            self.count(1, &starts);
             self.at = match (self.at, b) {
                 (At::RecordStart, _) => At::RecordStart,
                 (At::Quoted, b'"') => At::QuoteInQuoted,
@@ -104,6 +136,16 @@ impl<R: Read> LineTracker<R> {
             if b == b'\n' {
                 self.line += 1;
             }
+        }
+    }
+
+    /// Count `n` more bytes of the record being read, noting its line when
+    /// it grows past [`MAX_RECORD_BYTES`].
+    #[inline]
+    fn count(&mut self, n: u64, starts: &VecDeque<u64>) {
+        self.in_record += n;
+        if self.in_record > MAX_RECORD_BYTES && self.too_long.is_none() {
+            self.too_long = Some(starts.back().copied().unwrap_or(self.line));
         }
     }
 }
@@ -347,12 +389,17 @@ pub(crate) fn lead_header(
     }
     let found: Vec<(LeadKey, bool)> = header.iter().map(|h| layout.lead_key(h, false)).collect();
     let mut keys: Vec<LeadKey> = found.iter().map(|k| k.0).collect();
+    let no_id = !keys.contains(&LeadKey::Id);
     for (col, (key, _)) in found.iter().enumerate() {
         let here = loc.at(loc.line, Some(head.col(col)));
         match key {
             LeadKey::Unknown if !csv && header[col].trim().is_empty() => {}
             LeadKey::Unknown if layout.kept(header[col]).is_none() => {
-                note_undeclared(issues, &here, "column", header[col])
+                if no_id && reads_like_id(header[col]) {
+                    note_undeclared_id(issues, &here, &layout.id_key, header[col])
+                } else {
+                    note_undeclared(issues, &here, "column", header[col])
+                }
             }
             LeadKey::Stage if layout.stages.is_none() => {
                 note_no_stages(issues, &here, "column", header[col])
@@ -561,5 +608,73 @@ mod line_tests {
             "h\n5\" screen\n6\n",
             &[(1, "h"), (2, "5\" screen"), (3, "6")],
         );
+    }
+    /// The tracker passes over plain bytes several at a time; what it finds
+    /// must be what one byte at a time finds (the rules as first written),
+    /// however the text is cut into reads.
+    #[test]
+    fn passing_over_plain_bytes_finds_what_one_byte_at_a_time_finds() {
+        use super::{At, LineTracker};
+        use std::cell::RefCell;
+        use std::collections::VecDeque;
+        use std::rc::Rc;
+
+        fn one_at_a_time(text: &[u8]) -> (Vec<u64>, u64) {
+            let (mut at, mut line, mut starts) = (At::RecordStart, 1, Vec::new());
+            for &b in text {
+                if at == At::RecordStart && b != b'\n' && b != b'\r' {
+                    starts.push(line);
+                    at = At::FieldStart;
+                }
+                at = match (at, b) {
+                    (At::RecordStart, _) => At::RecordStart,
+                    (At::Quoted, b'"') => At::QuoteInQuoted,
+                    (At::Quoted, _) => At::Quoted,
+                    (At::QuoteInQuoted, b'"') => At::Quoted,
+                    (At::FieldStart, b'"') => At::Quoted,
+                    (_, b',') => At::FieldStart,
+                    (_, b'\n' | b'\r') => At::RecordStart,
+                    _ => At::Unquoted,
+                };
+                line += u64::from(b == b'\n');
+            }
+            (starts, line)
+        }
+
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = move |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        for round in 0..4_000 {
+            // half the texts with quotes anywhere, half with few or none
+            let quote_odds = if round % 2 == 0 { 8 } else { 400 };
+            let len = next(200) as usize;
+            let text: Vec<u8> = (0..len)
+                .map(|_| match next(quote_odds) {
+                    0 => b'"',
+                    _ => b"ab,\n\r x"[next(7) as usize],
+                })
+                .collect();
+            let starts: Rc<RefCell<VecDeque<u64>>> = Rc::default();
+            let mut tracker = LineTracker::new(&text[..], starts.clone());
+            let mut buf = [0u8; 64];
+            loop {
+                let want = 1 + next(64) as usize;
+                let n = tracker.read(&mut buf[..want]).expect("in memory");
+                if n == 0 {
+                    break;
+                }
+            }
+            let found: Vec<u64> = starts.borrow().iter().copied().collect();
+            assert_eq!(
+                (found, tracker.line),
+                one_at_a_time(&text),
+                "{:?}",
+                String::from_utf8_lossy(&text)
+            );
+        }
     }
 }

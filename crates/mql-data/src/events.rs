@@ -4,7 +4,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use mql_core::{EventRec, LeadId, Schema};
+use mql_core::{EventRec, LeadId, Schema, Value};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
@@ -21,10 +21,17 @@ use crate::source::{
 use crate::unfilled::Seen;
 
 /// The events of an events file, by the text of their `lead_id`.
+///
+/// A file's events are all held until the leads are read, so they are kept
+/// compactly: every event's entry in one chunked array in file order, every
+/// field value in another, and each lead's events chained through their
+/// entries (docs/performance.md, "CSV").
 #[derive(Debug, Default)]
 pub struct EventIndex {
     file: Arc<str>,
     by_lead: FxHashMap<Box<str>, EventGroup>,
+    entries: Chunks<Entry>,
+    values: Chunks<Value>,
     count: usize,
     /// The `lead_id` column of an events CSV, to locate unmatched events.
     lead_id_column: Option<u64>,
@@ -33,15 +40,84 @@ pub struct EventIndex {
     pub(crate) seen: Seen,
 }
 
+/// One event in the index.
+#[derive(Debug)]
+struct Entry {
+    line: u64,
+    at: i64,
+    /// Where its fields start in `values`, and how many there are.
+    fields: Pos,
+    width: u32,
+    ty: u32,
+    /// The next event of the same `lead_id`, in file order ([`LAST`] for none).
+    next: Pos,
+}
+
+/// [`Entry::next`] of a lead's last event.
+const LAST: Pos = Pos::MAX;
+
 #[derive(Debug)]
 struct EventGroup {
     /// The `lead_id` as the first event gave it.
     lead: LeadId,
-    /// In file order: (line, event type, event).
-    events: Vec<(u64, usize, EventRec)>,
+    /// Its first and last events in `entries`.
+    first: Pos,
+    last: Pos,
     /// Set by the first lead that takes these events; leads are joined on
     /// several threads at once, and whichever sets it first, the answer is the same.
     matched: AtomicBool,
+}
+
+/// Items kept in chunks: the array grows without copying what it holds, and
+/// without a moment where it is held twice.
+#[derive(Debug)]
+struct Chunks<T> {
+    chunks: Vec<Vec<T>>,
+}
+
+/// Where an item of [`Chunks`] is: its chunk in the high 32 bits, its place
+/// in the chunk in the low 32.
+type Pos = u64;
+
+impl<T> Default for Chunks<T> {
+    fn default() -> Self {
+        Chunks { chunks: Vec::new() }
+    }
+}
+
+/// Items per chunk (more when one push brings more).
+const CHUNK: usize = 1 << 16;
+
+impl<T> Chunks<T> {
+    /// Add `items`, kept side by side in one chunk; where the first is.
+    fn push_all(&mut self, items: impl ExactSizeIterator<Item = T>) -> Pos {
+        let n = items.len();
+        let fits = self
+            .chunks
+            .last()
+            .is_some_and(|c| c.capacity() - c.len() >= n);
+        if !fits {
+            self.chunks.push(Vec::with_capacity(CHUNK.max(n)));
+        }
+        let chunk = self.chunks.len() - 1;
+        let last = &mut self.chunks[chunk];
+        let at = ((chunk as u64) << 32) | last.len() as u64;
+        last.extend(items);
+        at
+    }
+
+    fn get(&self, at: Pos) -> &T {
+        &self.chunks[(at >> 32) as usize][(at & 0xFFFF_FFFF) as usize]
+    }
+
+    fn get_mut(&mut self, at: Pos) -> &mut T {
+        &mut self.chunks[(at >> 32) as usize][(at & 0xFFFF_FFFF) as usize]
+    }
+
+    fn slice(&self, at: Pos, n: usize) -> &[T] {
+        let from = (at & 0xFFFF_FFFF) as usize;
+        &self.chunks[(at >> 32) as usize][from..from + n]
+    }
 }
 
 impl EventIndex {
@@ -66,15 +142,33 @@ impl EventIndex {
 
     fn add(&mut self, key: String, lead: LeadId, line: u64, ty: usize, rec: EventRec) {
         self.count += 1;
-        self.by_lead
-            .entry(key.into_boxed_str())
-            .or_insert_with(|| EventGroup {
-                lead,
-                events: Vec::new(),
-                matched: AtomicBool::new(false),
-            })
-            .events
-            .push((line, ty, rec));
+        let width = rec.fields.len() as u32;
+        let fields = self.values.push_all(Vec::from(rec.fields).into_iter());
+        let here = self.entries.push_all(std::iter::once(Entry {
+            line,
+            at: rec.at,
+            fields,
+            width,
+            ty: ty as u32,
+            next: LAST,
+        }));
+        match self.by_lead.get_mut(key.as_str()) {
+            Some(group) => {
+                self.entries.get_mut(group.last).next = here;
+                group.last = here;
+            }
+            None => {
+                self.by_lead.insert(
+                    key.into_boxed_str(),
+                    EventGroup {
+                        lead,
+                        first: here,
+                        last: here,
+                        matched: AtomicBool::new(false),
+                    },
+                );
+            }
+        }
     }
 
     /// Add events read, in file order.
@@ -84,14 +178,24 @@ impl EventIndex {
         }
     }
 
+    /// A group's events in file order.
+    fn events_of<'i>(&'i self, group: &EventGroup) -> impl Iterator<Item = &'i Entry> + 'i {
+        std::iter::successors(Some(self.entries.get(group.first)), |e| {
+            (e.next != LAST).then(|| self.entries.get(e.next))
+        })
+    }
+
     /// Append the events of the lead whose id reads `id_text` to its groups
     /// (file order), and remember that they found their lead.
     pub(crate) fn join(&self, id_text: &str, groups: &mut [Vec<EventRec>]) {
         if let Some(g) = self.by_lead.get(id_text) {
             g.matched.store(true, Ordering::Relaxed);
-            for (_, ty, rec) in &g.events {
-                if let Some(group) = groups.get_mut(*ty) {
-                    group.push(rec.clone());
+            for e in self.events_of(g) {
+                if let Some(group) = groups.get_mut(e.ty as usize) {
+                    group.push(EventRec {
+                        at: e.at,
+                        fields: self.values.slice(e.fields, e.width as usize).into(),
+                    });
                 }
             }
         }
@@ -103,7 +207,10 @@ impl EventIndex {
             .by_lead
             .iter()
             .filter(|(_, g)| !g.matched.load(Ordering::Relaxed))
-            .flat_map(|(k, g)| g.events.iter().map(move |e| (e.0, k.as_ref(), &g.lead)))
+            .flat_map(|(k, g)| {
+                self.events_of(g)
+                    .map(move |e| (e.line, k.as_ref(), &g.lead))
+            })
             .collect();
         left.sort_by_key(|e| e.0);
         for (line, key, lead) in left {
@@ -371,5 +478,31 @@ pub(crate) fn json_array<'t>(file: &str, text: &'t str) -> Result<Vec<&'t str>, 
                 reason,
             })
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Chunks, CHUNK};
+
+    #[test]
+    fn chunks_keep_every_run_whole_and_in_its_place() {
+        let mut chunks: Chunks<u32> = Chunks::default();
+        let mut runs = Vec::new();
+        let mut next = 0u32;
+        // runs of 1 to 5 items across several chunks, then one longer than a chunk
+        for width in (0..3 * CHUNK / 2).map(|i| 1 + i % 5).chain([CHUNK + 3, 2]) {
+            let items = next..next + width as u32;
+            let at = chunks.push_all(items.clone());
+            runs.push((at, width, items));
+            next += width as u32;
+        }
+        for (at, width, items) in &runs {
+            assert_eq!(chunks.slice(*at, *width), items.clone().collect::<Vec<_>>());
+            assert_eq!(*chunks.get(*at), items.start);
+        }
+        let last = runs.last().expect("runs").0;
+        *chunks.get_mut(last) = 7;
+        assert_eq!(*chunks.get(last), 7);
     }
 }

@@ -1069,6 +1069,20 @@ pub(crate) fn note_undeclared(issues: &mut Issues, loc: &Loc, what: &str, name: 
     });
 }
 
+/// [`note_undeclared`] for a column whose name reads like an id when no
+/// column is the lead's id: the leads are then numbered by position, which
+/// is rarely what the user meant.
+pub(crate) fn note_undeclared_id(issues: &mut Issues, loc: &Loc, id_key: &str, name: &str) {
+    issues.note_once(name, || {
+        loc.note(
+            name,
+            format!(
+                "column `{name}` is not declared by the model and is ignored; no column is `{id_key}`, so the leads are numbered by their position: if `{name}` holds each lead's id, run with `--id-field \"{name}\"`"
+            ),
+        )
+    });
+}
+
 pub(crate) fn note_no_stages(issues: &mut Issues, loc: &Loc, what: &str, name: &str) {
     issues.note_once(name, || {
         loc.note(

@@ -532,6 +532,18 @@ fn id_field_names_another_key() {
 }
 
 #[test]
+fn a_column_named_like_an_id_says_how_to_use_it_when_no_column_is_the_id() {
+    // Without an `id` column the leads are numbered by position: the note on
+    // a column named like an id says how to use it instead.
+    let r = read("leads.csv", "Lead ID,company_size\nL-7,5\nL-8,6\n");
+    insta::assert_snapshot!(r.listing(), @r#"note: leads.csv:1:1: column `Lead ID` is not declared by the model and is ignored; no column is `id`, so the leads are numbered by their position: if `Lead ID` holds each lead's id, run with `--id-field "Lead ID"`"#);
+    assert_eq!(r.leads[1].id, LeadId::Int(2));
+    // With an id column, the same column is only noted.
+    let r = read("leads.csv", "id,Lead ID\n1,L-7\n");
+    insta::assert_snapshot!(r.listing(), @"note: leads.csv:1:2: column `Lead ID` is not declared by the model and is ignored");
+}
+
+#[test]
 fn events_files_in_ndjson_and_their_errors() {
     let events =
         "{\"lead_id\": 1, \"type\": \"purchase\", \"at\": \"2026-01-01\", \"plan\": \"Gold\"}\n\

@@ -13,7 +13,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
 
-use mql_core::names::{normalise_enum, normalise_key, normalise_placeholder};
+use mql_core::names::{normalise_enum, normalise_key, normalise_placeholder, reads_like_id};
 use mql_core::time::{parse_time, TimeSyntax};
 use mql_data::{read_raw, InputFormat, RawValue, ReadError, MAX_DRAFT_COLUMNS};
 use mql_syntax::lexer::is_keyword;
@@ -599,6 +599,7 @@ pub fn draft(options: &Options) -> Result<Draft, ReadError> {
     let mut sources: HashMap<String, String> = HashMap::new();
     let mut fields = Vec::new();
     let mut left_out = Vec::new();
+    let mut has_id = false;
     for c in &leads.columns {
         let key = normalise_key(&c.header);
         let is_id = match (&options.id_field, &id_key) {
@@ -606,7 +607,16 @@ pub fn draft(options: &Options) -> Result<Draft, ReadError> {
             _ => key == "id",
         };
         if is_id {
-            left_out.push(format!("column \"{}\" is the lead's id", c.header));
+            has_id = true;
+            left_out.push(match options.id_field {
+                // the commands that read the leads must be told too
+                Some(_) if key != "id" => format!(
+                    "column \"{}\" is the lead's id (run `mql eval`, `backtest` and `diff` with `--id-field {}`)",
+                    c.header,
+                    quoted(&c.header)
+                ),
+                _ => format!("column \"{}\" is the lead's id", c.header),
+            });
             continue;
         }
         if LEAD_RESERVED.contains(&key.as_str()) {
@@ -651,12 +661,10 @@ pub fn draft(options: &Options) -> Result<Draft, ReadError> {
 
     // Without an id column, a column with a different value on every row
     // and a name like an id is probably it.
-    let has_id = left_out.iter().any(|l| l.ends_with("is the lead's id"));
     if !has_id && leads.records > 1 {
         if let Some(f) = fields.iter().find(|f| {
             let c = f.column;
-            let name = ascii_name(&c.header);
-            (name.ends_with("_id") || name.starts_with("id_"))
+            reads_like_id(&c.header)
                 && c.values_seen == leads.records
                 && !c.too_many
                 && c.values.len() as u64 == c.values_seen

@@ -40,6 +40,23 @@ enum At {
     QuoteInQuoted,
 }
 
+impl At {
+    /// Where the tracker is after byte `b` of a record (a record's first
+    /// byte is read from `FieldStart`).
+    fn after(self, b: u8) -> At {
+        match (self, b) {
+            (At::RecordStart, _) => At::RecordStart,
+            (At::Quoted, b'"') => At::QuoteInQuoted,
+            (At::Quoted, _) => At::Quoted,
+            (At::QuoteInQuoted, b'"') => At::Quoted,
+            (At::FieldStart, b'"') => At::Quoted,
+            (_, b',') => At::FieldStart,
+            (_, b'\n' | b'\r') => At::RecordStart,
+            _ => At::Unquoted,
+        }
+    }
+}
+
 /// Passes the bytes through to the CSV reader and notes the line on which
 /// each record begins. The CSV reader's own positions point at the blank
 /// lines before a record and, with Windows line ends, at the line before it,
@@ -123,16 +140,7 @@ impl<R: Read> LineTracker<R> {
                 self.in_record = 0;
             }
             self.count(1, &starts);
-            self.at = match (self.at, b) {
-                (At::RecordStart, _) => At::RecordStart,
-                (At::Quoted, b'"') => At::QuoteInQuoted,
-                (At::Quoted, _) => At::Quoted,
-                (At::QuoteInQuoted, b'"') => At::Quoted,
-                (At::FieldStart, b'"') => At::Quoted,
-                (_, b',') => At::FieldStart,
-                (_, b'\n' | b'\r') => At::RecordStart,
-                _ => At::Unquoted,
-            };
+            self.at = self.at.after(b);
             if b == b'\n' {
                 self.line += 1;
             }
@@ -610,8 +618,8 @@ mod line_tests {
         );
     }
     /// The tracker passes over plain bytes several at a time; what it finds
-    /// must be what one byte at a time finds (the rules as first written),
-    /// however the text is cut into reads.
+    /// must be what stepping one byte at a time finds, however the text is
+    /// cut into reads.
     #[test]
     fn passing_over_plain_bytes_finds_what_one_byte_at_a_time_finds() {
         use super::{At, LineTracker};
@@ -626,16 +634,7 @@ mod line_tests {
                     starts.push(line);
                     at = At::FieldStart;
                 }
-                at = match (at, b) {
-                    (At::RecordStart, _) => At::RecordStart,
-                    (At::Quoted, b'"') => At::QuoteInQuoted,
-                    (At::Quoted, _) => At::Quoted,
-                    (At::QuoteInQuoted, b'"') => At::Quoted,
-                    (At::FieldStart, b'"') => At::Quoted,
-                    (_, b',') => At::FieldStart,
-                    (_, b'\n' | b'\r') => At::RecordStart,
-                    _ => At::Unquoted,
-                };
+                at = at.after(b);
                 line += u64::from(b == b'\n');
             }
             (starts, line)

@@ -32,6 +32,7 @@ pub struct EventIndex {
     by_lead: FxHashMap<Box<str>, EventGroup>,
     entries: Chunks<Entry>,
     values: Chunks<Value>,
+    /// How many events were read (bad ones not included).
     count: usize,
     /// The `lead_id` column of an events CSV, to locate unmatched events.
     lead_id_column: Option<u64>,

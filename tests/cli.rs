@@ -1,17 +1,12 @@
 //! End-to-end tests of the `mql` command: exit codes, and what a user sees on
 //! standard output and standard error, snapshotted.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod support;
 
-fn mql(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mql"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("mql runs")
-}
+use std::path::Path;
+use std::process::Command;
+
+use support::mql;
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()

@@ -3,18 +3,14 @@
 //! counts made by hand on the small funnel fixture, and the identities that
 //! must hold on the real Olist export.
 
-use std::process::{Command, Output};
+mod funnel;
+mod support;
 
+use std::process::Output;
+
+use funnel::{BACKTEST, DIFF};
 use serde_json::{json, Value};
-
-fn mql(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mql"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("mql runs")
-}
+use support::mql;
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
@@ -24,10 +20,6 @@ fn json_of(out: &Output) -> Value {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     serde_json::from_slice(&out.stdout).expect("one JSON object")
 }
-
-const V1: &str = "tests/fixtures/diff/funnel_v1.mql";
-const V2: &str = "tests/fixtures/diff/funnel_v2.mql";
-const LEADS: &str = "tests/fixtures/diff/leads.ndjson";
 
 // The fixture's leads under funnel_v1 (fit: +50 for 100+ employees, +20
 // for the team plan), and their outcome:
@@ -39,24 +31,11 @@ const LEADS: &str = "tests/fixtures/diff/leads.ndjson";
 //   f: 120 team        fit 70  mql   no outcome: left out
 
 fn backtest(extra: &[&str]) -> Output {
-    let mut args = vec![
-        "backtest",
-        V1,
-        "--leads",
-        LEADS,
-        "--as-of",
-        "2026-11-01",
-        "--outcome",
-        "converted",
-    ];
-    args.extend(extra);
-    mql(&args)
+    mql(&[&BACKTEST[..], extra].concat())
 }
 
 fn diff(extra: &[&str]) -> Output {
-    let mut args = vec!["diff", V1, V2, "--leads", LEADS, "--as-of", "2026-11-01"];
-    args.extend(extra);
-    mql(&args)
+    mql(&[&DIFF[..], extra].concat())
 }
 
 #[test]

@@ -8,23 +8,17 @@
 //! the program `MQL_CHROMIUM` names) the test says it skipped, unless
 //! `MQL_BROWSER=required` (as in CI), when it fails.
 
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+use support::mql;
 
 /// How long one browser run may take.
 const BROWSER_TIMEOUT: Duration = Duration::from_secs(120);
-
-fn mql(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mql"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("mql runs")
-}
 
 /// The Chromium to drive, if there is one.
 fn chromium() -> Option<PathBuf> {

@@ -3,24 +3,16 @@
 //! table agrees with the same run's `--format json`, nothing is fetched or
 //! run, user text is escaped, and a snapshot of the small report's outline.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod funnel;
+mod support;
 
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use funnel::{BACKTEST, DIFF, LEADS, V1, V2};
 use roxmltree::{Document, Node, ParsingOptions};
 use serde_json::Value;
-
-fn mql(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mql"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("mql runs")
-}
-
-const V1: &str = "tests/fixtures/diff/funnel_v1.mql";
-const V2: &str = "tests/fixtures/diff/funnel_v2.mql";
-const LEADS: &str = "tests/fixtures/diff/leads.ndjson";
+use support::mql;
 
 /// A fresh folder under `target/` for one test's files.
 fn scratch(name: &str) -> PathBuf {
@@ -50,18 +42,6 @@ fn report(args: &[&str], dir: &Path) -> (String, Value) {
     (html, json)
 }
 
-/// `mql backtest` of the fixture, before the options of each test.
-const BACKTEST: [&str; 8] = [
-    "backtest",
-    V1,
-    "--leads",
-    LEADS,
-    "--as-of",
-    "2026-11-01",
-    "--outcome",
-    "converted",
-];
-
 fn backtest_fixture(dir: &Path) -> (String, Value) {
     report(&[&BACKTEST[..], &["--sweep", "fit"]].concat(), dir)
 }
@@ -72,20 +52,7 @@ fn backtest_to_html(path: &str) -> Output {
 }
 
 fn diff_fixture(dir: &Path) -> (String, Value) {
-    report(
-        &[
-            "diff",
-            V1,
-            V2,
-            "--leads",
-            LEADS,
-            "--as-of",
-            "2026-11-01",
-            "--outcome",
-            "converted",
-        ],
-        dir,
-    )
+    report(&[&DIFF[..], &["--outcome", "converted"]].concat(), dir)
 }
 
 fn parse(html: &str) -> Document<'_> {

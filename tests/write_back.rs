@@ -2,16 +2,11 @@
 //! input columns, only the leads whose stage changed, criterion columns, and
 //! the refusals that tell the user what to do instead.
 
-use std::process::{Command, Output};
+mod support;
 
-fn mql(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mql"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("mql runs")
-}
+use std::process::Output;
+
+use support::mql;
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()

@@ -74,20 +74,35 @@ impl Read {
     fn ids(&self) -> Vec<String> {
         self.leads.iter().map(|l| format!("{:?}", l.id)).collect()
     }
+
+    /// The line of every data error, in the order they were reported.
+    fn error_lines(&self) -> Vec<u64> {
+        self.issues
+            .iter()
+            .filter(|i| i.is_error())
+            .map(|i| i.line)
+            .collect()
+    }
 }
 
 fn read_with(
     schema: &Schema,
     name: &str,
     text: &str,
-    events: Option<(&str, &str)>,
+    events: Option<(&str, &[u8])>,
     options: ReadOptions,
 ) -> Read {
     let mut got = Vec::new();
     let leads = {
         let mut issues = Issues::collect(&mut got);
-        let index: Option<EventIndex> = events.map(|(n, t)| {
-            read_events(schema, Source::from_text(n, t), &options, &mut issues).unwrap()
+        let index: Option<EventIndex> = events.map(|(n, bytes)| {
+            read_events(
+                schema,
+                Source::new(n, Box::new(bytes)),
+                &options,
+                &mut issues,
+            )
+            .unwrap()
         });
         let mut reader =
             LeadReader::new(schema, Source::from_text(name, text), &options, issues).unwrap();
@@ -247,7 +262,7 @@ fn nested_and_file_events_are_grouped_and_sorted() {
         &s,
         "leads.ndjson",
         leads,
-        Some(("events.csv", events)),
+        Some(("events.csv", events.as_bytes())),
         ReadOptions::default(),
     );
     insta::assert_snapshot!(r.listing(), @r#"
@@ -326,16 +341,10 @@ fn a_long_ndjson_events_file_keeps_its_order() {
         &s,
         "leads.ndjson",
         leads,
-        Some(("events.ndjson", &events)),
+        Some(("events.ndjson", events.as_bytes())),
         ReadOptions::default(),
     );
-    let errors: Vec<u64> = r
-        .issues
-        .iter()
-        .filter(|i| i.is_error())
-        .map(|i| i.line)
-        .collect();
-    assert_eq!(errors, want_errors);
+    assert_eq!(r.error_lines(), want_errors);
     let notes: Vec<String> = r
         .issues
         .iter()
@@ -377,36 +386,15 @@ fn a_long_events_csv_keeps_its_order() {
             events.extend(format!("{lead},page_view,2026-01-0{day},{i}\n").bytes());
         }
     }
-    let mut got = Vec::new();
-    let leads = {
-        let mut issues = Issues::collect(&mut got);
-        let options = ReadOptions::default();
-        let index = read_events(
-            &s,
-            Source::new("events.csv", Box::new(std::io::Cursor::new(events))),
-            &options,
-            &mut issues,
-        )
-        .unwrap();
-        LeadReader::new(
-            &s,
-            Source::from_text("leads.ndjson", leads),
-            &options,
-            issues,
-        )
-        .unwrap()
-        .with_events(index)
-        .read_all()
-        .unwrap()
-        .0
-    };
-    let errors: Vec<u64> = got
-        .iter()
-        .filter(|i| i.is_error())
-        .map(|i| i.line)
-        .collect();
-    assert_eq!(errors, want_errors);
-    assert_eq!(page_views_in_file_order(&leads), 10_000 - skipped);
+    let r = read_with(
+        &s,
+        "leads.ndjson",
+        leads,
+        Some(("events.csv", &events)),
+        ReadOptions::default(),
+    );
+    assert_eq!(r.error_lines(), want_errors);
+    assert_eq!(page_views_in_file_order(&r.leads), 10_000 - skipped);
 }
 
 #[test]
@@ -521,7 +509,7 @@ fn id_field_names_another_key() {
         "Email,id\na@b.io,9\n",
         Some((
             "events.ndjson",
-            "{\"lead_id\": \"a@b.io\", \"type\": \"page_view\", \"at\": \"2026-01-01\"}\n",
+            b"{\"lead_id\": \"a@b.io\", \"type\": \"page_view\", \"at\": \"2026-01-01\"}\n",
         )),
         options,
     );
@@ -554,7 +542,7 @@ fn events_files_in_ndjson_and_their_errors() {
         &schema(),
         "leads.ndjson",
         "{\"id\": 1}\n",
-        Some(("events.ndjson", events)),
+        Some(("events.ndjson", events.as_bytes())),
         ReadOptions::default(),
     );
     insta::assert_snapshot!(r.listing(), @r#"
@@ -773,7 +761,7 @@ fn lines_decoded_out_of_order_on_other_threads_settle_as_if_read_one_at_a_time()
         &s,
         "leads.ndjson",
         &text,
-        Some(("events.ndjson", &events)),
+        Some(("events.ndjson", events.as_bytes())),
         ReadOptions::default(),
     );
     assert!(one_by_one.listing().contains("no lead with id \"L-3004\""));

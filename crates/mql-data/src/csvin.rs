@@ -397,13 +397,14 @@ pub(crate) fn lead_header(
     }
     let found: Vec<(LeadKey, bool)> = header.iter().map(|h| layout.lead_key(h, false)).collect();
     let mut keys: Vec<LeadKey> = found.iter().map(|k| k.0).collect();
-    let no_id = !keys.contains(&LeadKey::Id);
+    // (a second id column is dropped below, never the first)
+    let has_id = keys.contains(&LeadKey::Id);
     for (col, (key, _)) in found.iter().enumerate() {
         let here = loc.at(loc.line, Some(head.col(col)));
         match key {
             LeadKey::Unknown if !csv && header[col].trim().is_empty() => {}
             LeadKey::Unknown if layout.kept(header[col]).is_none() => {
-                if no_id && reads_like_id(header[col]) {
+                if !has_id && reads_like_id(header[col]) {
                     note_undeclared_id(issues, &here, &layout.id_key, header[col])
                 } else {
                     note_undeclared(issues, &here, "column", header[col])
@@ -440,7 +441,6 @@ pub(crate) fn lead_header(
         }
     }
     // Declared fields that no column fills (the `--id-field` column may fill one).
-    let has_id = keys.contains(&LeadKey::Id);
     let undeclared: Vec<&str> = header
         .iter()
         .zip(&found)

@@ -1,6 +1,7 @@
 //! The events file (`--events FILE`): every event of every lead, read fully
 //! before the leads and joined to them by `lead_id`.
 
+use std::collections::hash_map::Entry;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -30,7 +31,7 @@ use crate::unfilled::Seen;
 pub struct EventIndex {
     file: Arc<str>,
     by_lead: FxHashMap<Box<str>, EventGroup>,
-    entries: Chunks<Entry>,
+    entries: Chunks<IndexedEvent>,
     values: Chunks<Value>,
     /// How many events were read (bad ones not included).
     count: usize,
@@ -43,7 +44,7 @@ pub struct EventIndex {
 
 /// One event in the index.
 #[derive(Debug)]
-struct Entry {
+struct IndexedEvent {
     line: u64,
     at: i64,
     /// Where its fields start in `values`, and how many there are.
@@ -54,7 +55,7 @@ struct Entry {
     next: Pos,
 }
 
-/// [`Entry::next`] of a lead's last event.
+/// [`IndexedEvent::next`] of a lead's last event.
 const LAST: Pos = Pos::MAX;
 
 #[derive(Debug)]
@@ -108,17 +109,24 @@ impl<T> Chunks<T> {
     }
 
     fn get(&self, at: Pos) -> &T {
-        &self.chunks[(at >> 32) as usize][(at & 0xFFFF_FFFF) as usize]
+        &self.slice(at, 1)[0]
     }
 
     fn get_mut(&mut self, at: Pos) -> &mut T {
-        &mut self.chunks[(at >> 32) as usize][(at & 0xFFFF_FFFF) as usize]
+        let (chunk, i) = split(at);
+        &mut self.chunks[chunk][i]
     }
 
+    /// `n` items side by side from `at`.
     fn slice(&self, at: Pos, n: usize) -> &[T] {
-        let from = (at & 0xFFFF_FFFF) as usize;
-        &self.chunks[(at >> 32) as usize][from..from + n]
+        let (chunk, i) = split(at);
+        &self.chunks[chunk][i..i + n]
     }
+}
+
+/// A [`Pos`]'s chunk and its place in it.
+fn split(at: Pos) -> (usize, usize) {
+    ((at >> 32) as usize, (at & 0xFFFF_FFFF) as usize)
 }
 
 impl EventIndex {
@@ -145,7 +153,7 @@ impl EventIndex {
         self.count += 1;
         let width = rec.fields.len() as u32;
         let fields = self.values.push_all(Vec::from(rec.fields).into_iter());
-        let here = self.entries.push_all(std::iter::once(Entry {
+        let here = self.entries.push_all(std::iter::once(IndexedEvent {
             line,
             at: rec.at,
             fields,
@@ -153,21 +161,19 @@ impl EventIndex {
             ty: ty as u32,
             next: LAST,
         }));
-        match self.by_lead.get_mut(key.as_str()) {
-            Some(group) => {
+        match self.by_lead.entry(key.into_boxed_str()) {
+            Entry::Occupied(mut group) => {
+                let group = group.get_mut();
                 self.entries.get_mut(group.last).next = here;
                 group.last = here;
             }
-            None => {
-                self.by_lead.insert(
-                    key.into_boxed_str(),
-                    EventGroup {
-                        lead,
-                        first: here,
-                        last: here,
-                        matched: AtomicBool::new(false),
-                    },
-                );
+            Entry::Vacant(place) => {
+                place.insert(EventGroup {
+                    lead,
+                    first: here,
+                    last: here,
+                    matched: AtomicBool::new(false),
+                });
             }
         }
     }
@@ -180,7 +186,7 @@ impl EventIndex {
     }
 
     /// A group's events in file order.
-    fn events_of<'i>(&'i self, group: &EventGroup) -> impl Iterator<Item = &'i Entry> + 'i {
+    fn events_of<'i>(&'i self, group: &EventGroup) -> impl Iterator<Item = &'i IndexedEvent> + 'i {
         std::iter::successors(Some(self.entries.get(group.first)), |e| {
             (e.next != LAST).then(|| self.entries.get(e.next))
         })

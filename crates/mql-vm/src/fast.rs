@@ -395,12 +395,72 @@ impl Program {
     }
 
     /// A test's truth value.
+    #[inline]
     pub(crate) fn test(
         &self,
         t: &Test,
         ctx: &Ctx,
         s: &mut Scratch,
     ) -> Result<Option<bool>, OpError> {
+        match self.leaf(t, ctx, s) {
+            Some(r) => Ok(r),
+            None => self.test_tree(t, ctx, s),
+        }
+    }
+
+    /// An operand that is read without a call: a field, a slot or a
+    /// constant (`None` for the others).
+    #[inline(always)]
+    fn plain<'v>(&'v self, v: Val, ctx: &Ctx<'v>, s: &'v Scratch) -> Option<&'v Value> {
+        match v {
+            Val::Field(i) => Some(field(ctx, Src::Field(i))),
+            Val::Event(i) => Some(field(ctx, Src::Event(i))),
+            Val::Load(i) => s.slots.get(i as usize),
+            Val::Const(i) => self.consts.get(i as usize),
+            _ => None,
+        }
+    }
+
+    /// The test's truth value when it is one comparison of a plain operand
+    /// (most tests of a model), `None` otherwise. It makes no call, so the
+    /// usual test costs a few instructions instead of a call into the
+    /// general tree walk with all its registers to save.
+    #[inline(always)]
+    fn leaf(&self, t: &Test, ctx: &Ctx, s: &Scratch) -> Option<Option<bool>> {
+        Some(match t {
+            Test::Num {
+                src: Val::LoadScore(i),
+                op,
+                x,
+            } => Some(ops::num_holds(*op, *s.scores.get(*i as usize)?, *x)),
+            Test::Num { src, op, x } => self
+                .plain(*src, ctx, s)?
+                .as_f64()
+                .map(|a| ops::num_holds(*op, a, *x)),
+            Test::I64 { src, op, n } => {
+                whole_of(self.plain(*src, ctx, s)?).map(|x| ops::ord_holds(*op, x.cmp(n)))
+            }
+            Test::Between { src, lo, hi } => {
+                whole_of(self.plain(*src, ctx, s)?).map(|x| *lo <= x && x <= *hi)
+            }
+            Test::EnumIn {
+                field: f,
+                set,
+                negated,
+                ..
+            } => match field(ctx, Src::Field(*f)) {
+                Value::Enum(e) => Some(set.contains(e) != *negated),
+                Value::Unknown => None,
+                _ => return None,
+            },
+            Test::Truth(v) => self.plain(*v, ctx, s)?.as_bool(),
+            _ => return None,
+        })
+    }
+
+    /// [`Program::test`] for any test.
+    #[inline(never)]
+    fn test_tree(&self, t: &Test, ctx: &Ctx, s: &mut Scratch) -> Result<Option<bool>, OpError> {
         Ok(match t {
             Test::I64 { src, op, n } => self.with_val(*src, ctx, s, |v| {
                 whole_of(v).map(|x| ops::ord_holds(*op, x.cmp(n)))

@@ -40,6 +40,17 @@ pub struct EventIndex {
     /// What its JSON events had of their fields (an events CSV's fields are
     /// checked at its header).
     pub(crate) seen: Seen,
+    /// Per event type, the fields kept in `values` and how many fields the
+    /// type has (`None`: every field is kept; see
+    /// [`ReadOptions::event_fields`]).
+    kept: Option<Vec<Kept>>,
+}
+
+/// The fields of one event type an index keeps.
+#[derive(Debug)]
+struct Kept {
+    slots: Box<[u32]>,
+    width: usize,
 }
 
 /// One event in the index.
@@ -151,8 +162,20 @@ impl EventIndex {
 
     fn add(&mut self, key: String, lead: LeadId, line: u64, ty: usize, rec: EventRec) {
         self.count += 1;
-        let width = rec.fields.len() as u32;
-        let fields = self.values.push_all(Vec::from(rec.fields).into_iter());
+        let mut all = Vec::from(rec.fields);
+        let n = all.len() as u32;
+        let (fields, width) = match self.kept.as_ref().and_then(|k| k.get(ty)) {
+            Some(kept) => {
+                let take = |&slot: &u32| {
+                    all.get_mut(slot as usize)
+                        .map(std::mem::take)
+                        .unwrap_or_default()
+                };
+                let at = self.values.push_all(kept.slots.iter().map(take));
+                (at, kept.slots.len() as u32)
+            }
+            None => (self.values.push_all(all.into_iter()), n),
+        };
         let here = self.entries.push_all(std::iter::once(IndexedEvent {
             line,
             at: rec.at,
@@ -199,10 +222,20 @@ impl EventIndex {
             g.matched.store(true, Ordering::Relaxed);
             for e in self.events_of(g) {
                 if let Some(group) = groups.get_mut(e.ty as usize) {
-                    group.push(EventRec {
-                        at: e.at,
-                        fields: self.values.slice(e.fields, e.width as usize).into(),
-                    });
+                    let values = self.values.slice(e.fields, e.width as usize);
+                    let fields = match self.kept.as_ref().and_then(|k| k.get(e.ty as usize)) {
+                        Some(kept) => {
+                            let mut all = vec![Value::Unknown; kept.width];
+                            for (&slot, v) in kept.slots.iter().zip(values) {
+                                if let Some(place) = all.get_mut(slot as usize) {
+                                    *place = v.clone();
+                                }
+                            }
+                            all.into()
+                        }
+                        None => values.into(),
+                    };
+                    group.push(EventRec { at: e.at, fields });
                 }
             }
         }
@@ -254,8 +287,20 @@ pub fn read_events(
     let file = source.name.clone();
     let format = resolve_format(&file, options.format)?;
     let mut dec = Decoder::new(Layout::new(schema, None));
+    let kept = options.event_fields.as_ref().map(|used| {
+        schema
+            .events
+            .iter()
+            .enumerate()
+            .map(|(ty, def)| Kept {
+                slots: used.get(ty).cloned().unwrap_or_default().into(),
+                width: def.fields.len(),
+            })
+            .collect()
+    });
     let mut index = EventIndex {
         file: file.clone(),
+        kept,
         ..Default::default()
     };
     let mut input = buffered(&file, source.reader)?;

@@ -96,6 +96,13 @@ pub struct ReadOptions {
     /// where the record has nothing (`mql explain` shows labels and
     /// placeholders with it). Not used for an events file.
     pub written: bool,
+    /// For an events file only: per event type (schema order), the fields
+    /// (slots) worth keeping, because a program reads them; `None` keeps
+    /// every field. A separate events file is held whole until its leads
+    /// are read, so the others are left out of it: they are still decoded
+    /// and checked (their data errors are reported as ever), and each lead
+    /// then gets them as unknown.
+    pub event_fields: Option<Vec<Vec<u32>>>,
 }
 
 /// A readable input with the name used in messages.

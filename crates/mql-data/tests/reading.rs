@@ -555,6 +555,75 @@ fn events_files_in_ndjson_and_their_errors() {
 }
 
 #[test]
+fn an_events_file_keeps_only_the_fields_asked_for_and_still_checks_the_others() {
+    // page_view keeps `seconds`, purchase keeps nothing
+    let events = "lead_id,type,at,url,seconds,amount,plan\n\
+                  1,page_view,2026-01-02,/pricing,30,,\n\
+                  1,purchase,2026-01-01,,,12.5,Gold\n\
+                  1,page_view,2026-01-03,/docs,x,,\n";
+    for format in ["events.csv", "events.ndjson"] {
+        let text = if format.ends_with(".csv") {
+            events.to_string()
+        } else {
+            let mut lines = events.lines();
+            let names: Vec<&str> = lines.next().unwrap().split(',').collect();
+            lines
+                .map(|row| {
+                    let pairs: Vec<String> = names
+                        .iter()
+                        .zip(row.split(','))
+                        .filter(|(_, v)| !v.is_empty())
+                        .map(|(k, v)| format!("\"{k}\": \"{v}\""))
+                        .collect();
+                    format!("{{{}}}\n", pairs.join(", "))
+                })
+                .collect()
+        };
+        let r = read_with(
+            &schema(),
+            "leads.ndjson",
+            "{\"id\": 1}\n",
+            Some((format, text.as_bytes())),
+            ReadOptions {
+                event_fields: Some(vec![vec![1], vec![]]),
+                ..ReadOptions::default()
+            },
+        );
+        // a bad value in a field left out is still reported, where it is
+        let errors: Vec<(u64, Option<&str>)> = r
+            .issues
+            .iter()
+            .filter(|i| i.is_error())
+            .map(|i| (i.line, i.field.as_deref()))
+            .collect();
+        // (the NDJSON file has no header line)
+        let header = u64::from(format.ends_with(".csv"));
+        assert_eq!(
+            errors,
+            [(2 + header, Some("plan")), (3 + header, Some("seconds"))],
+            "{format}: {}",
+            r.listing()
+        );
+        let lead = &r.leads[0];
+        let views: Vec<&[Value]> = lead.events[0].iter().map(|e| &*e.fields).collect();
+        assert_eq!(
+            views,
+            [
+                &[Value::Unknown, Value::Int(30)][..],
+                &[Value::Unknown, Value::Unknown][..]
+            ],
+            "{format}"
+        );
+        assert_eq!(
+            &*lead.events[1][0].fields,
+            &[Value::Unknown, Value::Unknown][..],
+            "{format}"
+        );
+        assert_eq!(lead.events[1][0].at, time("2026-01-01"), "{format}");
+    }
+}
+
+#[test]
 fn an_events_csv_needs_its_key_columns() {
     let s = schema();
     let mut issues = Issues::ignore();

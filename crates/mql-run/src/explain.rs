@@ -140,7 +140,10 @@ pub fn find_lead(
     let sink = pending.clone();
     let mut input = input.clone();
     input.options.written = true;
-    let mut leads = open(schema, &input, move |issue| sink.borrow_mut().push(issue))?;
+    // one lead is wanted: its events are kept with every field
+    let mut leads = open(schema, &input, None, move |issue| {
+        sink.borrow_mut().push(issue)
+    })?;
     let mut mine = Vec::new();
     let mut found = None;
     loop {

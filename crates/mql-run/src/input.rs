@@ -66,10 +66,13 @@ impl Input {
 /// Open the leads (with the events file joined) for streaming by `schema`.
 /// Every data issue goes to `report` as soon as it is found, the events
 /// file's first; one collector serves both files, so that a name is noted
-/// (and a field warned about) once per run.
+/// (and a field warned about) once per run. `event_fields`: the event
+/// fields a program reads, the only ones a separate events file keeps
+/// (`None`: all; see [`ReadOptions::event_fields`]).
 pub fn open<'a>(
     schema: &'a Schema,
     input: &Input,
+    event_fields: Option<Vec<Vec<u32>>>,
     report: impl FnMut(DataIssue) + 'a,
 ) -> anyhow::Result<LeadReader<'a>> {
     input.check_sheets()?;
@@ -78,6 +81,7 @@ pub fn open<'a>(
         Some(path) => {
             let events_options = ReadOptions {
                 sheet: input.events_sheet.clone(),
+                event_fields,
                 ..ReadOptions::default()
             };
             let index = read_events(schema, Source::open(path)?, &events_options, &mut issues)?;

@@ -191,7 +191,8 @@ pub fn run<J: Job>(
     for (reading, sink) in readings.iter().zip(&pending.0) {
         let sink = sink.clone();
         let reading = *reading;
-        readers.push(open(reading.schema, input, move |issue| {
+        let fields = reading.program.event_fields_read();
+        readers.push(open(reading.schema, input, Some(fields), move |issue| {
             if reading.tells(&issue) {
                 sink.borrow_mut().push(issue)
             }

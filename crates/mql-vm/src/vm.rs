@@ -245,6 +245,55 @@ pub(crate) fn fields_read(code: &[Instr]) -> Vec<u32> {
     read
 }
 
+/// The event fields one block reads (the block runs to its first `End`:
+/// the sides of an `and`, `or` or `between` end in jumps).
+fn event_fields_of(code: &[Instr], b: Block, out: &mut Vec<u32>) {
+    for ins in code.get(b.0 as usize..).unwrap_or(&[]) {
+        match *ins {
+            Instr::End => break,
+            Instr::EventField(i)
+            | Instr::FieldCmpConst(Src::Event(i), ..)
+            | Instr::FieldInConst(Src::Event(i), ..)
+            | Instr::FieldStrConst(Src::Event(i), ..) => out.push(i),
+            _ => {}
+        }
+    }
+}
+
+impl Program {
+    /// Per event type (schema order), the fields (slots, ascending) that
+    /// the program can read: those of its queries' filters and aggregate
+    /// arguments, the only code that runs with an event in scope. A reader
+    /// may leave the other fields unknown without changing a result.
+    pub fn event_fields_read(&self) -> Vec<Vec<u32>> {
+        let mut read = vec![Vec::new(); self.touch.len()];
+        let mut add = |q: &QueryCode, arg: Option<Block>| {
+            if let Some(out) = read.get_mut(q.event as usize) {
+                for b in q.filter.into_iter().chain(arg) {
+                    event_fields_of(&self.code, b, out);
+                }
+            }
+        };
+        for agg in &self.aggs {
+            add(&agg.query, agg.arg);
+        }
+        for step in &self.steps {
+            if let Step::Score { rules, .. } = step {
+                for rule in rules {
+                    if let RuleCode::Each(q) | RuleCode::Latest(q) = &rule.code {
+                        add(q, None);
+                    }
+                }
+            }
+        }
+        for fields in &mut read {
+            fields.sort_unstable();
+            fields.dedup();
+        }
+        read
+    }
+}
+
 /// The plan of the queried events, per event type.
 pub(crate) fn touch_plan(p: &Program, n_events: usize) -> Vec<Touch> {
     let mut plan = vec![Touch::Skip; n_events];

@@ -177,6 +177,100 @@ impl EventTest {
     }
 }
 
+/// A loop over a query's events that is given its filter as a closure, so
+/// that [`specialised`] compiles it once for each shape of filter.
+trait EventLoop {
+    type Out;
+    fn run(self, pass: impl Fn(&EventRec) -> bool) -> Self::Out;
+}
+
+/// Run `l` with the direct test `t` as a closure made for the test's shape:
+/// the loop then tests each event without first asking what kind of test
+/// it is (the same answer as [`EventTest::holds`]).
+#[inline(always)]
+fn specialised<L: EventLoop>(t: Option<&EventTest>, l: L) -> L::Out {
+    match t {
+        None => l.run(|_| true),
+        Some(EventTest::Str {
+            field,
+            op: StrOp::StartsWith,
+            text,
+        }) => {
+            let (i, text) = (*field as usize, text.as_bytes());
+            l.run(move |ev| match ev.fields.get(i) {
+                Some(Value::Str(s)) => s
+                    .as_bytes()
+                    .get(..text.len())
+                    .is_some_and(|head| same_bytes(head, text)),
+                _ => false,
+            })
+        }
+        Some(EventTest::StrEq {
+            field,
+            equal: true,
+            text,
+        }) => {
+            let (i, text) = (*field as usize, text.as_bytes());
+            l.run(move |ev| {
+                matches!(ev.fields.get(i), Some(Value::Str(s)) if same_bytes(s.as_bytes(), text))
+            })
+        }
+        Some(EventTest::Flag(i)) => {
+            let i = *i as usize;
+            l.run(move |ev| matches!(ev.fields.get(i), Some(Value::Bool(true))))
+        }
+        Some(t) => l.run(move |ev| t.holds(ev)),
+    }
+}
+
+/// How many events pass.
+struct CountOf<'e>(&'e [EventRec]);
+impl EventLoop for CountOf<'_> {
+    type Out = usize;
+    #[inline(always)]
+    fn run(self, pass: impl Fn(&EventRec) -> bool) -> usize {
+        self.0.iter().filter(|e| pass(e)).count()
+    }
+}
+
+/// The first event that passes, from the oldest or (`newest`) the newest.
+struct FirstOf<'e> {
+    events: &'e [EventRec],
+    newest: bool,
+}
+impl<'e> EventLoop for FirstOf<'e> {
+    type Out = Option<&'e EventRec>;
+    #[inline(always)]
+    fn run(self, pass: impl Fn(&EventRec) -> bool) -> Option<&'e EventRec> {
+        if self.newest {
+            self.events.iter().rev().find(|e| pass(e))
+        } else {
+            self.events.iter().find(|e| pass(e))
+        }
+    }
+}
+
+/// The points of the events that pass, each decayed by its age.
+struct Decayed<'e> {
+    events: &'e [EventRec],
+    points: f64,
+    decay: mql_sema::hir::Decay,
+    now: i64,
+}
+impl EventLoop for Decayed<'_> {
+    type Out = f64;
+    #[inline(always)]
+    fn run(self, pass: impl Fn(&EventRec) -> bool) -> f64 {
+        let mut total = 0.0;
+        for ev in self.events {
+            if pass(ev) {
+                total += self.points * ops::decay_factor(self.decay, self.now - ev.at);
+            }
+        }
+        total
+    }
+}
+
 /// A query's filter as a direct per-event test: `Some(None)` when there is
 /// no filter, `Some(Some(test))` for a filter of a simple shape, `None` when
 /// the filter needs the stack machine.
@@ -458,24 +552,15 @@ impl Program {
     ) -> Result<Value, OpError> {
         let events = self.window(&agg.query, ctx);
         if let Some(t) = direct(&agg.query) {
-            let ok = |ev: &EventRec| t.is_none_or(|t| t.holds(ev));
+            let first = |newest| specialised(t, FirstOf { events, newest });
             match agg.kind {
                 AggKind::Count if agg.arg.is_none() => {
-                    return Ok(Value::Int(events.iter().filter(|e| ok(e)).count() as i64))
+                    return Ok(Value::Int(specialised(t, CountOf(events)) as i64))
                 }
-                AggKind::Exists => return Ok(Value::Bool(events.iter().any(ok))),
-                AggKind::First => {
-                    return Ok(events
-                        .iter()
-                        .find(|e| ok(e))
-                        .map_or(Value::Unknown, |e| Value::Time(e.at)))
-                }
-                AggKind::Last => {
-                    return Ok(events
-                        .iter()
-                        .rev()
-                        .find(|e| ok(e))
-                        .map_or(Value::Unknown, |e| Value::Time(e.at)))
+                AggKind::Exists => return Ok(Value::Bool(first(false).is_some())),
+                AggKind::First | AggKind::Last => {
+                    let found = first(agg.kind == AggKind::Last);
+                    return Ok(found.map_or(Value::Unknown, |e| Value::Time(e.at)));
                 }
                 _ => {}
             }
@@ -809,11 +894,17 @@ impl Program {
                 let d = direct(q);
                 if let (Some(t), None) = (d, events_out.as_deref()) {
                     // the usual case, without the stack and without a trace
-                    for ev in self.window(q, ctx) {
-                        if t.is_none_or(|t| t.holds(ev)) {
-                            total += points * ops::decay_factor(decay, ctx.now - ev.at);
-                        }
-                    }
+                    let events = self.window(q, ctx);
+                    let (now, each) = (ctx.now, points);
+                    let total = specialised(
+                        t,
+                        Decayed {
+                            events,
+                            points: each,
+                            decay,
+                            now,
+                        },
+                    );
                     return Ok(ops::apply_cap(total, cap));
                 }
                 for ev in self.window(q, ctx) {
@@ -831,6 +922,19 @@ impl Program {
             RuleCode::Latest(q) => {
                 let mut total = 0.0;
                 let d = direct(q);
+                if let (Some(t), None) = (d, events_out.as_deref()) {
+                    let events = self.window(q, ctx);
+                    let newest = specialised(
+                        t,
+                        FirstOf {
+                            events,
+                            newest: true,
+                        },
+                    );
+                    let total =
+                        newest.map_or(0.0, |ev| points * ops::decay_factor(decay, ctx.now - ev.at));
+                    return Ok(ops::apply_cap(total, cap));
+                }
                 for ev in self.window(q, ctx).iter().rev() {
                     let pass = self.event_passes(q, d, ev, ctx, s)?;
                     if pass {

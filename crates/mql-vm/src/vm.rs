@@ -502,7 +502,15 @@ impl Program {
                 if first.at > from {
                     0
                 } else {
-                    group.partition_point(|e| e.at <= from)
+                    // Walked back from the newest: the query then visits
+                    // these events anyway, and a window is usually the
+                    // last few of them, which a binary search takes longer
+                    // to find.
+                    let mut lo = group.len();
+                    while lo > 0 && group[lo - 1].at > from {
+                        lo -= 1;
+                    }
+                    lo
                 }
             }
             _ => 0,

@@ -144,36 +144,7 @@ impl EventTest {
     /// Whether the filter is true for this event (same answer as its block).
     #[inline(always)]
     fn holds(&self, ev: &EventRec) -> bool {
-        let field = |i: u32| ev.fields.get(i as usize);
-        match self {
-            EventTest::Str { field: i, op, text } => match field(*i) {
-                Some(Value::Str(s)) => match op {
-                    StrOp::Contains => contains(s, text),
-                    StrOp::StartsWith => s
-                        .as_bytes()
-                        .get(..text.len())
-                        .is_some_and(|head| same_bytes(head, text.as_bytes())),
-                    StrOp::EndsWith => s
-                        .as_bytes()
-                        .get(s.len().wrapping_sub(text.len())..)
-                        .is_some_and(|tail| same_bytes(tail, text.as_bytes())),
-                },
-                _ => false,
-            },
-            EventTest::StrEq {
-                field: i,
-                equal,
-                text,
-            } => match field(*i) {
-                Some(Value::Str(s)) => same_bytes(s.as_bytes(), text.as_bytes()) == *equal,
-                _ => false,
-            },
-            EventTest::Flag(i) => matches!(field(*i), Some(Value::Bool(true))),
-            EventTest::Hour { op, n } => ops::ord_holds(
-                *op,
-                (ev.at.rem_euclid(ops::MS_PER_DAY) / ops::MS_PER_HOUR).cmp(n),
-            ),
-        }
+        specialised(Some(self), OneEvent(ev))
     }
 }
 
@@ -184,42 +155,81 @@ trait EventLoop {
     fn run(self, pass: impl Fn(&EventRec) -> bool) -> Self::Out;
 }
 
+/// The text of an event's string field, if it has one.
+#[inline(always)]
+fn text_of(ev: &EventRec, i: usize) -> Option<&str> {
+    match ev.fields.get(i) {
+        Some(Value::Str(s)) => Some(s),
+        _ => None,
+    }
+}
+
 /// Run `l` with the direct test `t` as a closure made for the test's shape:
 /// the loop then tests each event without first asking what kind of test
-/// it is (the same answer as [`EventTest::holds`]).
+/// it is. This is where each test's answer is defined (the same answer as
+/// its filter block; a field that is not text never passes a text test).
 #[inline(always)]
 fn specialised<L: EventLoop>(t: Option<&EventTest>, l: L) -> L::Out {
+    let Some(t) = t else {
+        return l.run(|_| true);
+    };
     match t {
-        None => l.run(|_| true),
-        Some(EventTest::Str {
-            field,
-            op: StrOp::StartsWith,
-            text,
-        }) => {
-            let (i, text) = (*field as usize, text.as_bytes());
-            l.run(move |ev| match ev.fields.get(i) {
-                Some(Value::Str(s)) => s
-                    .as_bytes()
-                    .get(..text.len())
-                    .is_some_and(|head| same_bytes(head, text)),
-                _ => false,
-            })
+        EventTest::Str { field, op, text } => {
+            let i = *field as usize;
+            match op {
+                StrOp::StartsWith => {
+                    let text = text.as_bytes();
+                    l.run(move |ev| {
+                        text_of(ev, i).is_some_and(|s| {
+                            s.as_bytes()
+                                .get(..text.len())
+                                .is_some_and(|head| same_bytes(head, text))
+                        })
+                    })
+                }
+                StrOp::EndsWith => {
+                    let text = text.as_bytes();
+                    l.run(move |ev| {
+                        text_of(ev, i).is_some_and(|s| {
+                            s.as_bytes()
+                                .get(s.len().wrapping_sub(text.len())..)
+                                .is_some_and(|tail| same_bytes(tail, text))
+                        })
+                    })
+                }
+                StrOp::Contains => {
+                    let text: &str = text;
+                    l.run(move |ev| text_of(ev, i).is_some_and(|s| contains(s, text)))
+                }
+            }
         }
-        Some(EventTest::StrEq {
-            field,
-            equal: true,
-            text,
-        }) => {
-            let (i, text) = (*field as usize, text.as_bytes());
-            l.run(move |ev| {
-                matches!(ev.fields.get(i), Some(Value::Str(s)) if same_bytes(s.as_bytes(), text))
-            })
+        EventTest::StrEq { field, equal, text } => {
+            let (i, equal, text) = (*field as usize, *equal, text.as_bytes());
+            l.run(move |ev| text_of(ev, i).is_some_and(|s| same_bytes(s.as_bytes(), text) == equal))
         }
-        Some(EventTest::Flag(i)) => {
+        EventTest::Flag(i) => {
             let i = *i as usize;
             l.run(move |ev| matches!(ev.fields.get(i), Some(Value::Bool(true))))
         }
-        Some(t) => l.run(move |ev| t.holds(ev)),
+        EventTest::Hour { op, n } => {
+            let (op, n) = (*op, *n);
+            l.run(move |ev| {
+                ops::ord_holds(
+                    op,
+                    (ev.at.rem_euclid(ops::MS_PER_DAY) / ops::MS_PER_HOUR).cmp(&n),
+                )
+            })
+        }
+    }
+}
+
+/// One event.
+struct OneEvent<'e>(&'e EventRec);
+impl EventLoop for OneEvent<'_> {
+    type Out = bool;
+    #[inline(always)]
+    fn run(self, pass: impl Fn(&EventRec) -> bool) -> bool {
+        pass(self.0)
     }
 }
 

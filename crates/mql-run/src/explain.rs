@@ -140,7 +140,7 @@ pub fn find_lead(
     let sink = pending.clone();
     let mut input = input.clone();
     input.options.written = true;
-    // one lead is wanted: its events are kept with every field
+    // every event field: no program is at hand here to say which its rules read
     let mut leads = open(schema, &input, None, move |issue| {
         sink.borrow_mut().push(issue)
     })?;

@@ -333,6 +333,24 @@ fn whole_of(v: &Value) -> Option<i64> {
     }
 }
 
+/// `v OP n` for a test on a whole number (unknown when `v` is none).
+#[inline(always)]
+fn whole_test(v: &Value, op: CmpOp, n: i64) -> Option<bool> {
+    whole_of(v).map(|x| ops::ord_holds(op, x.cmp(&n)))
+}
+
+/// `v OP x` for a test on a number (ints promoted).
+#[inline(always)]
+fn num_test(v: &Value, op: CmpOp, x: f64) -> Option<bool> {
+    v.as_f64().map(|a| ops::num_holds(op, a, x))
+}
+
+/// `v between lo and hi` on whole numbers.
+#[inline(always)]
+fn between(v: &Value, lo: i64, hi: i64) -> Option<bool> {
+    whole_of(v).map(|x| lo <= x && x <= hi)
+}
+
 /// The domain of an address, lower-cased, compared with the texts; `None`
 /// when the address has no `@` or is not text.
 #[inline]
@@ -433,16 +451,9 @@ impl Program {
                 op,
                 x,
             } => Some(ops::num_holds(*op, *s.scores.get(*i as usize)?, *x)),
-            Test::Num { src, op, x } => self
-                .plain(*src, ctx, s)?
-                .as_f64()
-                .map(|a| ops::num_holds(*op, a, *x)),
-            Test::I64 { src, op, n } => {
-                whole_of(self.plain(*src, ctx, s)?).map(|x| ops::ord_holds(*op, x.cmp(n)))
-            }
-            Test::Between { src, lo, hi } => {
-                whole_of(self.plain(*src, ctx, s)?).map(|x| *lo <= x && x <= *hi)
-            }
+            Test::Num { src, op, x } => num_test(self.plain(*src, ctx, s)?, *op, *x),
+            Test::I64 { src, op, n } => whole_test(self.plain(*src, ctx, s)?, *op, *n),
+            Test::Between { src, lo, hi } => between(self.plain(*src, ctx, s)?, *lo, *hi),
             Test::EnumIn {
                 field: f,
                 set,
@@ -462,14 +473,10 @@ impl Program {
     #[inline(never)]
     fn test_tree(&self, t: &Test, ctx: &Ctx, s: &mut Scratch) -> Result<Option<bool>, OpError> {
         Ok(match t {
-            Test::I64 { src, op, n } => self.with_val(*src, ctx, s, |v| {
-                whole_of(v).map(|x| ops::ord_holds(*op, x.cmp(n)))
-            })?,
-            Test::Num { src, op, x } => self.with_val(*src, ctx, s, |v| {
-                v.as_f64().map(|a| ops::num_holds(*op, a, *x))
-            })?,
+            Test::I64 { src, op, n } => self.with_val(*src, ctx, s, |v| whole_test(v, *op, *n))?,
+            Test::Num { src, op, x } => self.with_val(*src, ctx, s, |v| num_test(v, *op, *x))?,
             Test::Between { src, lo, hi } => {
-                self.with_val(*src, ctx, s, |v| whole_of(v).map(|x| *lo <= x && x <= *hi))?
+                self.with_val(*src, ctx, s, |v| between(v, *lo, *hi))?
             }
             Test::EnumIn {
                 field: f,

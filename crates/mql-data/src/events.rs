@@ -24,9 +24,9 @@ use crate::unfilled::Seen;
 /// The events of an events file, by the text of their `lead_id`.
 ///
 /// A file's events are all held until the leads are read, so they are kept
-/// compactly: every event's entry in one chunked array in file order, every
-/// field value in another, and each lead's events chained through their
-/// entries (docs/performance.md, "CSV").
+/// compactly: every event's entry (24 bytes) in one chunked array in file
+/// order, the field values the rules read in another, and each lead's
+/// events chained through their entries (docs/performance.md, "CSV").
 #[derive(Debug, Default)]
 pub struct EventIndex {
     file: Arc<str>,
@@ -41,29 +41,51 @@ pub struct EventIndex {
     /// checked at its header).
     pub(crate) seen: Seen,
     /// Per event type, the fields kept in `values` and how many fields the
-    /// type has (`None`: every field is kept; see
-    /// [`ReadOptions::event_fields`]).
-    kept: Option<Vec<Kept>>,
+    /// type has (see [`ReadOptions::event_fields`]).
+    kept: Vec<Kept>,
 }
 
 /// The fields of one event type an index keeps.
 #[derive(Debug)]
 struct Kept {
-    slots: Box<[u32]>,
+    /// The slots kept, in order (`None`: every one).
+    slots: Option<Box<[u32]>>,
+    /// How many fields the type has.
     width: usize,
+}
+
+impl Kept {
+    /// How many values an event of this type holds in the index.
+    fn held(&self) -> usize {
+        self.slots.as_ref().map_or(self.width, |s| s.len())
+    }
 }
 
 /// One event in the index.
 #[derive(Debug)]
 struct IndexedEvent {
-    line: u64,
     at: i64,
-    /// Where its fields start in `values`, and how many there are.
-    fields: Pos,
-    width: u32,
-    ty: u32,
+    /// Its line in the high [`LINE_BITS`] bits, its type in the rest.
+    line_ty: u64,
     /// The next event of the same `lead_id`, in file order ([`LAST`] for none).
     next: Pos,
+    /// Where its fields start in `values` (as many as its type keeps).
+    fields: Pos,
+}
+
+/// Bits of [`IndexedEvent::line_ty`] for the line: lines up to 2^40, event
+/// types up to 2^24.
+const LINE_BITS: u32 = 40;
+const TY_BITS: u32 = 64 - LINE_BITS;
+
+impl IndexedEvent {
+    fn line(&self) -> u64 {
+        self.line_ty >> TY_BITS
+    }
+
+    fn ty(&self) -> usize {
+        (self.line_ty & ((1 << TY_BITS) - 1)) as usize
+    }
 }
 
 /// [`IndexedEvent::next`] of a lead's last event.
@@ -71,8 +93,8 @@ const LAST: Pos = Pos::MAX;
 
 #[derive(Debug)]
 struct EventGroup {
-    /// The `lead_id` as the first event gave it.
-    lead: LeadId,
+    /// The `lead_id` as the first event gave it, when that is not its key's text.
+    given: Given,
     /// Its first and last events in `entries`.
     first: Pos,
     last: Pos,
@@ -81,42 +103,94 @@ struct EventGroup {
     matched: AtomicBool,
 }
 
+/// How a group's `lead_id` was given, beside the text it is found by.
+#[derive(Debug)]
+enum Given {
+    /// As that text.
+    Text,
+    /// As a whole number (the text is its digits).
+    Int,
+    /// Some other way (a JSON text with spaces around it).
+    Other(LeadId),
+}
+
+impl Given {
+    fn of(key: &str, lead: LeadId) -> Given {
+        match lead {
+            LeadId::Str(s) if *s == *key => Given::Text,
+            LeadId::Int(i) if key.parse() == Ok(i) => Given::Int,
+            other => Given::Other(other),
+        }
+    }
+
+    fn lead(&self, key: &str) -> LeadId {
+        match self {
+            Given::Text => LeadId::Str(Arc::from(key)),
+            Given::Int => LeadId::Int(key.parse().unwrap_or_default()),
+            Given::Other(id) => id.clone(),
+        }
+    }
+}
+
 /// Items kept in chunks: the array grows without copying what it holds, and
 /// without a moment where it is held twice.
 #[derive(Debug)]
 struct Chunks<T> {
     chunks: Vec<Vec<T>>,
+    /// Items per chunk: an item's place is `chunk * size + place in chunk`.
+    size: usize,
+    /// The next place (items that did not fit at a chunk's end leave its
+    /// rest unused).
+    end: u64,
 }
 
-/// Where an item of [`Chunks`] is: its chunk in the high 32 bits, its place
-/// in the chunk in the low 32.
-type Pos = u64;
+/// Where an item of [`Chunks`] is.
+type Pos = u32;
 
 impl<T> Default for Chunks<T> {
     fn default() -> Self {
-        Chunks { chunks: Vec::new() }
+        Chunks::new(CHUNK)
     }
 }
 
-/// Items per chunk (more when one push brings more).
+/// Items per chunk, at least.
 const CHUNK: usize = 1 << 16;
 
 impl<T> Chunks<T> {
-    /// Add `items`, kept side by side in one chunk; where the first is.
-    fn push_all(&mut self, items: impl ExactSizeIterator<Item = T>) -> Pos {
-        let n = items.len();
-        let fits = self
-            .chunks
-            .last()
-            .is_some_and(|c| c.capacity() - c.len() >= n);
-        if !fits {
-            self.chunks.push(Vec::with_capacity(CHUNK.max(n)));
+    fn new(size: usize) -> Self {
+        Chunks {
+            chunks: Vec::new(),
+            size: size.max(1),
+            end: 0,
         }
-        let chunk = self.chunks.len() - 1;
-        let last = &mut self.chunks[chunk];
-        let at = ((chunk as u64) << 32) | last.len() as u64;
-        last.extend(items);
-        at
+    }
+
+    /// Add `items` (at most a chunk's size), kept side by side in one chunk;
+    /// where the first is, or `None` when the places a [`Pos`] can name are
+    /// used up.
+    fn push_all(&mut self, items: impl ExactSizeIterator<Item = T>) -> Option<Pos> {
+        let n = items.len();
+        let size = self.size as u64;
+        if n as u64 > size || self.end >= u64::from(Pos::MAX) {
+            return None;
+        }
+        let mut at = self.end;
+        if n == 0 {
+            return Some(at as Pos);
+        }
+        if at % size + n as u64 > size || self.chunks.len() as u64 <= at / size {
+            at = at.div_ceil(size) * size;
+            self.chunks.push(Vec::with_capacity(self.size));
+        }
+        let end = at + n as u64;
+        // `LAST` stays free to mean "none"
+        if end >= u64::from(Pos::MAX) {
+            return None;
+        }
+        let chunk = self.chunks.last_mut()?;
+        chunk.extend(items);
+        self.end = end;
+        Some(at as Pos)
     }
 
     fn get(&self, at: Pos) -> &T {
@@ -124,23 +198,36 @@ impl<T> Chunks<T> {
     }
 
     fn get_mut(&mut self, at: Pos) -> &mut T {
-        let (chunk, i) = split(at);
+        let (chunk, i) = self.split(at);
         &mut self.chunks[chunk][i]
     }
 
     /// `n` items side by side from `at`.
     fn slice(&self, at: Pos, n: usize) -> &[T] {
-        let (chunk, i) = split(at);
+        if n == 0 {
+            return &[];
+        }
+        let (chunk, i) = self.split(at);
         &self.chunks[chunk][i..i + n]
+    }
+
+    /// A [`Pos`]'s chunk and its place in it.
+    fn split(&self, at: Pos) -> (usize, usize) {
+        (at as usize / self.size, at as usize % self.size)
     }
 }
 
-/// A [`Pos`]'s chunk and its place in it.
-fn split(at: Pos) -> (usize, usize) {
-    ((at >> 32) as usize, (at & 0xFFFF_FFFF) as usize)
-}
-
 impl EventIndex {
+    fn new(file: Arc<str>, kept: Vec<Kept>) -> EventIndex {
+        let widest = kept.iter().map(Kept::held).max().unwrap_or(0);
+        EventIndex {
+            file,
+            values: Chunks::new(CHUNK.max(widest)),
+            kept,
+            ..Default::default()
+        }
+    }
+
     /// How many events were read (bad ones not included).
     pub fn len(&self) -> usize {
         self.count
@@ -160,30 +247,56 @@ impl EventIndex {
         self.by_lead.len()
     }
 
-    fn add(&mut self, key: String, lead: LeadId, line: u64, ty: usize, rec: EventRec) {
-        self.count += 1;
+    fn add(
+        &mut self,
+        key: String,
+        lead: LeadId,
+        line: u64,
+        ty: usize,
+        rec: EventRec,
+    ) -> Result<(), ReadError> {
+        let Some(kept) = self.kept.get(ty) else {
+            return Ok(());
+        };
         let mut all = Vec::from(rec.fields);
-        let n = all.len() as u32;
-        let (fields, width) = match self.kept.as_ref().and_then(|k| k.get(ty)) {
-            Some(kept) => {
+        all.resize(kept.width, Value::Unknown);
+        let fields = match &kept.slots {
+            Some(slots) => {
                 let take = |&slot: &u32| {
                     all.get_mut(slot as usize)
                         .map(std::mem::take)
                         .unwrap_or_default()
                 };
-                let at = self.values.push_all(kept.slots.iter().map(take));
-                (at, kept.slots.len() as u32)
+                self.values.push_all(slots.iter().map(take))
             }
-            None => (self.values.push_all(all.into_iter()), n),
+            None => self.values.push_all(all.into_iter()),
         };
-        let here = self.entries.push_all(std::iter::once(IndexedEvent {
-            line,
+        let too_large = || {
+            ReadError::io(
+                &self.file,
+                std::io::Error::other(format!(
+                    "line {line}: more events than one events file can hold \
+                     (about 4 billion); split the leads and their events into \
+                     several files, or nest each lead's events in its NDJSON line"
+                )),
+            )
+        };
+        if line >> LINE_BITS != 0 || ty >> TY_BITS != 0 {
+            return Err(too_large());
+        }
+        let Some(fields) = fields else {
+            return Err(too_large());
+        };
+        let entry = IndexedEvent {
             at: rec.at,
-            fields,
-            width,
-            ty: ty as u32,
+            line_ty: (line << TY_BITS) | ty as u64,
             next: LAST,
-        }));
+            fields,
+        };
+        let Some(here) = self.entries.push_all(std::iter::once(entry)) else {
+            return Err(too_large());
+        };
+        self.count += 1;
         match self.by_lead.entry(key.into_boxed_str()) {
             Entry::Occupied(mut group) => {
                 let group = group.get_mut();
@@ -191,21 +304,24 @@ impl EventIndex {
                 group.last = here;
             }
             Entry::Vacant(place) => {
+                let given = Given::of(place.key(), lead);
                 place.insert(EventGroup {
-                    lead,
+                    given,
                     first: here,
                     last: here,
                     matched: AtomicBool::new(false),
                 });
             }
         }
+        Ok(())
     }
 
     /// Add events read, in file order.
-    fn add_all(&mut self, found: impl IntoIterator<Item = Found>) {
+    fn add_all(&mut self, found: impl IntoIterator<Item = Found>) -> Result<(), ReadError> {
         for (key, lead, line, ty, rec) in found {
-            self.add(key, lead, line, ty, rec);
+            self.add(key, lead, line, ty, rec)?;
         }
+        Ok(())
     }
 
     /// A group's events in file order.
@@ -221,48 +337,51 @@ impl EventIndex {
         if let Some(g) = self.by_lead.get(id_text) {
             g.matched.store(true, Ordering::Relaxed);
             for e in self.events_of(g) {
-                if let Some(group) = groups.get_mut(e.ty as usize) {
-                    let values = self.values.slice(e.fields, e.width as usize);
-                    let fields = match self.kept.as_ref().and_then(|k| k.get(e.ty as usize)) {
-                        Some(kept) => {
-                            let mut all = vec![Value::Unknown; kept.width];
-                            for (&slot, v) in kept.slots.iter().zip(values) {
-                                if let Some(place) = all.get_mut(slot as usize) {
-                                    *place = v.clone();
-                                }
+                let ty = e.ty();
+                let (Some(group), Some(kept)) = (groups.get_mut(ty), self.kept.get(ty)) else {
+                    continue;
+                };
+                let values = self.values.slice(e.fields, kept.held());
+                let fields = match &kept.slots {
+                    Some(slots) => {
+                        let mut all = vec![Value::Unknown; kept.width];
+                        for (&slot, v) in slots.iter().zip(values) {
+                            if let Some(place) = all.get_mut(slot as usize) {
+                                *place = v.clone();
                             }
-                            all.into()
                         }
-                        None => values.into(),
-                    };
-                    group.push(EventRec { at: e.at, fields });
-                }
+                        all.into()
+                    }
+                    None => values.into(),
+                };
+                group.push(EventRec { at: e.at, fields });
             }
         }
     }
 
     /// Report every event whose `lead_id` matched no lead, in file order.
     pub(crate) fn report_unmatched(&self, issues: &mut Issues) {
-        let mut left: Vec<(u64, &str, &LeadId)> = self
+        let mut left: Vec<(u64, &str, &Given)> = self
             .by_lead
             .iter()
             .filter(|(_, g)| !g.matched.load(Ordering::Relaxed))
             .flat_map(|(k, g)| {
                 self.events_of(g)
-                    .map(move |e| (e.line, k.as_ref(), &g.lead))
+                    .map(move |e| (e.line(), k.as_ref(), &g.given))
             })
             .collect();
         left.sort_by_key(|e| e.0);
-        for (line, key, lead) in left {
+        for (line, key, given) in left {
+            let lead = given.lead(key);
+            let shown = match lead {
+                LeadId::Int(_) => key.to_string(),
+                LeadId::Str(_) => format!("{key:?}"),
+            };
             let loc = Loc {
                 file: self.file.clone(),
                 line,
                 column: None,
-                lead: Some(lead.clone()),
-            };
-            let shown = match lead {
-                LeadId::Int(_) => key.to_string(),
-                LeadId::Str(_) => format!("{key:?}"),
+                lead: Some(lead),
             };
             let mut issue = loc
                 .error(
@@ -287,22 +406,19 @@ pub fn read_events(
     let file = source.name.clone();
     let format = resolve_format(&file, options.format)?;
     let mut dec = Decoder::new(Layout::new(schema, None));
-    let kept = options.event_fields.as_ref().map(|used| {
-        schema
-            .events
-            .iter()
-            .enumerate()
-            .map(|(ty, def)| Kept {
-                slots: used.get(ty).cloned().unwrap_or_default().into(),
-                width: def.fields.len(),
-            })
-            .collect()
-    });
-    let mut index = EventIndex {
-        file: file.clone(),
-        kept,
-        ..Default::default()
-    };
+    let kept = schema
+        .events
+        .iter()
+        .enumerate()
+        .map(|(ty, def)| Kept {
+            slots: options
+                .event_fields
+                .as_ref()
+                .map(|used| used.get(ty).cloned().unwrap_or_default().into()),
+            width: def.fields.len(),
+        })
+        .collect();
+    let mut index = EventIndex::new(file.clone(), kept);
     let mut input = buffered(&file, source.reader)?;
     let base = Loc {
         file: file.clone(),
@@ -336,7 +452,7 @@ pub fn read_events(
                     .collect();
                 for (kept, found) in parts {
                     issues.replay(kept);
-                    index.add_all(found);
+                    index.add_all(found)?;
                 }
             }
             for fork in forks {
@@ -356,7 +472,7 @@ pub fn read_events(
             for item in items {
                 let loc = base.at(lines.line_of(item), None);
                 event_object(&mut dec, item, &loc, &lines, issues, &mut found);
-                index.add_all(found.drain(..));
+                index.add_all(found.drain(..))?;
             }
         }
         InputFormat::Csv | InputFormat::Xlsx => {
@@ -441,7 +557,7 @@ pub fn read_events(
                     slots[f] = Some(cells[c]);
                 }
                 let fields = dec.event_fields_of(ty, |i| slots[i], &[], &loc, &lines, issues);
-                index.add(lead_text, lead, line, ty, EventRec { at, fields });
+                index.add(lead_text, lead, line, ty, EventRec { at, fields })?;
             }
         }
     }
@@ -535,26 +651,88 @@ pub(crate) fn json_array<'t>(file: &str, text: &'t str) -> Result<Vec<&'t str>, 
 
 #[cfg(test)]
 mod tests {
-    use super::{Chunks, CHUNK};
+    use super::{Chunks, EventIndex, Given, IndexedEvent, Kept, Pos, CHUNK};
+    use mql_core::{EventRec, LeadId, Value};
 
     #[test]
     fn chunks_keep_every_run_whole_and_in_its_place() {
         let mut chunks: Chunks<u32> = Chunks::default();
         let mut runs = Vec::new();
         let mut next = 0u32;
-        // runs of 1 to 5 items across several chunks, then one longer than a chunk
-        for width in (0..3 * CHUNK / 2).map(|i| 1 + i % 5).chain([CHUNK + 3, 2]) {
+        // runs of 0 to 5 items across several chunks, then one a chunk long
+        for width in (0..3 * CHUNK / 2).map(|i| i % 6).chain([CHUNK, 2]) {
             let items = next..next + width as u32;
-            let at = chunks.push_all(items.clone());
+            let at = chunks.push_all(items.clone()).expect("room");
             runs.push((at, width, items));
             next += width as u32;
         }
         for (at, width, items) in &runs {
             assert_eq!(chunks.slice(*at, *width), items.clone().collect::<Vec<_>>());
-            assert_eq!(*chunks.get(*at), items.start);
+            if *width > 0 {
+                assert_eq!(*chunks.get(*at), items.start);
+            }
         }
         let last = runs.last().expect("runs").0;
         *chunks.get_mut(last) = 7;
         assert_eq!(*chunks.get(last), 7);
+        // more than a chunk at once is refused, not split
+        assert_eq!(chunks.push_all(0..CHUNK as u32 + 1), None);
+    }
+
+    #[test]
+    fn chunks_refuse_places_a_position_cannot_name() {
+        let mut chunks: Chunks<u8> = Chunks::new(4);
+        chunks.end = u64::from(Pos::MAX) - 1;
+        assert_eq!(chunks.push_all([1].into_iter()), None);
+        assert_eq!(chunks.push_all(std::iter::empty()), Some(Pos::MAX - 1));
+        // the last place is `LAST`, which means "none"
+        chunks.end = u64::from(Pos::MAX);
+        assert_eq!(chunks.push_all(std::iter::empty()), None);
+    }
+
+    #[test]
+    fn an_index_past_its_last_place_stops_with_an_error() {
+        let kept = vec![Kept {
+            slots: None,
+            width: 1,
+        }];
+        let mut index = EventIndex::new("events.csv".into(), kept);
+        let event = |at| EventRec {
+            at,
+            fields: vec![Value::Int(at)].into(),
+        };
+        let id = || LeadId::Str("L-1".into());
+        index.add("L-1".into(), id(), 2, 0, event(1)).expect("room");
+        index.entries.end = u64::from(Pos::MAX) - 1;
+        let e = index
+            .add("L-1".into(), id(), 3, 0, event(2))
+            .expect_err("no place left");
+        assert_eq!(
+            e.to_string(),
+            "cannot read `events.csv`: line 3: more events than one events file can hold \
+             (about 4 billion); split the leads and their events into several files, \
+             or nest each lead's events in its NDJSON line"
+        );
+        assert_eq!(index.len(), 1);
+        // a line past 2^40 cannot be packed either
+        let e = index.add("L-2".into(), id(), 1 << 40, 0, event(3));
+        assert!(e.is_err());
+    }
+
+    #[test]
+    fn an_entry_takes_24_bytes() {
+        assert_eq!(std::mem::size_of::<IndexedEvent>(), 24);
+    }
+
+    #[test]
+    fn a_lead_id_is_given_back_as_it_was_given() {
+        for (key, id) in [
+            ("L-1", LeadId::Str("L-1".into())),
+            ("42", LeadId::Int(42)),
+            ("-7", LeadId::Int(-7)),
+            ("L-2", LeadId::Str(" L-2 ".into())),
+        ] {
+            assert_eq!(Given::of(key, id.clone()).lead(key), id, "{key}");
+        }
     }
 }

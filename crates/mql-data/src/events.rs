@@ -1,7 +1,6 @@
 //! The events file (`--events FILE`): every event of every lead, read fully
 //! before the leads and joined to them by `lead_id`.
 
-use std::collections::hash_map::Entry;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -249,7 +248,7 @@ impl EventIndex {
 
     fn add(
         &mut self,
-        key: String,
+        key: &str,
         lead: LeadId,
         line: u64,
         ty: usize,
@@ -297,20 +296,20 @@ impl EventIndex {
             return Err(too_large());
         };
         self.count += 1;
-        match self.by_lead.entry(key.into_boxed_str()) {
-            Entry::Occupied(mut group) => {
-                let group = group.get_mut();
+        // the key is made only for a lead id not met before
+        match self.by_lead.get_mut(key) {
+            Some(group) => {
                 self.entries.get_mut(group.last).next = here;
                 group.last = here;
             }
-            Entry::Vacant(place) => {
-                let given = Given::of(place.key(), lead);
-                place.insert(EventGroup {
-                    given,
+            None => {
+                let group = EventGroup {
+                    given: Given::of(key, lead),
                     first: here,
                     last: here,
                     matched: AtomicBool::new(false),
-                });
+                };
+                self.by_lead.insert(key.into(), group);
             }
         }
         Ok(())
@@ -319,7 +318,7 @@ impl EventIndex {
     /// Add events read, in file order.
     fn add_all(&mut self, found: impl IntoIterator<Item = Found>) -> Result<(), ReadError> {
         for (key, lead, line, ty, rec) in found {
-            self.add(key, lead, line, ty, rec)?;
+            self.add(&key, lead, line, ty, rec)?;
         }
         Ok(())
     }
@@ -507,6 +506,20 @@ pub fn read_events(
             let cols = event_header(&dec.layout, &head, csv, &base.at(header_line, None), issues)?;
             let lead_id_col = first_col + cols.lead_id as u64;
             index.lead_id_column = Some(lead_id_col);
+            // per event type, the column of each of its fields
+            let columns: Vec<Vec<Option<usize>>> = (dec.layout.schema.events.iter())
+                .zip(&cols.fields)
+                .map(|(def, found)| {
+                    let mut column = vec![None; def.fields.len()];
+                    for &(f, c) in found {
+                        if let Some(place) = column.get_mut(f) {
+                            *place = Some(c);
+                        }
+                    }
+                    column
+                })
+                .collect();
+            let mut last_lead: Option<LeadId> = None;
             // Row by row: decoding CSV rows on every core, like NDJSON
             // lines, was measured slower (docs/performance.md).
             while let Some(row) = rows.next_row()? {
@@ -523,7 +536,7 @@ pub fn read_events(
                     continue;
                 }
                 let lead_text = match cells[cols.lead_id].text() {
-                    Ok(Some(t)) => t.into_owned(),
+                    Ok(Some(t)) => t,
                     Ok(None) => {
                         issues.report(loc.at(line, Some(lead_id_col)).error(
                             Some("lead_id"),
@@ -539,7 +552,13 @@ pub fn read_events(
                         continue;
                     }
                 };
-                let lead = LeadId::Str(Arc::from(lead_text.as_str()));
+                // Events usually come a lead at a time: the last id is kept
+                // rather than made again for each of its events.
+                let lead = match &last_lead {
+                    Some(LeadId::Str(t)) if **t == *lead_text => LeadId::Str(t.clone()),
+                    _ => LeadId::Str(Arc::from(&*lead_text)),
+                };
+                last_lead = Some(lead.clone());
                 loc.lead = Some(lead.clone());
                 let lines = Lines::Fixed(line);
                 let Some((ty, at)) = dec.event_head(
@@ -551,13 +570,10 @@ pub fn read_events(
                 ) else {
                     continue;
                 };
-                let mut slots: Vec<Option<Cell>> =
-                    vec![None; dec.layout.schema.events[ty].fields.len()];
-                for &(f, c) in &cols.fields[ty] {
-                    slots[f] = Some(cells[c]);
-                }
-                let fields = dec.event_fields_of(ty, |i| slots[i], &[], &loc, &lines, issues);
-                index.add(lead_text, lead, line, ty, EventRec { at, fields })?;
+                let column = &columns[ty];
+                let cell = |i: usize| column.get(i).copied().flatten().map(|c| cells[c]);
+                let fields = dec.event_fields_of(ty, cell, &[], &loc, &lines, issues);
+                index.add(&lead_text, lead, line, ty, EventRec { at, fields })?;
             }
         }
     }
@@ -702,10 +718,10 @@ mod tests {
             fields: vec![Value::Int(at)].into(),
         };
         let id = || LeadId::Str("L-1".into());
-        index.add("L-1".into(), id(), 2, 0, event(1)).expect("room");
+        index.add("L-1", id(), 2, 0, event(1)).expect("room");
         index.entries.end = u64::from(Pos::MAX) - 1;
         let e = index
-            .add("L-1".into(), id(), 3, 0, event(2))
+            .add("L-1", id(), 3, 0, event(2))
             .expect_err("no place left");
         assert_eq!(
             e.to_string(),
@@ -715,7 +731,7 @@ mod tests {
         );
         assert_eq!(index.len(), 1);
         // a line past 2^40 cannot be packed either
-        let e = index.add("L-2".into(), id(), 1 << 40, 0, event(3));
+        let e = index.add("L-2", id(), 1 << 40, 0, event(3));
         assert!(e.is_err());
     }
 

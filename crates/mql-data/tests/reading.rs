@@ -623,6 +623,54 @@ fn an_events_file_keeps_only_the_fields_asked_for_and_still_checks_the_others() 
     }
 }
 
+/// Events of several leads in turns: each event goes to its own lead, and a
+/// data error in one names the lead of its own line, whether or not the
+/// line before was the same lead's (the reader keeps the last id it made).
+#[test]
+fn events_of_leads_in_turns_keep_their_own_leads() {
+    let events = "lead_id,type,at,url,seconds\n\
+                  A,page_view,2026-01-01,/a1,1\n\
+                  A,page_view,2026-01-02,/a2,x\n\
+                  B,page_view,2026-01-03,/b1,y\n\
+                  C,page_view,2026-01-04,/c1,3\n\
+                  A,page_view,2026-01-05,/a3,z\n\
+                  B,page_view,2026-01-06,/b2,4\n";
+    let r = read_with(
+        &schema(),
+        "leads.ndjson",
+        "{\"id\": \"A\"}\n{\"id\": \"B\"}\n",
+        Some(("events.csv", events.as_bytes())),
+        ReadOptions::default(),
+    );
+    let errors: Vec<(u64, String, Option<&str>)> = r
+        .issues
+        .iter()
+        .filter(|i| i.is_error())
+        .map(|i| {
+            let lead = i.lead.as_ref().map(|l| l.to_string()).unwrap_or_default();
+            (i.line, lead, i.field.as_deref())
+        })
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            (3, "A".to_string(), Some("seconds")),
+            (4, "B".to_string(), Some("seconds")),
+            (6, "A".to_string(), Some("seconds")),
+            // events without a lead are known once every lead is read
+            (5, "C".to_string(), Some("lead_id")),
+        ],
+        "{}",
+        r.listing()
+    );
+    let urls = |lead: &LeadRecord| -> Vec<Value> {
+        lead.events[0].iter().map(|e| e.fields[0].clone()).collect()
+    };
+    let text = |t: &str| Value::Str(t.into());
+    assert_eq!(urls(&r.leads[0]), [text("/a1"), text("/a2"), text("/a3")]);
+    assert_eq!(urls(&r.leads[1]), [text("/b1"), text("/b2")]);
+}
+
 #[test]
 fn an_events_csv_needs_its_key_columns() {
     let s = schema();

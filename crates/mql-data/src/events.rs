@@ -254,6 +254,7 @@ impl EventIndex {
         ty: usize,
         rec: EventRec,
     ) -> Result<(), ReadError> {
+        // (the types come from the schema the index was made for)
         let Some(kept) = self.kept.get(ty) else {
             return Ok(());
         };

@@ -57,51 +57,36 @@ impl At {
     }
 }
 
-/// Passes the bytes through to the CSV reader and notes the line on which
-/// each record begins. The CSV reader's own positions point at the blank
-/// lines before a record and, with Windows line ends, at the line before it,
-/// so line numbers of data errors are taken from here instead. It follows
-/// the same quoting rules as the reader: a `"` opens quotes only at the start
-/// of a field, and line ends inside quotes belong to the cell.
-pub(crate) struct LineTracker<R> {
-    inner: R,
+/// Follows CSV text fed to it in pieces by the quoting rules of the CSV
+/// reader, and finds where each record starts. The CSV reader's own
+/// positions point at the blank lines before a record and, with Windows
+/// line ends, at the line before it, so line numbers of data errors are
+/// taken from here instead. A `"` opens quotes only at the start of a field,
+/// and line ends inside quotes belong to the cell.
+pub(crate) struct Tracker {
     at: At,
     line: u64,
-    starts: Rc<RefCell<VecDeque<u64>>>,
-    /// Bytes of the record being read so far.
+    /// Bytes of the record being read so far, and the line it starts on.
     in_record: u64,
+    record_line: Option<u64>,
     /// The line of a record found longer than [`MAX_RECORD_BYTES`].
     too_long: Option<u64>,
 }
 
-/// What the tracker hands the CSV reader as an IO error when a record is
-/// longer than [`MAX_RECORD_BYTES`]: the line it starts on.
-#[derive(Debug)]
-struct RecordTooLong(u64);
-
-impl std::fmt::Display for RecordTooLong {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "the record of line {} is too long", self.0)
-    }
-}
-
-impl std::error::Error for RecordTooLong {}
-
-impl<R: Read> LineTracker<R> {
-    fn new(inner: R, starts: Rc<RefCell<VecDeque<u64>>>) -> Self {
-        LineTracker {
-            inner,
+impl Tracker {
+    pub(crate) fn new() -> Tracker {
+        Tracker {
             at: At::RecordStart,
             line: 1,
-            starts,
             in_record: 0,
+            record_line: None,
             too_long: None,
         }
     }
 
-    fn scan(&mut self, bytes: &[u8]) {
-        let starts = Rc::clone(&self.starts);
-        let mut starts = starts.borrow_mut();
+    /// Follow `bytes`, the text after what came before; `start(line, i)`
+    /// for each record that starts in them, at `bytes[i]`.
+    pub(crate) fn scan(&mut self, bytes: &[u8], mut start: impl FnMut(u64, usize)) {
         // Most exports quote few cells, or none.
         let quotes = memchr::memchr(b'"', bytes).is_some();
         let mut i = 0;
@@ -128,18 +113,19 @@ impl<R: Read> LineTracker<R> {
                         _ => At::Unquoted,
                     };
                 }
-                self.count(plain as u64, &starts);
+                self.count(plain as u64);
                 i += plain;
                 continue;
             }
             let b = bytes[i];
-            i += 1;
             if self.at == At::RecordStart && b != b'\n' && b != b'\r' {
-                starts.push_back(self.line);
+                start(self.line, i);
+                self.record_line = Some(self.line);
                 self.at = At::FieldStart;
                 self.in_record = 0;
             }
-            self.count(1, &starts);
+            i += 1;
+            self.count(1);
             self.at = self.at.after(b);
             if b == b'\n' {
                 self.line += 1;
@@ -150,24 +136,57 @@ impl<R: Read> LineTracker<R> {
     /// Count `n` more bytes of the record being read, noting its line when
     /// it grows past [`MAX_RECORD_BYTES`].
     #[inline]
-    fn count(&mut self, n: u64, starts: &VecDeque<u64>) {
+    fn count(&mut self, n: u64) {
         self.in_record += n;
         if self.in_record > MAX_RECORD_BYTES && self.too_long.is_none() {
-            self.too_long = Some(starts.back().copied().unwrap_or(self.line));
+            self.too_long = Some(self.record_line.unwrap_or(self.line));
+        }
+    }
+}
+
+/// Passes the bytes through to the CSV reader and notes, with a
+/// [`Tracker`], the line on which each record begins.
+pub(crate) struct LineTracker<R> {
+    inner: R,
+    tracker: Tracker,
+    starts: Rc<RefCell<VecDeque<u64>>>,
+}
+
+/// What the tracker hands the CSV reader as an IO error when a record is
+/// longer than [`MAX_RECORD_BYTES`]: the line it starts on.
+#[derive(Debug)]
+struct RecordTooLong(u64);
+
+impl std::fmt::Display for RecordTooLong {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the record of line {} is too long", self.0)
+    }
+}
+
+impl std::error::Error for RecordTooLong {}
+
+impl<R: Read> LineTracker<R> {
+    fn new(inner: R, starts: Rc<RefCell<VecDeque<u64>>>) -> Self {
+        LineTracker {
+            inner,
+            tracker: Tracker::new(),
+            starts,
         }
     }
 }
 
 impl<R: Read> Read for LineTracker<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        if let Some(line) = self.too_long {
+        if let Some(line) = self.tracker.too_long {
             return Err(std::io::Error::new(
                 std::io::ErrorKind::InvalidData,
                 RecordTooLong(line),
             ));
         }
         let n = self.inner.read(buf)?;
-        self.scan(&buf[..n]);
+        let mut starts = self.starts.borrow_mut();
+        self.tracker
+            .scan(&buf[..n], |line, _| starts.push_back(line));
         Ok(n)
     }
 }
@@ -176,6 +195,23 @@ impl<R: Read> Read for LineTracker<R> {
 pub(crate) enum Row<'r> {
     Cells(u64, Vec<&'r str>),
     NotText(u64),
+}
+
+impl<'r> Row<'r> {
+    /// The row as a table's, each cell with its column.
+    pub fn cells(self) -> TableRow<'r> {
+        match self {
+            Row::NotText(line) => TableRow::NotText(line),
+            Row::Cells(line, cells) => TableRow::Cells(
+                line,
+                cells
+                    .into_iter()
+                    .enumerate()
+                    .map(|(c, t)| Cell::Text(t, c as u64 + 1))
+                    .collect(),
+            ),
+        }
+    }
 }
 
 impl<'a> CsvRows<'a> {
@@ -230,29 +266,231 @@ impl<'a> CsvRows<'a> {
             // The tracker has seen every byte the reader has, so it knows
             // this record's start; the reader's own line is a fallback.
             let tracked = self.starts.borrow_mut().pop_front();
-            let line = tracked
-                .or_else(|| self.record.position().map(|p| p.line()))
-                .unwrap_or(0);
-            let blank =
-                self.record.len() == 1 && self.record[0].iter().all(|b| b.is_ascii_whitespace());
-            if blank || self.record.is_empty() {
+            if is_blank(&self.record) {
                 continue;
             }
-            let mut cells = Vec::with_capacity(self.record.len());
-            for cell in self.record.iter() {
-                match std::str::from_utf8(cell) {
-                    Ok(s) => cells.push(s),
-                    Err(_) => return Ok(Some(Row::NotText(line))),
+            return Ok(Some(row_of(&self.record, tracked)));
+        }
+    }
+}
+
+/// Whether a record is a blank line (or only spaces), which is skipped.
+fn is_blank(record: &ByteRecord) -> bool {
+    record.is_empty() || (record.len() == 1 && record[0].iter().all(|b| b.is_ascii_whitespace()))
+}
+
+/// A record's row, on the line the tracker found (else the CSV reader's).
+fn row_of(record: &ByteRecord, line: Option<u64>) -> Row<'_> {
+    let line = line
+        .or_else(|| record.position().map(|p| p.line()))
+        .unwrap_or(0);
+    let mut cells = Vec::with_capacity(record.len());
+    for cell in record.iter() {
+        match std::str::from_utf8(cell) {
+            Ok(s) => cells.push(s),
+            Err(_) => return Row::NotText(line),
+        }
+    }
+    Row::Cells(line, cells)
+}
+
+/// Where a record of a [`CsvBlock`] starts: its line, and its offset in the
+/// block's text.
+#[derive(Clone, Copy, Debug)]
+struct Start {
+    line: u64,
+    offset: usize,
+}
+
+/// A CSV file cut on the reading thread into blocks of whole records, for
+/// other threads to parse (the events file, docs/architecture.md). The
+/// [`Tracker`] finds where records start as the text is read, so a block
+/// ends where a record starts.
+pub(crate) struct CsvBlocks<'a> {
+    input: BufReader<Box<dyn Read + 'a>>,
+    file: Arc<str>,
+    tracker: Tracker,
+    /// The text read and not handed out yet, from the start of a record (or
+    /// of the blank lines before one), and where its records start.
+    text: Vec<u8>,
+    starts: Vec<Start>,
+    at_end: bool,
+    /// How much text is read at a time ([`READ_BYTES`]; less in tests).
+    read_bytes: usize,
+    /// A block's buffers, handed back to be filled again.
+    spare: Option<CsvBlock>,
+}
+
+/// Whole records of a CSV file, with the line each starts on.
+#[derive(Debug)]
+pub(crate) struct CsvBlock {
+    text: Vec<u8>,
+    starts: Vec<Start>,
+    /// Whether the text is the file's start (which the header's row is read
+    /// from as it is, byte order mark and blank lines included).
+    first: bool,
+}
+
+/// Some records of a [`CsvBlock`].
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct CsvPart<'b> {
+    text: &'b [u8],
+    starts: &'b [Start],
+    /// The index of its first record in the block.
+    from: usize,
+}
+
+/// How much text is read from the file at a time.
+const READ_BYTES: usize = 1 << 20;
+
+impl<'a> CsvBlocks<'a> {
+    pub fn new(file: Arc<str>, input: BufReader<Box<dyn Read + 'a>>) -> CsvBlocks<'a> {
+        CsvBlocks {
+            input,
+            file,
+            tracker: Tracker::new(),
+            text: Vec::new(),
+            starts: Vec::new(),
+            at_end: false,
+            read_bytes: READ_BYTES,
+            spare: None,
+        }
+    }
+
+    /// Hand back a block that is done with, for its memory to be used again.
+    pub fn recycle(&mut self, block: CsvBlock) {
+        self.spare = Some(block);
+    }
+
+    /// The next block: the whole records of about `size` bytes of text
+    /// (more when a record is longer); `None` at the end of the file.
+    pub fn next_block(&mut self, size: usize) -> Result<Option<CsvBlock>, ReadError> {
+        let first = self.tracker.line == 1 && self.starts.is_empty() && self.text.is_empty();
+        // Read on until a record starts after `size` bytes: the records
+        // before it are whole.
+        while !self.at_end && (self.text.len() < size || self.starts.len() < 2) {
+            let old = self.text.len();
+            self.text.resize(old + self.read_bytes, 0);
+            let n = loop {
+                match self.input.read(&mut self.text[old..]) {
+                    Ok(n) => break n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(cause) => {
+                        return Err(ReadError::Io {
+                            file: self.file.to_string(),
+                            cause,
+                        })
+                    }
                 }
+            };
+            self.text.truncate(old + n);
+            if n == 0 {
+                self.at_end = true;
+                break;
             }
-            return Ok(Some(Row::Cells(line, cells)));
+            let starts = &mut self.starts;
+            self.tracker.scan(&self.text[old..], |line, i| {
+                starts.push(Start {
+                    line,
+                    offset: old + i,
+                })
+            });
+            if let Some(line) = self.tracker.too_long {
+                return Err(ReadError::RecordTooLarge {
+                    file: self.file.to_string(),
+                    line,
+                    limit: MAX_RECORD_BYTES,
+                });
+            }
+        }
+        if self.text.is_empty() {
+            return Ok(None);
+        }
+        let (whole, cut) = match self.starts.last() {
+            Some(last) if !self.at_end => (self.starts.len() - 1, last.offset),
+            _ => (self.starts.len(), self.text.len()),
+        };
+        let mut block = self.spare.take().unwrap_or(CsvBlock {
+            text: Vec::new(),
+            starts: Vec::new(),
+            first,
+        });
+        block.first = first;
+        block.text.clear();
+        block.text.extend_from_slice(&self.text[..cut]);
+        self.text.drain(..cut);
+        block.starts.clear();
+        block.starts.extend(self.starts.drain(..whole));
+        for s in &mut self.starts {
+            s.offset -= cut;
+        }
+        Ok(Some(block))
+    }
+}
+
+impl CsvBlock {
+    /// Its records from `from` on, cut into at most `n` parts of whole
+    /// records with about the same amount of text each.
+    pub fn parts(&self, from: usize, n: usize) -> Vec<CsvPart<'_>> {
+        let from = from.min(self.starts.len());
+        let begin = match self.starts.get(from) {
+            Some(s) if !(self.first && from == 0) => s.offset,
+            Some(_) => 0,
+            None => self.text.len(),
+        };
+        let n = n.max(1);
+        let span = self.text.len() - begin;
+        let mut parts = Vec::with_capacity(n);
+        let (mut record, mut offset) = (from, begin);
+        for k in 1..=n {
+            let (end_record, end_offset) = if k == n {
+                (self.starts.len(), self.text.len())
+            } else {
+                let target = begin + span / n * k;
+                let r = record + self.starts[record..].partition_point(|s| s.offset < target);
+                (r, self.starts.get(r).map_or(self.text.len(), |s| s.offset))
+            };
+            if end_record > record {
+                parts.push(CsvPart {
+                    text: &self.text[offset..end_offset],
+                    starts: &self.starts[record..end_record],
+                    from: record,
+                });
+            }
+            (record, offset) = (end_record, end_offset);
+        }
+        parts
+    }
+}
+
+impl CsvPart<'_> {
+    /// Each row of the part in order, with its record's index in the
+    /// block, blank lines skipped, until `f` says to stop (returns false).
+    pub fn each_row(&self, mut f: impl FnMut(usize, Row<'_>) -> bool) {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(self.text);
+        let mut record = ByteRecord::new();
+        let mut k = 0;
+        // Text in memory cannot fail to read, and the CSV reader accepts
+        // any bytes.
+        while reader.read_byte_record(&mut record).unwrap_or(false) {
+            let line = self.starts.get(k).map(|s| s.line);
+            k += 1;
+            if is_blank(&record) {
+                continue;
+            }
+            if !f(self.from + k - 1, row_of(&record, line)) {
+                break;
+            }
         }
     }
 }
 
 /// Rows of cells: a CSV file, or a workbook's sheet (read like one).
 pub(crate) enum Table<'a> {
-    Csv(CsvRows<'a>),
+    Csv(Box<CsvRows<'a>>),
     Sheet(SheetRows),
 }
 
@@ -267,17 +505,7 @@ impl Table<'_> {
     /// The next row that is not blank; `None` at the end.
     pub fn next_row(&mut self) -> Result<Option<TableRow<'_>>, ReadError> {
         Ok(match self {
-            Table::Csv(rows) => rows.next_row()?.map(|row| match row {
-                Row::NotText(line) => TableRow::NotText(line),
-                Row::Cells(line, cells) => TableRow::Cells(
-                    line,
-                    cells
-                        .into_iter()
-                        .enumerate()
-                        .map(|(c, t)| Cell::Text(t, c as u64 + 1))
-                        .collect(),
-                ),
-            }),
+            Table::Csv(rows) => rows.next_row()?.map(Row::cells),
             Table::Sheet(rows) => rows.next_row().map(|(line, first, cells)| {
                 TableRow::Cells(
                     line,
@@ -617,6 +845,74 @@ mod line_tests {
             &[(1, "h"), (2, "5\" screen"), (3, "6")],
         );
     }
+    /// Rows of CSV text read in blocks of whole records, each cut into
+    /// parts, are the rows read one after the other, on the same lines,
+    /// however the text is cut: quotes, line breaks in quotes, Windows line
+    /// ends, blank lines and bytes that are not text alike.
+    #[test]
+    fn blocks_of_whole_records_give_the_rows_of_the_whole_text() {
+        use super::CsvBlocks;
+
+        fn one_by_one(text: &[u8]) -> Vec<(u64, Option<Vec<String>>)> {
+            let input: Box<dyn Read> = Box::new(std::io::Cursor::new(text.to_vec()));
+            let mut csv = CsvRows::new("t.csv".into(), BufReader::new(input));
+            let mut out = Vec::new();
+            while let Some(row) = csv.next_row().expect("readable") {
+                out.push(shown(row));
+            }
+            out
+        }
+        fn shown(row: Row<'_>) -> (u64, Option<Vec<String>>) {
+            match row {
+                Row::Cells(line, cells) => {
+                    (line, Some(cells.iter().map(|c| c.to_string()).collect()))
+                }
+                Row::NotText(line) => (line, None),
+            }
+        }
+
+        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        for round in 0..3_000 {
+            let quote_odds = if round % 2 == 0 { 6 } else { 300 };
+            let len = next(300) as usize;
+            let text: Vec<u8> = (0..len)
+                .map(|_| match next(quote_odds) {
+                    0 => b'"',
+                    _ => b"ab,\n\r x\n,\xff"[next(10) as usize],
+                })
+                .collect();
+            let input: Box<dyn Read> = Box::new(std::io::Cursor::new(text.clone()));
+            let mut blocks = CsvBlocks::new("t.csv".into(), BufReader::new(input));
+            blocks.read_bytes = 1 + next(40) as usize;
+            let size = 1 + next(80) as usize;
+            let mut got = Vec::new();
+            let mut records = 0;
+            while let Some(block) = blocks.next_block(size).expect("in memory") {
+                for part in block.parts(0, 1 + next(4) as usize) {
+                    part.each_row(|k, row| {
+                        assert!(k >= records, "records in order");
+                        records = k;
+                        got.push(shown(row));
+                        true
+                    });
+                }
+                records = 0;
+            }
+            assert_eq!(
+                got,
+                one_by_one(&text),
+                "{:?}",
+                String::from_utf8_lossy(&text)
+            );
+        }
+    }
+
     /// The tracker passes over plain bytes several at a time; what it finds
     /// must be what stepping one byte at a time finds, however the text is
     /// cut into reads.
@@ -669,7 +965,7 @@ mod line_tests {
             }
             let found: Vec<u64> = starts.borrow().iter().copied().collect();
             assert_eq!(
-                (found, tracker.line),
+                (found, tracker.tracker.line),
                 one_at_a_time(&text),
                 "{:?}",
                 String::from_utf8_lossy(&text)

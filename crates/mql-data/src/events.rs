@@ -1,6 +1,7 @@
 //! The events file (`--events FILE`): every event of every lead, read fully
 //! before the leads and joined to them by `lead_id`.
 
+use std::borrow::Cow;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -8,7 +9,9 @@ use mql_core::{EventRec, LeadId, Schema, Value};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
-use crate::csvin::{event_header, not_text, wrong_width, CsvRows, Header, Table, TableRow};
+use crate::csvin::{
+    event_header, not_text, wrong_width, CsvBlocks, EventColumns, Header, Row, Table, TableRow,
+};
 use crate::issue::{Deferred, Issues, Loc};
 use crate::json::{line_starts, parse_object, Lines};
 use crate::layout::{Cell, Decoder, Layout};
@@ -45,7 +48,7 @@ pub struct EventIndex {
 }
 
 /// The fields of one event type an index keeps.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 struct Kept {
     /// The slots kept, in order (`None`: every one).
     slots: Option<Box<[u32]>>,
@@ -57,6 +60,14 @@ impl Kept {
     /// How many values an event of this type holds in the index.
     fn held(&self) -> usize {
         self.slots.as_ref().map_or(self.width, |s| s.len())
+    }
+
+    /// The values kept of an event's fields (taken out of them), in order.
+    fn values<'f>(&'f self, fields: &'f mut [Value]) -> impl ExactSizeIterator<Item = Value> + 'f {
+        (0..self.held()).map(move |k| {
+            let slot = self.slots.as_ref().map_or(k, |s| s[k] as usize);
+            fields.get_mut(slot).map(std::mem::take).unwrap_or_default()
+        })
     }
 }
 
@@ -246,6 +257,7 @@ impl EventIndex {
         self.by_lead.len()
     }
 
+    /// Add an event read, with all its fields.
     fn add(
         &mut self,
         key: &str,
@@ -254,23 +266,56 @@ impl EventIndex {
         ty: usize,
         rec: EventRec,
     ) -> Result<(), ReadError> {
+        let kept = std::mem::take(&mut self.kept);
+        let mut fields = rec.fields;
         // (the types come from the schema the index was made for)
-        let Some(kept) = self.kept.get(ty) else {
-            return Ok(());
-        };
-        let mut all = Vec::from(rec.fields);
-        all.resize(kept.width, Value::Unknown);
-        let fields = match &kept.slots {
-            Some(slots) => {
-                let take = |&slot: &u32| {
-                    all.get_mut(slot as usize)
-                        .map(std::mem::take)
-                        .unwrap_or_default()
-                };
-                self.values.push_all(slots.iter().map(take))
+        let added = match kept.get(ty) {
+            Some(k) => {
+                let given = || Given::of(key, lead);
+                self.add_kept(key, given, line, ty, rec.at, k.values(&mut fields))
             }
-            None => self.values.push_all(all.into_iter()),
+            None => Ok(()),
         };
+        self.kept = kept;
+        added
+    }
+
+    /// Add the events a part of the file found, in order.
+    fn add_found(&mut self, found: &mut Found) -> Result<(), ReadError> {
+        let kept = std::mem::take(&mut self.kept);
+        let mut values = found.values.drain(..);
+        let mut from = 0;
+        let mut added = Ok(());
+        for e in found.events.drain(..) {
+            let key = found.ids.get(from..e.id_end).unwrap_or_default();
+            from = e.id_end;
+            // (the types come from the schema the index was made for)
+            let Some(n) = kept.get(e.ty).map(Kept::held) else {
+                continue;
+            };
+            let given = || e.given;
+            added = self.add_kept(key, given, e.line, e.ty, e.at, values.by_ref().take(n));
+            if added.is_err() {
+                break;
+            }
+        }
+        drop(values);
+        found.clear();
+        self.kept = kept;
+        added
+    }
+
+    /// Add an event read, with the values its type keeps; `given` says how
+    /// its `lead_id` was written, asked for only the first time `key` is met.
+    fn add_kept(
+        &mut self,
+        key: &str,
+        given: impl FnOnce() -> Given,
+        line: u64,
+        ty: usize,
+        at: i64,
+        values: impl ExactSizeIterator<Item = Value>,
+    ) -> Result<(), ReadError> {
         let too_large = || {
             ReadError::io(
                 &self.file,
@@ -284,11 +329,11 @@ impl EventIndex {
         if line >> LINE_BITS != 0 || ty >> TY_BITS != 0 {
             return Err(too_large());
         }
-        let Some(fields) = fields else {
+        let Some(fields) = self.values.push_all(values) else {
             return Err(too_large());
         };
         let entry = IndexedEvent {
-            at: rec.at,
+            at,
             line_ty: (line << TY_BITS) | ty as u64,
             next: LAST,
             fields,
@@ -305,21 +350,13 @@ impl EventIndex {
             }
             None => {
                 let group = EventGroup {
-                    given: Given::of(key, lead),
+                    given: given(),
                     first: here,
                     last: here,
                     matched: AtomicBool::new(false),
                 };
                 self.by_lead.insert(key.into(), group);
             }
-        }
-        Ok(())
-    }
-
-    /// Add events read, in file order.
-    fn add_all(&mut self, found: impl IntoIterator<Item = Found>) -> Result<(), ReadError> {
-        for (key, lead, line, ty, rec) in found {
-            self.add(&key, lead, line, ty, rec)?;
         }
         Ok(())
     }
@@ -432,30 +469,33 @@ pub fn read_events(
             // every core; what each part of a block found is then added
             // (and its issues reported) in file order.
             let threads = rayon::current_num_threads().max(1);
-            let mut forks: Vec<Decoder> = (0..threads).map(|_| dec.clone()).collect();
+            let kept = index.kept.clone();
+            let mut forks: Vec<(Decoder, Found)> = (0..threads)
+                .map(|_| (dec.clone(), Found::default()))
+                .collect();
             let mut block = RawLines::default();
             let (mut line, mut position) = (0u64, 0u64);
             while !block.at_end() {
                 block.fill(&file, &mut input, &mut line, &mut position, BLOCK_LINES)?;
-                let parts: Vec<(Vec<Deferred>, Vec<Found>)> = forks
+                let deferred: Vec<Vec<Deferred>> = forks
                     .par_iter_mut()
                     .zip(block.parts(threads))
-                    .map(|(dec, part)| {
+                    .map(|((dec, found), part)| {
                         let mut issues = Issues::deferred();
-                        let mut found = Vec::with_capacity(part.len());
                         for i in part {
                             let (line, bytes) = block.line(i);
-                            ndjson_event(dec, bytes, &base.at(line, None), &mut issues, &mut found);
+                            let loc = base.at(line, None);
+                            ndjson_event(dec, bytes, &loc, &kept, &mut issues, found);
                         }
-                        (issues.into_deferred(), found)
+                        issues.into_deferred()
                     })
                     .collect();
-                for (kept, found) in parts {
-                    issues.replay(kept);
-                    index.add_all(found)?;
+                for (deferred, (_, found)) in deferred.into_iter().zip(&mut forks) {
+                    issues.replay(deferred);
+                    index.add_found(found)?;
                 }
             }
-            for fork in forks {
+            for (fork, _) in forks {
                 dec.seen.merge(fork.seen);
             }
         }
@@ -468,113 +508,114 @@ pub fn read_events(
                 base: text.as_ptr() as usize,
                 starts: &starts,
             };
-            let mut found = Vec::new();
+            let kept = index.kept.clone();
+            let mut found = Found::default();
             for item in items {
                 let loc = base.at(lines.line_of(item), None);
-                event_object(&mut dec, item, &loc, &lines, issues, &mut found);
-                index.add_all(found.drain(..))?;
+                event_object(&mut dec, item, &loc, &lines, &kept, issues, &mut found);
+                index.add_found(&mut found)?;
             }
         }
-        InputFormat::Csv | InputFormat::Xlsx => {
-            let mut rows = match format {
-                InputFormat::Csv => Table::Csv(CsvRows::new(file.clone(), input)),
-                _ => Table::Sheet(SheetRows::open(
-                    &file,
-                    Box::new(input),
-                    options.sheet.as_deref(),
-                )?),
+        InputFormat::Csv => {
+            // The reading thread cuts the text into blocks of whole records
+            // (its tracker finds where they start); every core parses and
+            // decodes a part of each block into a few lists of its own, and
+            // what the parts found is added (and their issues reported) in
+            // file order.
+            let threads = rayon::current_num_threads().max(1);
+            let mut blocks = CsvBlocks::new(file.clone(), input);
+            let Some(first) = blocks.next_block(CSV_BLOCK_BYTES)? else {
+                return Ok(index);
             };
-            let csv = rows.is_csv();
+            // the header: the first row that is not blank
+            let mut head = None;
+            if let Some(part) = first.parts(0, 1).first() {
+                part.each_row(|k, row| {
+                    head = Some(match row {
+                        Row::Cells(line, cells) => {
+                            let names = (cells.iter().enumerate())
+                                .map(|(c, t)| Cell::Text(t, c as u64 + 1).header_text());
+                            Some((k, line, names.collect::<Vec<String>>()))
+                        }
+                        Row::NotText(_) => None,
+                    });
+                    false
+                });
+            }
+            let (k, header_line, header) = match head {
+                None => return Ok(index),
+                Some(None) => return Err(header_not_text(&file)),
+                Some(Some(head)) => head,
+            };
+            let loc = base.at(header_line, None);
+            let table = EventTable::new(&dec, &header, 1, true, &loc, issues)?;
+            index.lead_id_column = Some(table.lead_id_col);
+            let kept = index.kept.clone();
+            // each core's decoder, and what it found in its part of a block
+            let mut forks: Vec<(Decoder, Found)> = (0..threads)
+                .map(|_| (dec.clone(), Found::default()))
+                .collect();
+            let mut block = Some((first, k + 1));
+            while let Some((b, from)) = block {
+                let deferred: Vec<Vec<Deferred>> = forks
+                    .par_iter_mut()
+                    .zip(b.parts(from, threads))
+                    .map(|((dec, found), part)| {
+                        let mut issues = Issues::deferred();
+                        let mut last = None;
+                        part.each_row(|_, row| {
+                            let event =
+                                table.event(dec, &base, row.cells(), &mut issues, &mut last);
+                            if let Some(e) = event {
+                                let rec = EventRec {
+                                    at: e.at,
+                                    fields: e.fields,
+                                };
+                                found.push(&e.lead_text, e.lead, e.line, e.ty, rec, &kept);
+                            }
+                            true
+                        });
+                        issues.into_deferred()
+                    })
+                    .collect();
+                for (deferred, (_, found)) in deferred.into_iter().zip(&mut forks) {
+                    issues.replay(deferred);
+                    index.add_found(found)?;
+                }
+                blocks.recycle(b);
+                block = blocks.next_block(CSV_BLOCK_BYTES)?.map(|b| (b, 0));
+            }
+            for (fork, _) in forks {
+                dec.seen.merge(fork.seen);
+            }
+        }
+        InputFormat::Xlsx => {
+            let mut rows = Table::Sheet(SheetRows::open(
+                &file,
+                Box::new(input),
+                options.sheet.as_deref(),
+            )?);
             let (header_line, header, first_col): (u64, Vec<String>, u64) = match rows.next_row()? {
                 None => return Ok(index),
-                Some(TableRow::NotText(_)) => {
-                    return Err(ReadError::io(
-                        &file,
-                        std::io::Error::other("the header line is not UTF-8 text"),
-                    ))
-                }
+                Some(TableRow::NotText(_)) => return Err(header_not_text(&file)),
                 Some(TableRow::Cells(line, cells)) => (
                     line,
                     cells.iter().map(Cell::header_text).collect(),
                     cells.first().map_or(1, Cell::column),
                 ),
             };
-            let header_refs: Vec<&str> = header.iter().map(String::as_str).collect();
-            let head = Header {
-                names: &header_refs,
-                first_col,
-            };
-            let cols = event_header(&dec.layout, &head, csv, &base.at(header_line, None), issues)?;
-            let lead_id_col = first_col + cols.lead_id as u64;
-            index.lead_id_column = Some(lead_id_col);
-            // per event type, the column of each of its fields
-            let columns: Vec<Vec<Option<usize>>> = (dec.layout.schema.events.iter())
-                .zip(&cols.fields)
-                .map(|(def, found)| {
-                    let mut column = vec![None; def.fields.len()];
-                    for &(f, c) in found {
-                        if let Some(place) = column.get_mut(f) {
-                            *place = Some(c);
-                        }
-                    }
-                    column
-                })
-                .collect();
-            let mut last_lead: Option<LeadId> = None;
-            // Row by row: decoding CSV rows on every core, like NDJSON
-            // lines, was measured slower (docs/performance.md).
+            let loc = base.at(header_line, None);
+            let table = EventTable::new(&dec, &header, first_col, false, &loc, issues)?;
+            index.lead_id_column = Some(table.lead_id_col);
+            let mut last = None;
             while let Some(row) = rows.next_row()? {
-                let (line, cells) = match row {
-                    TableRow::NotText(line) => {
-                        issues.report(not_text(&base.at(line, None), "event"));
-                        continue;
-                    }
-                    TableRow::Cells(line, cells) => (line, cells),
-                };
-                let mut loc = base.at(line, None);
-                if cells.len() != header.len() {
-                    issues.report(wrong_width(&loc, cells.len(), header.len(), "event"));
-                    continue;
+                if let Some(e) = table.event(&mut dec, &base, row, issues, &mut last) {
+                    let rec = EventRec {
+                        at: e.at,
+                        fields: e.fields,
+                    };
+                    index.add(&e.lead_text, e.lead, e.line, e.ty, rec)?;
                 }
-                let lead_text = match cells[cols.lead_id].text() {
-                    Ok(Some(t)) => t,
-                    Ok(None) => {
-                        issues.report(loc.at(line, Some(lead_id_col)).error(
-                            Some("lead_id"),
-                            "event without `lead_id` (event skipped)".into(),
-                        ));
-                        continue;
-                    }
-                    Err(found) => {
-                        issues.report(loc.at(line, Some(lead_id_col)).error(
-                            Some("lead_id"),
-                            format!("expected a lead id (text or a whole number), found {found} (event skipped)"),
-                        ));
-                        continue;
-                    }
-                };
-                // Events usually come a lead at a time: the last id is kept
-                // rather than made again for each of its events.
-                let lead = match &last_lead {
-                    Some(LeadId::Str(t)) if **t == *lead_text => LeadId::Str(t.clone()),
-                    _ => LeadId::Str(Arc::from(&*lead_text)),
-                };
-                last_lead = Some(lead.clone());
-                loc.lead = Some(lead.clone());
-                let lines = Lines::Fixed(line);
-                let Some((ty, at)) = dec.event_head(
-                    Some(cells[cols.ty]),
-                    Some(cells[cols.at]),
-                    &loc,
-                    &lines,
-                    issues,
-                ) else {
-                    continue;
-                };
-                let column = &columns[ty];
-                let cell = |i: usize| column.get(i).copied().flatten().map(|c| cells[c]);
-                let fields = dec.event_fields_of(ty, cell, &[], &loc, &lines, issues);
-                index.add(&lead_text, lead, line, ty, EventRec { at, fields })?;
             }
         }
     }
@@ -582,9 +623,198 @@ pub fn read_events(
     Ok(index)
 }
 
-/// An event read from an events file, to add to the index: its lead's id
-/// as text and as given, its line, type and fields.
-type Found = (String, LeadId, u64, usize, EventRec);
+/// The error for an events table whose header is not text.
+fn header_not_text(file: &str) -> ReadError {
+    ReadError::io(
+        file,
+        std::io::Error::other("the header line is not UTF-8 text"),
+    )
+}
+
+/// How many bytes of an events CSV are cut off at a time, for the cores to
+/// share.
+const CSV_BLOCK_BYTES: usize = 4 << 20;
+
+/// How the rows of an events CSV or sheet hold events.
+struct EventTable {
+    cols: EventColumns,
+    /// Per event type, the column of each of its fields.
+    columns: Vec<Vec<Option<usize>>>,
+    /// How many cells a row has (the header's).
+    width: usize,
+    lead_id_col: u64,
+}
+
+/// One event of an events CSV or sheet.
+struct TableEvent<'r> {
+    lead_text: Cow<'r, str>,
+    lead: LeadId,
+    line: u64,
+    ty: usize,
+    at: i64,
+    fields: Box<[Value]>,
+}
+
+impl EventTable {
+    /// Match a header, whose first cell is in column `first_col`, to the
+    /// schema's event types.
+    fn new(
+        dec: &Decoder,
+        header: &[String],
+        first_col: u64,
+        csv: bool,
+        loc: &Loc,
+        issues: &mut Issues,
+    ) -> Result<EventTable, ReadError> {
+        let names: Vec<&str> = header.iter().map(String::as_str).collect();
+        let head = Header {
+            names: &names,
+            first_col,
+        };
+        let cols = event_header(&dec.layout, &head, csv, loc, issues)?;
+        let columns = (dec.layout.schema.events.iter())
+            .zip(&cols.fields)
+            .map(|(def, found)| {
+                let mut column = vec![None; def.fields.len()];
+                for &(f, c) in found {
+                    if let Some(place) = column.get_mut(f) {
+                        *place = Some(c);
+                    }
+                }
+                column
+            })
+            .collect();
+        Ok(EventTable {
+            lead_id_col: first_col + cols.lead_id as u64,
+            cols,
+            columns,
+            width: header.len(),
+        })
+    }
+
+    /// The event of one row; its data errors go to `issues`. `last` is the
+    /// lead id of the row before, kept rather than made again for each of a
+    /// lead's events (they usually come a lead at a time).
+    fn event<'r>(
+        &self,
+        dec: &mut Decoder,
+        base: &Loc,
+        row: TableRow<'r>,
+        issues: &mut Issues,
+        last: &mut Option<LeadId>,
+    ) -> Option<TableEvent<'r>> {
+        let (line, cells) = match row {
+            TableRow::NotText(line) => {
+                issues.report(not_text(&base.at(line, None), "event"));
+                return None;
+            }
+            TableRow::Cells(line, cells) => (line, cells),
+        };
+        let cols = &self.cols;
+        let mut loc = base.at(line, None);
+        if cells.len() != self.width {
+            issues.report(wrong_width(&loc, cells.len(), self.width, "event"));
+            return None;
+        }
+        let lead_text = match cells[cols.lead_id].text() {
+            Ok(Some(t)) => t,
+            Ok(None) => {
+                issues.report(loc.at(line, Some(self.lead_id_col)).error(
+                    Some("lead_id"),
+                    "event without `lead_id` (event skipped)".into(),
+                ));
+                return None;
+            }
+            Err(found) => {
+                issues.report(loc.at(line, Some(self.lead_id_col)).error(
+                    Some("lead_id"),
+                    format!(
+                        "expected a lead id (text or a whole number), found {found} (event skipped)"
+                    ),
+                ));
+                return None;
+            }
+        };
+        let lead = match last.as_ref() {
+            Some(LeadId::Str(t)) if **t == *lead_text => LeadId::Str(t.clone()),
+            _ => LeadId::Str(Arc::from(&*lead_text)),
+        };
+        *last = Some(lead.clone());
+        loc.lead = Some(lead.clone());
+        let lines = Lines::Fixed(line);
+        let (ty, at) = dec.event_head(
+            Some(cells[cols.ty]),
+            Some(cells[cols.at]),
+            &loc,
+            &lines,
+            issues,
+        )?;
+        let column = self.columns.get(ty).map_or(&[][..], Vec::as_slice);
+        let cell = |i: usize| column.get(i).copied().flatten().map(|c| cells[c]);
+        let fields = dec.event_fields_of(ty, cell, &[], &loc, &lines, issues);
+        Some(TableEvent {
+            lead_text,
+            lead,
+            line,
+            ty,
+            at,
+            fields,
+        })
+    }
+}
+
+/// What was read of a part of an events file, to add to the index: the
+/// events' lead ids one after the other, and per event where its id ends,
+/// how the id was written, its line, type and time, and the values its type
+/// keeps. Each core keeps its own from block to block, so that nothing is
+/// allocated on one thread for each event and freed on another.
+#[derive(Default)]
+struct Found {
+    ids: String,
+    events: Vec<FoundEvent>,
+    values: Vec<Value>,
+}
+
+struct FoundEvent {
+    id_end: usize,
+    given: Given,
+    line: u64,
+    ty: usize,
+    at: i64,
+}
+
+impl Found {
+    fn clear(&mut self) {
+        self.ids.clear();
+        self.events.clear();
+        self.values.clear();
+    }
+
+    /// An event of the lead whose id reads `key`, given as `lead`, keeping
+    /// the values `kept` says its type keeps.
+    fn push(
+        &mut self,
+        key: &str,
+        lead: LeadId,
+        line: u64,
+        ty: usize,
+        rec: EventRec,
+        kept: &[Kept],
+    ) {
+        let mut fields = rec.fields;
+        if let Some(k) = kept.get(ty) {
+            self.values.extend(k.values(&mut fields));
+        }
+        self.ids.push_str(key);
+        self.events.push(FoundEvent {
+            id_end: self.ids.len(),
+            given: Given::of(key, lead),
+            line,
+            ty,
+            at: rec.at,
+        });
+    }
+}
 
 /// How many lines of an NDJSON events file are split off at a time.
 const BLOCK_LINES: usize = 4096;
@@ -595,8 +825,9 @@ fn ndjson_event(
     dec: &mut Decoder,
     bytes: &[u8],
     loc: &Loc,
+    kept: &[Kept],
     issues: &mut Issues,
-    found: &mut Vec<Found>,
+    found: &mut Found,
 ) {
     let Ok(text) = std::str::from_utf8(bytes) else {
         issues.report(loc.error(
@@ -605,14 +836,8 @@ fn ndjson_event(
         ));
         return;
     };
-    event_object(
-        dec,
-        text.trim(),
-        loc,
-        &Lines::Fixed(loc.line),
-        issues,
-        found,
-    );
+    let lines = Lines::Fixed(loc.line);
+    event_object(dec, text.trim(), loc, &lines, kept, issues, found);
 }
 
 /// One JSON event object of an events file.
@@ -621,8 +846,9 @@ fn event_object(
     text: &str,
     loc: &Loc,
     lines: &Lines,
+    kept: &[Kept],
     issues: &mut Issues,
-    found: &mut Vec<Found>,
+    found: &mut Found,
 ) {
     let entries = match parse_object(text) {
         Ok(e) => e,
@@ -633,7 +859,7 @@ fn event_object(
     };
     let (lead, event) = dec.json_event(&entries.0, loc, lines, issues, true);
     if let (Some((key, lead)), Some(e)) = (lead, event) {
-        found.push((key, lead, loc.line, e.ty, e.rec));
+        found.push(&key, lead, loc.line, e.ty, e.rec, kept);
     }
 }
 

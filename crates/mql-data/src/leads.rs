@@ -121,7 +121,7 @@ impl<'a> LeadReader<'a> {
                 }
             }
             InputFormat::Csv => Input::Table {
-                rows: Box::new(Table::Csv(CsvRows::new(file.clone(), reader))),
+                rows: Box::new(Table::Csv(Box::new(CsvRows::new(file.clone(), reader)))),
                 keys: None,
                 header: Vec::new(),
                 kept: Vec::new(),

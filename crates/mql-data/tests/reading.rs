@@ -671,6 +671,79 @@ fn events_of_leads_in_turns_keep_their_own_leads() {
     assert_eq!(urls(&r.leads[1]), [text("/b1"), text("/b2")]);
 }
 
+/// An events CSV of several megabytes, read in blocks on every core: cells
+/// with quoted commas and line ends fall on every side of the blocks' cuts,
+/// and each event still reaches its lead in file order, with every data
+/// error on its own line.
+#[test]
+fn a_large_events_csv_is_read_whole_and_in_order() {
+    let mut text = String::from("lead_id,type,at,url,seconds\n");
+    let mut line = 2u64;
+    let mut bad_lines = Vec::new();
+    let mut urls: [Vec<String>; 3] = Default::default();
+    for i in 0..120_000u64 {
+        let lead = i % 3;
+        let url = match i % 4 {
+            0 => format!("/page/{i}"),
+            1 => format!("/a,b/{i}"),
+            2 => format!("/line\nbreak/{i}"),
+            _ => format!("/say \"hi\"/{i}"),
+        };
+        let quoted = format!("\"{}\"", url.replace('"', "\"\""));
+        let seconds = if i % 997 == 0 {
+            bad_lines.push(line);
+            "soon".to_string()
+        } else {
+            i.to_string()
+        };
+        text.push_str(&format!(
+            "L{lead},page_view,2026-01-01,{quoted},{seconds}\n"
+        ));
+        line += 1 + url.matches('\n').count() as u64;
+        urls[lead as usize].push(url);
+    }
+    assert!(text.len() > 5 << 20, "{} bytes", text.len());
+    let r = read_with(
+        &schema(),
+        "leads.ndjson",
+        "{\"id\": \"L0\"}\n{\"id\": \"L1\"}\n{\"id\": \"L2\"}\n",
+        Some(("events.csv", text.as_bytes())),
+        ReadOptions::default(),
+    );
+    let errors: Vec<u64> = (r.issues.iter())
+        .filter(|i| i.is_error())
+        .map(|i| i.line)
+        .collect();
+    assert_eq!(errors, bad_lines);
+    for (lead, want) in r.leads.iter().zip(&urls) {
+        let got: Vec<&Value> = lead.events[0].iter().map(|e| &e.fields[0]).collect();
+        let want: Vec<Value> = want.iter().map(|u| Value::Str(u.as_str().into())).collect();
+        assert_eq!(got.len(), want.len(), "{:?}", lead.id);
+        assert!(got.iter().zip(&want).all(|(g, w)| *g == w), "{:?}", lead.id);
+    }
+}
+
+/// A record of an events CSV longer than 16 MiB stops the read, naming its
+/// line, as it does in a leads file.
+#[test]
+fn an_events_csv_record_longer_than_16_mib_stops_the_read() {
+    let long = "x".repeat(mql_data::MAX_RECORD_BYTES as usize);
+    let text = format!("lead_id,type,at,url,seconds\nL1,page_view,2026-01-01,/a,1\nL1,page_view,2026-01-02,\"{long}\",2\n");
+    let mut issues = Issues::ignore();
+    let err = read_events(
+        &schema(),
+        Source::new("events.csv", Box::new(text.as_bytes())),
+        &ReadOptions::default(),
+        &mut issues,
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("line 3 of `events.csv` is longer than 16 MiB"),
+        "{err}"
+    );
+}
+
 #[test]
 fn an_events_csv_needs_its_key_columns() {
     let s = schema();

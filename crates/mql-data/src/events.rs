@@ -470,9 +470,7 @@ pub fn read_events(
             // (and its issues reported) in file order.
             let threads = rayon::current_num_threads().max(1);
             let kept = index.kept.clone();
-            let mut forks: Vec<(Decoder, Found)> = (0..threads)
-                .map(|_| (dec.clone(), Found::default()))
-                .collect();
+            let mut forks: Vec<Fork> = (0..threads).map(|_| Fork::new(&dec, &file)).collect();
             let mut block = RawLines::default();
             let (mut line, mut position) = (0u64, 0u64);
             while !block.at_end() {
@@ -480,23 +478,24 @@ pub fn read_events(
                 let deferred: Vec<Vec<Deferred>> = forks
                     .par_iter_mut()
                     .zip(block.parts(threads))
-                    .map(|((dec, found), part)| {
+                    .map(|(fork, part)| {
                         let mut issues = Issues::deferred();
                         for i in part {
                             let (line, bytes) = block.line(i);
-                            let loc = base.at(line, None);
-                            ndjson_event(dec, bytes, &loc, &kept, &mut issues, found);
+                            let loc = fork.base.at(line, None);
+                            let found = &mut fork.found;
+                            ndjson_event(&mut fork.dec, bytes, &loc, &kept, &mut issues, found);
                         }
                         issues.into_deferred()
                     })
                     .collect();
-                for (deferred, (_, found)) in deferred.into_iter().zip(&mut forks) {
+                for (deferred, fork) in deferred.into_iter().zip(&mut forks) {
                     issues.replay(deferred);
-                    index.add_found(found)?;
+                    index.add_found(&mut fork.found)?;
                 }
             }
-            for (fork, _) in forks {
-                dec.seen.merge(fork.seen);
+            for fork in forks {
+                dec.seen.merge(fork.dec.seen);
             }
         }
         InputFormat::Json => {
@@ -551,21 +550,18 @@ pub fn read_events(
             let table = EventTable::new(&dec, &header, 1, true, &loc, issues)?;
             index.lead_id_column = Some(table.lead_id_col);
             let kept = index.kept.clone();
-            // each core's decoder, and what it found in its part of a block
-            let mut forks: Vec<(Decoder, Found)> = (0..threads)
-                .map(|_| (dec.clone(), Found::default()))
-                .collect();
+            let mut forks: Vec<Fork> = (0..threads).map(|_| Fork::new(&dec, &file)).collect();
             let mut block = Some((first, k + 1));
             while let Some((b, from)) = block {
                 let deferred: Vec<Vec<Deferred>> = forks
                     .par_iter_mut()
                     .zip(b.parts(from, threads))
-                    .map(|((dec, found), part)| {
+                    .map(|(fork, part)| {
                         let mut issues = Issues::deferred();
                         let mut last = None;
+                        let Fork { dec, found, base } = fork;
                         part.each_row(|_, row| {
-                            let event =
-                                table.event(dec, &base, row.cells(), &mut issues, &mut last);
+                            let event = table.event(dec, base, row.cells(), &mut issues, &mut last);
                             if let Some(e) = event {
                                 let rec = EventRec {
                                     at: e.at,
@@ -578,15 +574,15 @@ pub fn read_events(
                         issues.into_deferred()
                     })
                     .collect();
-                for (deferred, (_, found)) in deferred.into_iter().zip(&mut forks) {
+                for (deferred, fork) in deferred.into_iter().zip(&mut forks) {
                     issues.replay(deferred);
-                    index.add_found(found)?;
+                    index.add_found(&mut fork.found)?;
                 }
                 blocks.recycle(b);
                 block = blocks.next_block(CSV_BLOCK_BYTES)?.map(|b| (b, 0));
             }
-            for (fork, _) in forks {
-                dec.seen.merge(fork.seen);
+            for fork in forks {
+                dec.seen.merge(fork.dec.seen);
             }
         }
         InputFormat::Xlsx => {
@@ -760,6 +756,31 @@ impl EventTable {
             at,
             fields,
         })
+    }
+}
+
+/// What one core keeps from block to block while it decodes its parts of an
+/// events file: its decoder, what it found, and its own copy of the file's
+/// name for the places of its messages (a name shared by the cores would
+/// have its reference count changed by both for every event).
+struct Fork<'s> {
+    dec: Decoder<'s>,
+    found: Found,
+    base: Loc,
+}
+
+impl<'s> Fork<'s> {
+    fn new(dec: &Decoder<'s>, file: &str) -> Fork<'s> {
+        Fork {
+            dec: dec.clone(),
+            found: Found::default(),
+            base: Loc {
+                file: Arc::from(file),
+                line: 0,
+                column: None,
+                lead: None,
+            },
+        }
     }
 }
 

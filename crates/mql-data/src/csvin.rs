@@ -814,6 +814,16 @@ mod line_tests {
         out
     }
 
+    /// A seeded xorshift: each call gives a number below `n`.
+    fn rng(mut seed: u64) -> impl FnMut(u64) -> u64 {
+        move |n| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        }
+    }
+
     fn expect(text: &'static str, want: &[(u64, &str)]) {
         let want: Vec<(u64, String)> = want.iter().map(|(l, c)| (*l, c.to_string())).collect();
         assert_eq!(rows(text), want, "{text:?}");
@@ -845,6 +855,7 @@ mod line_tests {
             &[(1, "h"), (2, "5\" screen"), (3, "6")],
         );
     }
+
     /// Rows of CSV text read in blocks of whole records, each cut into
     /// parts, are the rows read one after the other, on the same lines,
     /// however the text is cut: quotes, line breaks in quotes, Windows line
@@ -871,13 +882,7 @@ mod line_tests {
             }
         }
 
-        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
-        let mut next = move |n: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed % n
-        };
+        let mut next = rng(0x9E37_79B9_7F4A_7C15u64);
         for round in 0..3_000 {
             let quote_odds = if round % 2 == 0 { 6 } else { 300 };
             let len = next(300) as usize;
@@ -936,13 +941,7 @@ mod line_tests {
             (starts, line)
         }
 
-        let mut seed = 0x2545_F491_4F6C_DD1Du64;
-        let mut next = move |n: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed % n
-        };
+        let mut next = rng(0x2545_F491_4F6C_DD1Du64);
         for round in 0..4_000 {
             // half the texts with quotes anywhere, half with few or none
             let quote_odds = if round % 2 == 0 { 8 } else { 400 };

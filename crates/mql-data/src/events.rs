@@ -257,29 +257,6 @@ impl EventIndex {
         self.by_lead.len()
     }
 
-    /// Add an event read, with all its fields.
-    fn add(
-        &mut self,
-        key: &str,
-        lead: LeadId,
-        line: u64,
-        ty: usize,
-        rec: EventRec,
-    ) -> Result<(), ReadError> {
-        let kept = std::mem::take(&mut self.kept);
-        let mut fields = rec.fields;
-        // (the types come from the schema the index was made for)
-        let added = match kept.get(ty) {
-            Some(k) => {
-                let given = || Given::of(key, lead);
-                self.add_kept(key, given, line, ty, rec.at, k.values(&mut fields))
-            }
-            None => Ok(()),
-        };
-        self.kept = kept;
-        added
-    }
-
     /// Add the events a part of the file found, in order.
     fn add_found(&mut self, found: &mut Found) -> Result<(), ReadError> {
         let kept = std::mem::take(&mut self.kept);
@@ -603,6 +580,8 @@ pub fn read_events(
             let loc = base.at(header_line, None);
             let table = EventTable::new(&dec, &header, first_col, false, &loc, issues)?;
             index.lead_id_column = Some(table.lead_id_col);
+            let kept = index.kept.clone();
+            let mut found = Found::default();
             let mut last = None;
             while let Some(row) = rows.next_row()? {
                 if let Some(e) = table.event(&mut dec, &base, row, issues, &mut last) {
@@ -610,7 +589,8 @@ pub fn read_events(
                         at: e.at,
                         fields: e.fields,
                     };
-                    index.add(&e.lead_text, e.lead, e.line, e.ty, rec)?;
+                    found.push(&e.lead_text, e.lead, e.line, e.ty, rec, &kept);
+                    index.add_found(&mut found)?;
                 }
             }
         }
@@ -915,7 +895,7 @@ pub(crate) fn json_array<'t>(file: &str, text: &'t str) -> Result<Vec<&'t str>, 
 
 #[cfg(test)]
 mod tests {
-    use super::{Chunks, EventIndex, Given, IndexedEvent, Kept, Pos, CHUNK};
+    use super::{Chunks, EventIndex, Found, Given, IndexedEvent, Kept, Pos, CHUNK};
     use mql_core::{EventRec, LeadId, Value};
 
     #[test]
@@ -965,12 +945,15 @@ mod tests {
             at,
             fields: vec![Value::Int(at)].into(),
         };
-        let id = || LeadId::Str("L-1".into());
-        index.add("L-1", id(), 2, 0, event(1)).expect("room");
+        let kept = index.kept.clone();
+        let add = |index: &mut EventIndex, key: &str, line, at| {
+            let mut found = Found::default();
+            found.push(key, LeadId::Str(key.into()), line, 0, event(at), &kept);
+            index.add_found(&mut found)
+        };
+        add(&mut index, "L-1", 2, 1).expect("room");
         index.entries.end = u64::from(Pos::MAX) - 1;
-        let e = index
-            .add("L-1", id(), 3, 0, event(2))
-            .expect_err("no place left");
+        let e = add(&mut index, "L-1", 3, 2).expect_err("no place left");
         assert_eq!(
             e.to_string(),
             "cannot read `events.csv`: line 3: more events than one events file can hold \
@@ -979,7 +962,7 @@ mod tests {
         );
         assert_eq!(index.len(), 1);
         // a line past 2^40 cannot be packed either
-        let e = index.add("L-2", id(), 1 << 40, 0, event(3));
+        let e = add(&mut index, "L-2", 1 << 40, 3);
         assert!(e.is_err());
     }
 

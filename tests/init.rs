@@ -258,6 +258,39 @@ fn a_column_that_looks_like_the_id_is_pointed_out() {
     );
 }
 
+/// The guess follows every row, not only the first thousand values kept
+/// for the comments: a repeat far down the file still rules a column out.
+#[test]
+fn an_id_column_is_pointed_out_in_a_large_export() {
+    let dir = folder("id-guess-large");
+    let rows = |repeat_at: Option<usize>| {
+        let mut csv = String::from("mql_id,origin\n");
+        for i in 0..5_000 {
+            let id = if Some(i) == repeat_at { 17 } else { i };
+            csv.push_str(&format!("m{id:05},{}\n", ["social", "email"][i % 2]));
+        }
+        csv
+    };
+    std::fs::write(dir.join("export.csv"), rows(None)).expect("write");
+    let out = mql(&dir, &["init", "--from", "export.csv"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains(
+            "column \"mql_id\" has a different value on every row: if it is the lead's id, draft and run with `--id-field \"mql_id\"`"
+        ),
+        "{}",
+        text(&out.stderr)
+    );
+    std::fs::write(dir.join("export.csv"), rows(Some(4_321))).expect("write");
+    let out = mql(&dir, &["init", "--from", "export.csv"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        !text(&out.stderr).contains("different value on every row"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
 /// A workbook (generated here) with typed cells: numbers, a date, a bool
 /// and text with placeholders; the draft reads it with no data error.
 #[test]

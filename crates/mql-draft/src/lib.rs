@@ -20,6 +20,10 @@ use mql_syntax::lexer::is_keyword;
 
 /// Different values of a column counted; a column with more is text.
 pub const MAX_VALUES: usize = 1024;
+/// How many values of a column that reads like an id are kept (as hashes,
+/// 8 bytes each) to tell whether one repeats.
+const MAX_ID_VALUES: usize = 4_000_000;
+
 /// At most this many different values make a text column an `enum`.
 pub const MAX_ENUM_VALUES: usize = 20;
 /// Values longer than this make a text column a `string`.
@@ -90,6 +94,10 @@ struct Column {
     filled: u64,
     values: HashMap<String, u64>,
     too_many: bool,
+    /// For a column whose name reads like an id: a hash of each value met,
+    /// for as long as no value repeats (`None` once one does, and for other
+    /// columns). Unlike `values`, it follows every row of a large export.
+    distinct: Option<HashSet<u64>>,
     /// Placeholders met: normalised text → (as first written, count).
     placeholders: BTreeMap<String, (String, u64)>,
     not_bool: bool,
@@ -108,6 +116,7 @@ impl Column {
     fn new(header: &str) -> Column {
         Column {
             header: header.to_string(),
+            distinct: reads_like_id(header).then(HashSet::new),
             ..Column::default()
         }
     }
@@ -172,6 +181,22 @@ impl Column {
                 self.not_number = true;
                 self.not_time = true;
                 self.not_enum = true;
+            }
+        }
+        if let Some(seen) = &mut self.distinct {
+            let hash = {
+                let mut h = std::collections::hash_map::DefaultHasher::new();
+                std::hash::Hash::hash(text, &mut h);
+                std::hash::Hasher::finish(&h)
+            };
+            // past the cap, values are still checked against those kept
+            let new = if seen.len() < MAX_ID_VALUES {
+                seen.insert(hash)
+            } else {
+                !seen.contains(&hash)
+            };
+            if !new {
+                self.distinct = None;
             }
         }
         if let Some(n) = self.values.get_mut(text) {
@@ -664,10 +689,7 @@ pub fn draft(options: &Options) -> Result<Draft, ReadError> {
     if !has_id && leads.records > 1 {
         if let Some(f) = fields.iter().find(|f| {
             let c = f.column;
-            reads_like_id(&c.header)
-                && c.values_seen == leads.records
-                && !c.too_many
-                && c.values.len() as u64 == c.values_seen
+            reads_like_id(&c.header) && c.values_seen == leads.records && c.distinct.is_some()
         }) {
             guesses.push(format!(
                 "column {} has a different value on every row: if it is the lead's id, draft and run with `--id-field {}`",

@@ -9,8 +9,8 @@ use std::sync::Arc;
 use mql_core::names::{normalise_enum, normalise_key, normalise_placeholder};
 use mql_core::time::MS_PER_DAY;
 use mql_core::{
-    Diagnostic, EnumTy, EventDef, EventRec, FieldDef, LeadId, LeadRecord, LineIndex, Schema, Span,
-    Suggestion, Sym, Symbols, Ty, Value,
+    Diagnostic, EnumTy, EventDef, EventRec, FieldDef, LeadId, LeadRecord, LineIndex, Schema,
+    Severity, Span, Suggestion, Sym, Symbols, Ty, Value,
 };
 use mql_syntax::ast::{self, DeclKind};
 
@@ -1806,6 +1806,16 @@ impl<'a> Checker<'a> {
     }
 
     fn lint_unused(&mut self) {
+        // A declaration that did not parse may be where the name is used.
+        let syntax_error = self.files.iter().any(|f| {
+            f.ast
+                .diagnostics
+                .iter()
+                .any(|d| d.severity == Severity::Error)
+        });
+        if syntax_error {
+            return;
+        }
         let used: HashSet<NameDef> = self
             .uses
             .iter()

@@ -1041,6 +1041,22 @@ impl<'a> Cx<'a> {
                 "write a number like `+10`, `-5` or `12.5`, or a number const like `+bonus`",
             );
         }
+        // `signup_date within 30d`: a window belongs to an event query
+        if fw == "within" && !has(Rule::kw_within) {
+            let time = prev
+                .filter(|p| is(p, Tok::Word) && !is_keyword(pw))
+                .map_or("signup_date", |_| pw);
+            let window = idx
+                .and_then(|i| code.get(i + 1))
+                .filter(|t| is(t, Tok::NumWord))
+                .map_or("30d", |t| self.word(t));
+            return e("`within` only follows an event in a query".to_string())
+                .with_label("not in an event query")
+                .with_help(format!(
+                    "to count events in a window, write `count(page_view within {window})`; \
+                     to ask whether a time is less than {window} ago, write `since({time}) < {window}`"
+                ));
+        }
         if found_kw
             && (has(Rule::ident) || has(Rule::name) || wants_value)
             && !has(Rule::kw_any)

@@ -391,6 +391,12 @@ impl<'a> Cx<'a> {
             span,
         )
         .with_label("unknown value");
+        if is_null_word(name) {
+            self.err(d.with_help(format!(
+                "mql has no `{name}`: a value the data does not give is unknown; {NULL_HELP}"
+            )));
+            return;
+        }
         match sugg {
             Some(s) => {
                 d = d.with_help(format!("did you mean `{s}`?")).with_suggestion(
@@ -678,6 +684,17 @@ impl<'a> Cx<'a> {
         }
         // 7. unknown (unless a declaration with a syntax error declares it)
         if self.sc.broken.contains(n) {
+            return None;
+        }
+        if is_null_word(n) {
+            let d = Diagnostic::error(
+                codes::UNKNOWN_NAME,
+                format!("mql has no `{n}`: a value the data does not give is unknown"),
+                span,
+            )
+            .with_label("not a value in mql")
+            .with_help(NULL_HELP);
+            self.err(d);
             return None;
         }
         // The "did you mean" is worked out once per distinct name, when the
@@ -1649,3 +1666,15 @@ mod collapse_tests {
         );
     }
 }
+
+/// Words other languages use for "no value" (`null`, `NULL`, `nil`,
+/// `None`); mql calls it unknown and tests it with `known(x)`.
+fn is_null_word(name: &str) -> bool {
+    matches!(
+        name.to_ascii_lowercase().as_str(),
+        "null" | "nil" | "none" | "undefined"
+    )
+}
+
+const NULL_HELP: &str = "to ask whether a field has a value, write `known(…)` around it, like \
+     `known(email)`; `not known(email)` holds when it is missing";

@@ -669,6 +669,94 @@ impl<'a> Cx<'a> {
 
     /// Mistakes with `from`, `missing` and value labels (spec §3.1): the
     /// grammar only says that a `:` was expected, which would be a puzzle.
+    /// Words from spreadsheets and SQL where mql has its own: a keyword in
+    /// capitals (`AND`), `like`, `is null`.
+    fn other_language(
+        &self,
+        idx: Option<usize>,
+        found: Option<Token>,
+        code: &[Token],
+        pw: &str,
+        span: Span,
+    ) -> Option<Diagnostic> {
+        let found = found.filter(|f| is(f, Tok::Word))?;
+        let fw = self.word(&found);
+        let lower = fw.to_ascii_lowercase();
+        let e = |msg: String| Diagnostic::error(codes::SYNTAX, msg, span);
+        let field = if !pw.is_empty()
+            && !is_keyword(pw)
+            && pw.chars().all(|c| c.is_alphanumeric() || c == '_')
+        {
+            pw
+        } else {
+            "email"
+        };
+        // (the words of conditions and rules; a declaration keyword in
+        // capitals is left to the other messages)
+        const OPERATORS: &[&str] = &[
+            "and",
+            "or",
+            "not",
+            "in",
+            "between",
+            "when",
+            "where",
+            "within",
+            "otherwise",
+            "true",
+            "false",
+            "each",
+            "latest",
+            "up",
+            "to",
+            "contains",
+            "starts_with",
+            "ends_with",
+        ];
+        if lower != fw && OPERATORS.contains(&lower.as_str()) && is_keyword(&lower) {
+            return Some(
+                e(format!(
+                    "`{fw}` is written in small letters in mql: `{lower}`"
+                ))
+                .with_label("write it in small letters")
+                .with_suggestion(
+                    span,
+                    lower.clone(),
+                    format!("change to `{lower}`"),
+                ),
+            );
+        }
+        match lower.as_str() {
+            "like" | "ilike" => Some(
+                e(format!("mql has no `{fw}`; text is matched with `contains`, `starts_with` or `ends_with`"))
+                    .with_label("not an operator in mql")
+                    .with_help(format!(
+                        "write `{field} contains \"gmail\"`, `{field} starts_with \"/pricing\"` or `{field} ends_with \".edu\"` (no `%` needed)"
+                    )),
+            ),
+            "is" => {
+                let next = |k: usize| {
+                    idx.and_then(|i| code.get(i + k))
+                        .map(|t| self.word(t).to_ascii_lowercase())
+                        .unwrap_or_default()
+                };
+                let negated = next(1) == "not";
+                let what = if negated { "is not null" } else { "is null" };
+                let (write, meaning) = if negated {
+                    (format!("known({field})"), "has a value")
+                } else {
+                    (format!("not known({field})"), "has no value")
+                };
+                Some(
+                    e(format!("mql has no `{what}`: a value the data does not give is unknown"))
+                        .with_label("not an operator in mql")
+                        .with_help(format!("to ask whether `{field}` {meaning}, write `{write}`")),
+                )
+            }
+            _ => None,
+        }
+    }
+
     fn reading_mistake(
         &self,
         idx: Option<usize>,
@@ -849,6 +937,10 @@ impl<'a> Cx<'a> {
             && fw.chars().all(|c| c.is_ascii_digit() || c == '.');
 
         if let Some(d) = self.reading_mistake(idx, found, &code, positives, span, &found_desc) {
+            return d;
+        }
+
+        if let Some(d) = self.other_language(idx, found, &code, pw, span) {
             return d;
         }
 

@@ -636,7 +636,8 @@ impl<'a> Cx<'a> {
                     )
                     .with_label("an event")
                     .with_help(format!(
-                        "count or test them, like `count({n})` or `exists({n} within 30d)`"
+                        "count or test them, like `count({n})` or `exists({n} within 30d)`; \
+                         in a score, `each {n} => +5` gives points for every one"
                     ));
                     self.err(d);
                     None
@@ -937,6 +938,73 @@ impl<'a> Cx<'a> {
         ))
     }
 
+    /// `email ends_with "@gmail.com" or "@yahoo.com"`: a value alone on the
+    /// right of `or`/`and`, where the test on its left was meant again.
+    fn half_test(&self, op: ast::BinaryOp, l: &ast::Expr, r: &ast::Expr) -> Option<Diagnostic> {
+        use ast::BinaryOp as B;
+        use ast::ExprKind as K;
+        let K::Binary(test, subject, _) = &l.kind else {
+            return None;
+        };
+        let is_test = matches!(
+            test,
+            B::Eq
+                | B::Ne
+                | B::Lt
+                | B::Le
+                | B::Gt
+                | B::Ge
+                | B::In
+                | B::NotIn
+                | B::Contains
+                | B::StartsWith
+                | B::EndsWith
+                | B::Matches
+        );
+        let is_value = matches!(r.kind, K::Str(_) | K::Int(_) | K::Number(_) | K::List(_));
+        if !is_test || !is_value {
+            return None;
+        }
+        let text = |span: Span| {
+            self.text
+                .get(trim_span(self.text, span).range())
+                .unwrap_or("")
+        };
+        let value = self.show(r.span);
+        let d = Diagnostic::error(
+            codes::NOT_A_CONDITION,
+            format!("`{value}` after `{}` is not a test of its own", op.as_str()),
+            r.span,
+        )
+        .with_label("a value, not a yes/no test");
+        // `company_size >= 200 and 5000` is a range
+        if let (B::And, B::Gt | B::Ge | B::Lt | B::Le, K::Binary(_, _, lo)) = (op, test, &l.kind) {
+            let range = format!(
+                "{} between {} and {}",
+                text(subject.span),
+                text(lo.span),
+                text(r.span)
+            );
+            return Some(d.with_help(format!(
+                "each side of `and` is a whole test; for a range, write `{}` (both ends included)",
+                collapse(&range)
+            )));
+        }
+        let fixed = format!("{} {} {}", text(subject.span), test.as_str(), text(r.span));
+        Some(
+            d.with_help(format!(
+                "each side of `{}` is a whole test; write `{}`",
+                op.as_str(),
+                collapse(&fixed)
+            ))
+            .with_suggestion(
+                r.span,
+                fixed.clone(),
+                format!("change to `{}`", collapse(&fixed)),
+            ),
+        )
+    }
+
     fn binary(
         &mut self,
         op: ast::BinaryOp,
@@ -949,6 +1017,10 @@ impl<'a> Cx<'a> {
         match op {
             B::And | B::Or => {
                 let a = self.cond(l);
+                if let Some(d) = self.half_test(op, l, r) {
+                    self.err(d);
+                    return None;
+                }
                 let b = self.cond(r);
                 let (a, b) = (Box::new(a?), Box::new(b?));
                 let kind = if op == B::And {

@@ -943,6 +943,48 @@ impl<'a> Cx<'a> {
         if let Some(d) = self.other_language(idx, found, &code, pw, span) {
             return d;
         }
+        // `decay half-life 14d`
+        if pw == "half" && fw == "-" {
+            let next = idx.and_then(|i| code.get(i + 1));
+            if let (Some(p), Some(n)) = (prev, next.filter(|n| self.word(n) == "life")) {
+                let whole = Span::new(p.start, n.end);
+                return Diagnostic::error(
+                    codes::SYNTAX,
+                    "`half-life` is written `half_life`",
+                    whole,
+                )
+                .with_label("write `half_life`")
+                .with_suggestion(whole, "half_life", "change to `half_life`");
+            }
+        }
+        // `+25 if big`: the points written first
+        if kind == "score"
+            && found.is_some_and(|f| f.line_start)
+            && (matches!(fw, "+" | "-") || found_int)
+        {
+            let from = self.text.get(span.start as usize..).unwrap_or("");
+            let line = from.split('\n').next().unwrap_or("").trim();
+            let mut words = line.splitn(2, char::is_whitespace);
+            let mut points = words.next().unwrap_or("").to_string();
+            let mut rest = words.next().unwrap_or("").trim_start();
+            if matches!(points.as_str(), "+" | "-") {
+                let mut w = rest.splitn(2, char::is_whitespace);
+                points.push_str(w.next().unwrap_or(""));
+                rest = w.next().unwrap_or("").trim_start();
+            }
+            let cond = ["if ", "when "]
+                .iter()
+                .find_map(|k| rest.strip_prefix(k))
+                .map(str::trim)
+                .filter(|c| !c.is_empty() && !c.contains("//"));
+            let example = match cond {
+                Some(c) => format!("{c} => {points}"),
+                None => format!("company_size >= 1000 => {points}"),
+            };
+            return e("a rule starts with its condition; the points come after `=>`".to_string())
+                .with_label("points first")
+                .with_help(format!("write `{example}`"));
+        }
 
         if has(Rule::assign) && fw == "==" {
             return e(format!(

@@ -943,6 +943,94 @@ impl<'a> Cx<'a> {
         if let Some(d) = self.other_language(idx, found, &code, pw, span) {
             return d;
         }
+        // types by the names other tools give them
+        if has(Rule::type_expr) || has(Rule::t_int) {
+            let lower = fw.to_ascii_lowercase();
+            let ours = match lower.as_str() {
+                "text" | "str" | "varchar" | "char" | "email" | "url" | "phone" => Some("string"),
+                "integer" | "long" | "bigint" | "smallint" | "whole" => Some("int"),
+                "float" | "double" | "decimal" | "real" | "numeric" | "currency" | "money"
+                | "percent" => Some("number"),
+                "boolean" | "checkbox" | "yesno" => Some("bool"),
+                "date" | "datetime" | "timestamp" | "timestamptz" | "instant" => Some("time"),
+                "interval" => Some("duration"),
+                "picklist" | "dropdown" | "select" => Some("enum { … }"),
+                "string" | "int" | "number" | "bool" | "time" | "duration" => Some(""),
+                _ => None,
+            };
+            match ours {
+                // a right name in capitals: `String`
+                Some("") => {
+                    return e(format!("types are written in small letters: `{lower}`"))
+                        .with_label("write it in small letters")
+                        .with_suggestion(span, lower.clone(), format!("change to `{lower}`"));
+                }
+                Some("enum { … }") => {
+                    return e(format!("a picklist is an `enum` in mql, found `{fw}`"))
+                        .with_label("not a type in mql")
+                        .with_help("list its values: `enum { low, medium, high }`");
+                }
+                Some(ty) => {
+                    return e(format!("`{fw}` is not a type in mql; it is written `{ty}`"))
+                        .with_label(format!("write `{ty}`"))
+                        .with_help(
+                            "the types are `int`, `number`, `bool`, `string`, `time` (a date, or a date and time), \
+                             `duration`, `enum { … }` and `list<…>`",
+                        )
+                        .with_suggestion(span, ty, format!("change to `{ty}`"));
+                }
+                None => {}
+            }
+        }
+        // `tags: string[]`
+        if fw == "[" && matches!(kind, "lead" | "event") {
+            let next = idx.and_then(|i| code.get(i + 1));
+            if let (Some(p), Some(n)) = (prev, next.filter(|n| is(n, Tok::RBracket))) {
+                let item = pw;
+                let whole = Span::new(p.start, n.end);
+                let list = format!("list<{item}>");
+                return Diagnostic::error(
+                    codes::SYNTAX,
+                    format!("a list is written `{list}`"),
+                    whole,
+                )
+                .with_label(format!("write `{list}`"))
+                .with_suggestion(
+                    whole,
+                    list.clone(),
+                    format!("change to `{list}`"),
+                );
+            }
+        }
+        // `enum(low, high)`
+        if pw == "enum" && fw == "(" {
+            return e("the values of an `enum` go in `{ }`, found `(`".to_string())
+                .with_label("expected `{`")
+                .with_help("write `enum { low, high }`");
+        }
+        // `enum { "low", "high" }`
+        if pw == "{"
+            && found.is_some_and(|f| matches!(f.tok, Some(Tok::Str(_))))
+            && self.in_enum(&code, idx.unwrap_or(code.len()))
+        {
+            let inner = fw.trim_matches('"');
+            let name: String = inner
+                .to_ascii_lowercase()
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                .collect();
+            let name = if name.starts_with(|c: char| c.is_ascii_lowercase()) {
+                name
+            } else {
+                "low".to_string()
+            };
+            return e("the values of an `enum` are names, not text in quotes".to_string())
+                .with_label("a value name is expected here")
+                .with_help(format!(
+                    "write `{name}`: the data's values are matched to the names ignoring case, spaces and hyphens; \
+                     text that reads differently goes after the name as its label, like `vp \"Vice President\"`"
+                ));
+        }
         // `decay half-life 14d`
         if pw == "half" && fw == "-" {
             let next = idx.and_then(|i| code.get(i + 1));

@@ -2515,8 +2515,14 @@ fn test_literal(cx: &mut Cx, e: &ast::Expr, want: &Ty, field: &str) -> Option<Va
                 ),
                 span,
             )
-            .with_label("wrong kind of value")
-            .with_help(format!("write {} here", want.describe()));
+            .with_label("wrong kind of value");
+            let written = cx.text.get(span.range()).unwrap_or("");
+            let d = match crate::expr::unquoted(written, want) {
+                Some(fix) => d
+                    .with_help(format!("write `{fix}` without quotes"))
+                    .with_suggestion(span, fix.clone(), format!("change to `{fix}`")),
+                None => d.with_help(format!("write {} here", want.describe())),
+            };
             cx.err(d);
             None
         }

@@ -171,6 +171,27 @@ impl<'a> Cx<'a> {
     }
 
     fn mismatch(&mut self, a: &Expr, b: &Expr, span: Span, label: &str) {
+        let written = self
+            .text
+            .get(trim_span(self.text, b.span).range())
+            .unwrap_or("");
+        if let Some(fix) = unquoted(written, &a.ty) {
+            let d = Diagnostic::error(
+                codes::TYPE_MISMATCH,
+                format!(
+                    "`{}` is {}, but `{}` is text",
+                    self.show(a.span),
+                    a.ty.describe(),
+                    self.show(b.span)
+                ),
+                span,
+            )
+            .with_label(label)
+            .with_help(format!("write `{fix}` without quotes"))
+            .with_suggestion(b.span, fix.clone(), format!("change to `{fix}`"));
+            self.err(d);
+            return;
+        }
         let d = Diagnostic::error(
             codes::TYPE_MISMATCH,
             format!(
@@ -1750,3 +1771,35 @@ fn is_null_word(name: &str) -> bool {
 
 const NULL_HELP: &str = "to ask whether a field has a value, write `known(…)` around it, like \
      `known(email)`; `not known(email)` holds when it is missing";
+
+/// What a value written in quotes (`"vp"`, `"50"`) was meant to be, when
+/// `want` is not text and the quoted text reads as one of its values: the
+/// enum value's name, or the number or yes/no as written.
+pub(crate) fn unquoted(written: &str, want: &Ty) -> Option<String> {
+    let inner = written.strip_prefix('"')?.strip_suffix('"')?;
+    if inner.contains(['"', '\\']) {
+        return None;
+    }
+    let t = inner.trim();
+    match want {
+        Ty::Enum(e) => {
+            let key = mql_core::names::normalise_enum(t);
+            e.variants
+                .iter()
+                .find(|v| mql_core::names::normalise_enum(v) == key)
+                .cloned()
+        }
+        Ty::Int => t.parse::<i64>().ok().map(|_| t.to_string()),
+        Ty::Number => t
+            .parse::<f64>()
+            .ok()
+            .filter(|n| {
+                n.is_finite()
+                    && t.bytes()
+                        .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-')
+            })
+            .map(|_| t.to_string()),
+        Ty::Bool => matches!(t, "true" | "false").then(|| t.to_string()),
+        _ => None,
+    }
+}

@@ -1263,6 +1263,40 @@ impl<'a> Cx<'a> {
                 "write a number like `+10`, `-5` or `12.5`, or a number const like `+bonus`",
             );
         }
+        // `count(page_view) where url == "/x"`: the filter outside the query
+        if fw == "where" && !has(Rule::kw_where) {
+            let help = if pw == ")" {
+                "write the filter inside the parentheses, right after the event: \
+                 `count(page_view where url starts_with \"/pricing\")`"
+            } else {
+                "a filter follows an event inside a query, like `count(page_view where url starts_with \"/pricing\")`, \
+                 or an `each`/`latest` rule: `each page_view where seconds > 30 => +5`"
+            };
+            return e("`where` only follows an event in a query".to_string())
+                .with_label("not after an event")
+                .with_help(help);
+        }
+        // `contains(email, "gmail")`: a text test written as a function
+        if matches!(fw, "contains" | "starts_with" | "ends_with")
+            && idx
+                .and_then(|i| code.get(i + 1))
+                .is_some_and(|t| self.word(t) == "(")
+        {
+            return e(format!(
+                "`{fw}` is written between its two sides, not as a function"
+            ))
+            .with_label("not a function")
+            .with_help(format!("write `email {fw} \"gmail\"`"));
+        }
+        // `form_submit.form`, `email.contains(…)`
+        if fw == "." && found.is_some_and(|f| is(&f, Tok::Punct)) {
+            return e("mql does not use `.` to reach a field or a function".to_string())
+                .with_label("not used in mql")
+                .with_help(
+                    "inside a query, name an event's fields directly: `exists(form_submit where form == \"demo\")`, \
+                     `sum(page_view, seconds)`; text is tested with operators: `email contains \"gmail\"`",
+                );
+        }
         // `signup_date within 30d`: a window belongs to an event query
         if fw == "within" && !has(Rule::kw_within) {
             let time = prev

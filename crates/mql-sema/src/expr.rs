@@ -1742,24 +1742,6 @@ fn signature(f: &str) -> String {
     }
 }
 
-#[cfg(test)]
-mod collapse_tests {
-    use super::collapse;
-
-    #[test]
-    fn comments_are_left_out_but_not_inside_strings() {
-        assert_eq!(collapse("vip  =>\n  +10 // the big one"), "vip => +10");
-        assert_eq!(
-            collapse("url starts_with \"https://x\" // docs\n  => +5"),
-            "url starts_with \"https://x\" => +5"
-        );
-        assert_eq!(
-            collapse(r#"name == "a\"//b" => +1"#),
-            r#"name == "a\"//b" => +1"#
-        );
-    }
-}
-
 /// Words other languages use for "no value" (`null`, `NULL`, `nil`,
 /// `None`); mql calls it unknown and tests it with `known(x)`.
 fn is_null_word(name: &str) -> bool {
@@ -1801,5 +1783,23 @@ pub(crate) fn unquoted(written: &str, want: &Ty) -> Option<String> {
             .map(|_| t.to_string()),
         Ty::Bool => matches!(t, "true" | "false").then(|| t.to_string()),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod collapse_tests {
+    use super::collapse;
+
+    #[test]
+    fn comments_are_left_out_but_not_inside_strings() {
+        assert_eq!(collapse("vip  =>\n  +10 // the big one"), "vip => +10");
+        assert_eq!(
+            collapse("url starts_with \"https://x\" // docs\n  => +5"),
+            "url starts_with \"https://x\" => +5"
+        );
+        assert_eq!(
+            collapse(r#"name == "a\"//b" => +1"#),
+            r#"name == "a\"//b" => +1"#
+        );
     }
 }

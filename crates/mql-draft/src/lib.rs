@@ -689,7 +689,8 @@ pub fn draft(options: &Options) -> Result<Draft, ReadError> {
     if !has_id && leads.records > 1 {
         if let Some(f) = fields.iter().find(|f| {
             let c = f.column;
-            reads_like_id(&c.header) && c.values_seen == leads.records && c.distinct.is_some()
+            // (`distinct` is kept only for names that read like an id)
+            c.values_seen == leads.records && c.distinct.is_some()
         }) {
             guesses.push(format!(
                 "column {} has a different value on every row: if it is the lead's id, draft and run with `--id-field {}`",

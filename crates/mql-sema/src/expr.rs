@@ -171,27 +171,6 @@ impl<'a> Cx<'a> {
     }
 
     fn mismatch(&mut self, a: &Expr, b: &Expr, span: Span, label: &str) {
-        let written = self
-            .text
-            .get(trim_span(self.text, b.span).range())
-            .unwrap_or("");
-        if let Some(fix) = unquoted(written, &a.ty) {
-            let d = Diagnostic::error(
-                codes::TYPE_MISMATCH,
-                format!(
-                    "`{}` is {}, but `{}` is text",
-                    self.show(a.span),
-                    a.ty.describe(),
-                    self.show(b.span)
-                ),
-                span,
-            )
-            .with_label(label)
-            .with_help(format!("write `{fix}` without quotes"))
-            .with_suggestion(b.span, fix.clone(), format!("change to `{fix}`"));
-            self.err(d);
-            return;
-        }
         let d = Diagnostic::error(
             codes::TYPE_MISMATCH,
             format!(
@@ -203,12 +182,22 @@ impl<'a> Cx<'a> {
             ),
             span,
         )
-        .with_label(label)
-        .with_help(format!(
-            "both sides must be the same kind of value: compare `{}` with {}",
-            self.show(a.span),
-            a.ty.describe()
-        ));
+        .with_label(label);
+        // `seniority == "vp"`: the value meant, without its quotes
+        let written = self
+            .text
+            .get(trim_span(self.text, b.span).range())
+            .unwrap_or("");
+        let d = match unquoted(written, &a.ty) {
+            Some(fix) => d
+                .with_help(format!("write `{fix}` without quotes"))
+                .with_suggestion(b.span, fix.clone(), format!("change to `{fix}`")),
+            None => d.with_help(format!(
+                "both sides must be the same kind of value: compare `{}` with {}",
+                self.show(a.span),
+                a.ty.describe()
+            )),
+        };
         self.err(d);
     }
 

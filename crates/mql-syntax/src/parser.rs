@@ -667,8 +667,6 @@ impl<'a> Cx<'a> {
         .with_help("a declaration starts with `model`, `use`, `lead`, `event`, `const`, `let`, `criterion`, `segment`, `score`, `tier`, `stages`, `transition` or `test`")
     }
 
-    /// Mistakes with `from`, `missing` and value labels (spec §3.1): the
-    /// grammar only says that a `:` was expected, which would be a puzzle.
     /// Words from spreadsheets and SQL where mql has its own: a keyword in
     /// capitals (`AND`), `like`, `is null`.
     fn other_language(
@@ -757,6 +755,8 @@ impl<'a> Cx<'a> {
         }
     }
 
+    /// Mistakes with `from`, `missing` and value labels (spec §3.1): the
+    /// grammar only says that a `:` was expected, which would be a puzzle.
     fn reading_mistake(
         &self,
         idx: Option<usize>,
